@@ -1,0 +1,14 @@
+namespace FlowLogs.Cli;
+
+/// <summary>The process exit codes of <c>flowlogs</c>.</summary>
+public static class ExitCodes
+{
+    /// <summary>Everything was read and written.</summary>
+    public const int Success = 0;
+
+    /// <summary>The command could not run: bad arguments, unreadable input.</summary>
+    public const int Failure = 2;
+
+    /// <summary>Some input was skipped and reported; all good events were still written.</summary>
+    public const int Skipped = 3;
+}

@@ -1,0 +1,40 @@
+using FlowLogs.Parsing;
+
+namespace FlowLogs.Ecs;
+
+/// <summary>The words our events use for tuple codes, shared by the ECS event and the Sekoia record.</summary>
+public static class EcsVocabulary
+{
+    /// <summary>Flow state as a word: begin, continuing, end, denied; empty for none.</summary>
+    public static ReadOnlySpan<byte> FlowStateName(FlowState state) => state switch
+    {
+        FlowState.Begin => "begin"u8,
+        FlowState.Continuing => "continuing"u8,
+        FlowState.End => "end"u8,
+        FlowState.Denied => "denied"u8,
+        _ => default,
+    };
+
+    /// <summary>ECS <c>event.action</c> and <c>action.name</c>: accept or reject.</summary>
+    public static ReadOnlySpan<byte> Action(FlowDecision decision) => decision == FlowDecision.Denied ? "reject"u8 : "accept"u8;
+
+    /// <summary>ECS <c>network.direction</c>: inbound or outbound.</summary>
+    public static ReadOnlySpan<byte> Direction(FlowDirection direction) => direction == FlowDirection.Inbound ? "inbound"u8 : "outbound"u8;
+
+    /// <summary>ECS <c>event.type</c>: VNet by flow state (start, connection, end, denied), NSG by decision (allowed, denied).</summary>
+    public static ReadOnlySpan<byte> EventType(FlowLogKind kind, in FlowTuple tuple)
+    {
+        if (kind == FlowLogKind.NetworkSecurityGroup)
+        {
+            return tuple.Decision == FlowDecision.Denied ? "denied"u8 : "allowed"u8;
+        }
+
+        return tuple.State switch
+        {
+            FlowState.Begin => "start"u8,
+            FlowState.End => "end"u8,
+            FlowState.Denied => "denied"u8,
+            _ => "connection"u8,
+        };
+    }
+}
