@@ -1,1 +1,21 @@
-System.Console.WriteLine("x");
+using System.Diagnostics;
+using System.Globalization;
+using FlowLogs.Benchmarks;
+
+// The benchmark program: figures are printed here, never asserted in timed tests.
+//   parse [--size-mb N] [--iterations N] [--dir D]   parse + full ECS serialization on one core
+//   generate --kind vnet|nsg --size-mb N --path P      writes a deterministic PT1H.json (run as a child by parse)
+string command = args.Length > 0 ? args[0] : "parse";
+var options = BenchmarkArguments.Parse(args.Skip(1));
+return command switch
+{
+    "parse" => await ParseBenchmark.RunAsync(options),
+    "generate" => InputFiles.Generate(options),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: FlowLogs.Benchmarks parse [--size-mb 100] [--iterations 3] [--dir /tmp/flowlogs-bench]");
+    return 2;
+}

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Security.Cryptography;
 using FlowLogs.Parsing;
 
 namespace FlowLogs.Ecs;
@@ -66,11 +65,9 @@ public static class CommunityId
             length += 4;
         }
 
-        Span<byte> digest = stackalloc byte[SHA1.HashSizeInBytes];
         // SHA-1 is what the spec fixes for v1; the id is a join key, not a security control.
-#pragma warning disable CA5350
-        SHA1.HashData(input[..length], digest);
-#pragma warning restore CA5350
+        Span<byte> digest = stackalloc byte[20];
+        ShortSha1.Hash(input[..length], digest);
         destination[0] = (byte)'1';
         destination[1] = (byte)':';
         Base64.EncodeToUtf8(digest, destination[2..], out _, out int written);
