@@ -6,8 +6,9 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Ecs;
 
 /// <summary>
-/// Writes one ECS event per flow tuple (see docs/ecs-mapping.md). Keeps a scratch buffer for the embedded
-/// <c>message</c>, so an instance is not thread-safe: use one per pipeline.
+/// Writes one ECS event per flow tuple (field by field in docs/ecs-mapping.md). What is the same for a whole record
+/// or rule group is encoded once by <see cref="Utf8JsonWriter"/> and reused; per tuple, only the tuple's own values
+/// are formatted, all of them validated ASCII that needs no escaping. Not thread-safe: use one per pipeline.
 /// </summary>
 public sealed class EcsEventWriter : IDisposable
 {
@@ -19,345 +20,214 @@ public sealed class EcsEventWriter : IDisposable
         SkipValidation = true,
     };
 
-    private static readonly JsonEncodedText Timestamp = JsonEncodedText.Encode("@timestamp");
-    private static readonly JsonEncodedText Message = JsonEncodedText.Encode("message");
-    private static readonly JsonEncodedText Event = JsonEncodedText.Encode("event");
-    private static readonly JsonEncodedText Kind = JsonEncodedText.Encode("kind");
-    private static readonly JsonEncodedText Category = JsonEncodedText.Encode("category");
-    private static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
-    private static readonly JsonEncodedText ActionName = JsonEncodedText.Encode("action");
-    private static readonly JsonEncodedText Code = JsonEncodedText.Encode("code");
-    private static readonly JsonEncodedText Dataset = JsonEncodedText.Encode("dataset");
-    private static readonly JsonEncodedText Module = JsonEncodedText.Encode("module");
-    private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
-    private static readonly JsonEncodedText Created = JsonEncodedText.Encode("created");
-    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
-    private static readonly JsonEncodedText Target = JsonEncodedText.Encode("target");
-    private static readonly JsonEncodedText Properties = JsonEncodedText.Encode("properties");
-    private static readonly JsonEncodedText FlowEncryption = JsonEncodedText.Encode("FlowEncryption");
-    private static readonly JsonEncodedText OperationName = JsonEncodedText.Encode("OperationName");
-    private static readonly JsonEncodedText FlowState = JsonEncodedText.Encode("FlowState");
-    private static readonly JsonEncodedText Version = JsonEncodedText.Encode("Version");
-    private static readonly JsonEncodedText Rule = JsonEncodedText.Encode("rule");
-    private static readonly JsonEncodedText Source = JsonEncodedText.Encode("source");
-    private static readonly JsonEncodedText Destination = JsonEncodedText.Encode("destination");
-    private static readonly JsonEncodedText Address = JsonEncodedText.Encode("address");
-    private static readonly JsonEncodedText Ip = JsonEncodedText.Encode("ip");
-    private static readonly JsonEncodedText Port = JsonEncodedText.Encode("port");
-    private static readonly JsonEncodedText Mac = JsonEncodedText.Encode("mac");
-    private static readonly JsonEncodedText Bytes = JsonEncodedText.Encode("bytes");
-    private static readonly JsonEncodedText Packets = JsonEncodedText.Encode("packets");
-    private static readonly JsonEncodedText Network = JsonEncodedText.Encode("network");
-    private static readonly JsonEncodedText Direction = JsonEncodedText.Encode("direction");
-    private static readonly JsonEncodedText Transport = JsonEncodedText.Encode("transport");
-    private static readonly JsonEncodedText IanaNumber = JsonEncodedText.Encode("iana_number");
-    private static readonly JsonEncodedText CommunityIdName = JsonEncodedText.Encode("community_id");
-    private static readonly JsonEncodedText Related = JsonEncodedText.Encode("related");
-    private static readonly JsonEncodedText Observer = JsonEncodedText.Encode("observer");
-    private static readonly JsonEncodedText Host = JsonEncodedText.Encode("host");
-    private static readonly JsonEncodedText Cloud = JsonEncodedText.Encode("cloud");
-    private static readonly JsonEncodedText Provider = JsonEncodedText.Encode("provider");
-    private static readonly JsonEncodedText Account = JsonEncodedText.Encode("account");
-    private static readonly JsonEncodedText Azure = JsonEncodedText.Encode("azure");
-    private static readonly JsonEncodedText FlowLog = JsonEncodedText.Encode("flow_log");
-    private static readonly JsonEncodedText VersionLower = JsonEncodedText.Encode("version");
-    private static readonly JsonEncodedText Guid = JsonEncodedText.Encode("guid");
-    private static readonly JsonEncodedText ResourceId = JsonEncodedText.Encode("resource_id");
-    private static readonly JsonEncodedText TargetResourceId = JsonEncodedText.Encode("target_resource_id");
-    private static readonly JsonEncodedText NsgResourceId = JsonEncodedText.Encode("nsg_resource_id");
-    private static readonly JsonEncodedText AclId = JsonEncodedText.Encode("acl_id");
-    private static readonly JsonEncodedText SystemId = JsonEncodedText.Encode("system_id");
-    private static readonly JsonEncodedText MacAddress = JsonEncodedText.Encode("mac_address");
-    private static readonly JsonEncodedText State = JsonEncodedText.Encode("state");
-    private static readonly JsonEncodedText Encryption = JsonEncodedText.Encode("encryption");
-    private static readonly JsonEncodedText Log = JsonEncodedText.Encode("log");
-    private static readonly JsonEncodedText File = JsonEncodedText.Encode("file");
-    private static readonly JsonEncodedText Path = JsonEncodedText.Encode("path");
-    private static readonly JsonEncodedText Offset = JsonEncodedText.Encode("offset");
-    private static readonly JsonEncodedText EventKindValue = JsonEncodedText.Encode("event");
-    private static readonly JsonEncodedText NetworkValue = JsonEncodedText.Encode("network");
-    private static readonly JsonEncodedText AzureValue = JsonEncodedText.Encode("azure");
-    private static readonly JsonEncodedText NetworkTrafficValue = JsonEncodedText.Encode("network-traffic");
-    private static readonly JsonEncodedText VNetDataset = JsonEncodedText.Encode("azure.vnet_flow_logs");
-    private static readonly JsonEncodedText NsgDataset = JsonEncodedText.Encode("azure.nsg_flow_logs");
-    private static readonly JsonEncodedText IPv4Value = JsonEncodedText.Encode("ipv4");
-    private static readonly JsonEncodedText IPv6Value = JsonEncodedText.Encode("ipv6");
+    // Everything of an event but the fragments and the variable-length tuple values stays under this.
+    private const int FixedBytes = 1536;
 
-    private readonly ArrayBufferWriter<byte> _messageBuffer = new(1024);
-    private readonly Utf8JsonWriter _messageWriter;
-    private byte[] _quoted = new byte[2048];
+    private readonly EcsRecordFragments _fragments = new();
+    private byte[] _event = new byte[8192];
 
     /// <summary>Creates a writer.</summary>
     /// <param name="communityIdSeed">Seed of <c>network.community_id</c>; 0 unless the SIEM uses another.</param>
-    public EcsEventWriter(ushort communityIdSeed = 0)
-    {
-        CommunityIdSeed = communityIdSeed;
-        _messageWriter = new Utf8JsonWriter(_messageBuffer, WriterOptions);
-    }
+    public EcsEventWriter(ushort communityIdSeed = 0) => CommunityIdSeed = communityIdSeed;
 
     /// <summary>Seed of <c>network.community_id</c>.</summary>
     public ushort CommunityIdSeed { get; }
 
     /// <inheritdoc/>
-    public void Dispose() => _messageWriter.Dispose();
+    public void Dispose() => _fragments.Dispose();
 
-    /// <summary>Writes the ECS event of <paramref name="tuple"/> as one JSON object.</summary>
+    /// <summary>Writes the ECS event of <paramref name="tuple"/> as one JSON object to <paramref name="output"/>.</summary>
+    public void Write(IBufferWriter<byte> output, FlowRecord record, in FlowTuple tuple)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(record);
+        _fragments.Prepare(record, tuple);
+        Span<byte> destination = output.GetSpan(MaxLength(record, tuple));
+        output.Advance(Format(record, tuple, destination));
+    }
+
+    /// <summary>Writes the ECS event of <paramref name="tuple"/> as one JSON value of <paramref name="writer"/>.</summary>
     public void Write(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(record);
+        _fragments.Prepare(record, tuple);
+        int max = MaxLength(record, tuple);
+        if (_event.Length < max)
+        {
+            _event = new byte[Math.Max(max, _event.Length * 2)];
+        }
+
+        int length = Format(record, tuple, _event);
+        writer.WriteRawValue(_event.AsSpan(0, length), skipInputValidation: true);
+    }
+
+    private int MaxLength(FlowRecord record, in FlowTuple tuple)
+        => FixedBytes + _fragments.GroupBytes + (2 * SekoiaRecordWriter.MaxFlowLength) + (4 * (tuple.SourceIP.Length + tuple.DestinationIP.Length)) + tuple.Encryption.Length;
+
+    private int Format(FlowRecord record, in FlowTuple tuple, Span<byte> destination)
+    {
+        EcsRecordFragments f = _fragments;
         bool isVNet = record.Kind == FlowLogKind.VirtualNetwork;
-        Span<byte> scratch = stackalloc byte[64];
-
-        writer.WriteStartObject();
-        int length = EcsTimestamp.Write(tuple.TimestampMilliseconds, scratch);
-        writer.WriteString(Timestamp, scratch[..length]);
-
-        _messageBuffer.ResetWrittenCount();
-        _messageWriter.Reset(_messageBuffer);
-        SekoiaRecordWriter.Write(_messageWriter, record, tuple);
-        _messageWriter.Flush();
-        writer.WritePropertyName(Message);
-        writer.WriteRawValue(QuoteMessage(_messageBuffer.WrittenSpan), skipInputValidation: true);
-
-        WriteEventObject(writer, record, tuple, isVNet, scratch);
-        WriteActionObject(writer, record, tuple, isVNet);
-
-        writer.WriteStartObject(Rule);
-        writer.WriteString(Name, record[tuple.Rule]);
-        writer.WriteEndObject();
-
         bool counters = isVNet || tuple.HasCounters;
-        ReadOnlySpan<byte> sourceMac = isVNet ? default : record[tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress];
-        WriteEndpoint(writer, Source, record[tuple.SourceIP], tuple.SourcePort, sourceMac, counters, tuple.BytesSent, tuple.PacketsSent);
-        WriteEndpoint(writer, Destination, record[tuple.DestinationIP], tuple.DestinationPort, default, counters, tuple.BytesReceived, tuple.PacketsReceived);
-        WriteNetworkObject(writer, tuple, counters, scratch);
-        WriteRelated(writer, record[tuple.SourceIP], record[tuple.DestinationIP]);
+        ReadOnlySpan<byte> action = EcsVocabulary.Action(tuple.Decision);
+        ReadOnlySpan<byte> sourceIp = record[tuple.SourceIP];
+        ReadOnlySpan<byte> destinationIp = record[tuple.DestinationIP];
+        var b = new Utf8Builder(destination);
 
-        if (record.MacAddress.IsPresent)
-        {
-            writer.WriteStartObject(Observer);
-            writer.WriteString(Mac, record[record.MacAddress]);
-            writer.WriteEndObject();
-        }
+        b.Append("{\"@timestamp\":\""u8);
+        b.Advance(EcsTimestamp.Write(tuple.TimestampMilliseconds, b.Free));
 
-        if (!isVNet && record.ResourceId.IsPresent)
-        {
-            writer.WriteStartObject(Host);
-            writer.WriteString(Name, record[record.ResourceId]);
-            writer.WriteEndObject();
-        }
+        b.Append("\",\"message\":"u8);
+        b.Append(f[f.MessageHead]);
+        b.Advance(SekoiaRecordWriter.FormatFlow(record, tuple, b.Free));
+        b.Append(f[f.MessageTail]);
 
-        writer.WriteStartObject(Cloud);
-        writer.WriteString(Provider, AzureValue);
-        if (record.SubscriptionId.IsPresent)
-        {
-            writer.WriteStartObject(Account);
-            writer.WriteString(Id, record[record.SubscriptionId]);
-            writer.WriteEndObject();
-        }
+        b.Append(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\""u8);
+        b.Append(EcsVocabulary.EventType(record.Kind, tuple));
+        b.Append("\"],\"action\":\""u8);
+        b.Append(action);
+        b.Append((byte)'"');
+        b.Append(f[f.EventFields]);
+        b.Append(",\"id\":\""u8);
+        b.Advance(EventId.Write(record, tuple, b.Free));
+        b.Append("\"}"u8);
 
-        writer.WriteEndObject();
-
-        WriteAzureObject(writer, record, tuple);
-
-        if (record.Source.Name.Length > 0)
-        {
-            writer.WriteStartObject(Log);
-            writer.WriteStartObject(File);
-            writer.WriteString(Path, record.Source.NameUtf8.Span);
-            writer.WriteEndObject();
-            writer.WriteNumber(Offset, record.Offset);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-    }
-
-    // The message is JSON our own writer produced (control characters already escaped), so as a JSON string it needs
-    // only its quotes and backslashes escaped: much cheaper than the general escaper on a quote-dense value.
-    private ReadOnlySpan<byte> QuoteMessage(ReadOnlySpan<byte> json)
-    {
-        int worst = (json.Length * 2) + 2;
-        if (_quoted.Length < worst)
-        {
-            _quoted = new byte[Math.Max(worst, _quoted.Length * 2)];
-        }
-
-        Span<byte> destination = _quoted;
-        destination[0] = (byte)'"';
-        int written = 1;
-        while (true)
-        {
-            int special = json.IndexOfAny((byte)'"', (byte)'\\');
-            int run = special < 0 ? json.Length : special;
-            json[..run].CopyTo(destination[written..]);
-            written += run;
-            if (special < 0)
-            {
-                break;
-            }
-
-            destination[written++] = (byte)'\\';
-            destination[written++] = json[special];
-            json = json[(special + 1)..];
-        }
-
-        destination[written++] = (byte)'"';
-        return destination[..written];
-    }
-
-    private static void WriteEventObject(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple, bool isVNet, Span<byte> scratch)
-    {
-        writer.WriteStartObject(Event);
-        writer.WriteString(Kind, EventKindValue);
-        writer.WriteStartArray(Category);
-        writer.WriteStringValue(NetworkValue);
-        writer.WriteEndArray();
-        writer.WriteStartArray(Type);
-        writer.WriteStringValue(EcsVocabulary.EventType(record.Kind, tuple));
-        writer.WriteEndArray();
-        writer.WriteString(ActionName, EcsVocabulary.Action(tuple.Decision));
-        if (record.OperationName.IsPresent)
-        {
-            writer.WriteString(Code, record[record.OperationName]);
-        }
-
-        writer.WriteString(Dataset, isVNet ? VNetDataset : NsgDataset);
-        writer.WriteString(Module, AzureValue);
-        int length = EventId.Write(record, tuple, scratch);
-        writer.WriteString(Id, scratch[..length]);
-        writer.WriteString(Created, record[record.TimeUtc]);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteActionObject(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple, bool isVNet)
-    {
-        writer.WriteStartObject(ActionName);
-        writer.WriteString(Name, EcsVocabulary.Action(tuple.Decision));
-        writer.WriteString(Type, record[tuple.Rule]);
-        writer.WriteString(Target, NetworkTrafficValue);
+        b.Append(",\"action\":{\"name\":\""u8);
+        b.Append(action);
+        b.Append("\",\"type\":"u8);
+        b.Append(f[f.Rule]);
+        b.Append(",\"target\":\"network-traffic\",\"properties\":"u8);
         if (isVNet)
         {
             // Seed 002: an object.
-            writer.WriteStartObject(Properties);
-            writer.WriteString(FlowEncryption, record[tuple.Encryption]);
-            WriteIfPresent(writer, OperationName, record, record.OperationName);
-            writer.WriteEndObject();
+            b.Append("{\"FlowEncryption\":\""u8);
+            b.Append(record[tuple.Encryption]);
+            b.Append((byte)'"');
+            if (record.OperationName.IsPresent)
+            {
+                b.Append(",\"OperationName\":"u8);
+                b.Append(f[f.OperationName]);
+            }
+
+            b.Append("}}"u8);
         }
         else
         {
-            // Seed 003: an array of one object; Version as a string.
-            writer.WriteStartArray(Properties);
-            writer.WriteStartObject();
-            WriteIfPresent(writer, OperationName, record, record.OperationName);
-            if (tuple.State != Parsing.FlowState.None)
+            // Seed 003: an array of one object, Version as a string.
+            b.Append("[{"u8);
+            bool first = true;
+            if (record.OperationName.IsPresent)
             {
-                writer.WriteString(FlowState, EcsVocabulary.FlowStateName(tuple.State));
+                b.Append("\"OperationName\":"u8);
+                b.Append(f[f.OperationName]);
+                first = false;
+            }
+
+            if (tuple.State != FlowState.None)
+            {
+                b.Append(first ? "\"FlowState\":\""u8 : ",\"FlowState\":\""u8);
+                b.Append(EcsVocabulary.FlowStateName(tuple.State));
+                b.Append((byte)'"');
+                first = false;
             }
 
             if (record.Version > 0)
             {
-                Span<byte> digits = stackalloc byte[11];
-                record.Version.TryFormat(digits, out int length, provider: System.Globalization.CultureInfo.InvariantCulture);
-                writer.WriteString(Version, digits[..length]);
+                b.Append(first ? "\"Version\":"u8 : ",\"Version\":"u8);
+                b.Append(f[f.Version]);
             }
 
-            writer.WriteEndObject();
-            writer.WriteEndArray();
+            b.Append("}]}"u8);
         }
 
-        writer.WriteEndObject();
-    }
+        b.Append(",\"rule\":{\"name\":"u8);
+        b.Append(f[f.Rule]);
+        b.Append((byte)'}');
 
-    private static void WriteEndpoint(Utf8JsonWriter writer, JsonEncodedText name, ReadOnlySpan<byte> ip, ushort port, ReadOnlySpan<byte> mac, bool counters, long bytes, long packets)
-    {
-        writer.WriteStartObject(name);
-        writer.WriteString(Address, ip);
-        writer.WriteString(Ip, ip);
-        writer.WriteNumber(Port, port);
-        if (!mac.IsEmpty)
-        {
-            writer.WriteString(Mac, mac);
-        }
+        b.Append(",\"source\":"u8);
+        AppendEndpoint(ref b, sourceIp, tuple.SourcePort, f[f.SourceMac], counters, tuple.BytesSent, tuple.PacketsSent);
+        b.Append(",\"destination\":"u8);
+        AppendEndpoint(ref b, destinationIp, tuple.DestinationPort, default, counters, tuple.BytesReceived, tuple.PacketsReceived);
 
-        if (counters)
-        {
-            writer.WriteNumber(Bytes, bytes);
-            writer.WriteNumber(Packets, packets);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private void WriteNetworkObject(Utf8JsonWriter writer, in FlowTuple tuple, bool counters, Span<byte> scratch)
-    {
-        writer.WriteStartObject(Network);
-        writer.WriteString(Direction, EcsVocabulary.Direction(tuple.Direction));
+        b.Append(",\"network\":{\"direction\":\""u8);
+        b.Append(EcsVocabulary.Direction(tuple.Direction));
         ReadOnlySpan<byte> transport = IanaProtocol.Keyword(tuple.Protocol);
         if (!transport.IsEmpty)
         {
-            writer.WriteString(Transport, transport);
+            b.Append("\",\"transport\":\""u8);
+            b.Append(transport);
         }
 
-        writer.WriteString(IanaNumber, IanaProtocol.Number(tuple.Protocol));
-        writer.WriteString(Type, tuple.SourceAddress.IsIPv6 ? IPv6Value : IPv4Value);
+        b.Append("\",\"iana_number\":\""u8);
+        b.Append(IanaProtocol.Number(tuple.Protocol));
+        b.Append(tuple.SourceAddress.IsIPv6 ? "\",\"type\":\"ipv6\""u8 : "\",\"type\":\"ipv4\""u8);
         if (counters)
         {
-            writer.WriteNumber(Bytes, tuple.BytesSent + tuple.BytesReceived);
-            writer.WriteNumber(Packets, tuple.PacketsSent + tuple.PacketsReceived);
+            b.Append(",\"bytes\":"u8);
+            b.AppendNumber(tuple.BytesSent + tuple.BytesReceived);
+            b.Append(",\"packets\":"u8);
+            b.AppendNumber(tuple.PacketsSent + tuple.PacketsReceived);
         }
 
-        int length = CommunityId.Write(tuple.SourceAddress, tuple.DestinationAddress, tuple.SourcePort, tuple.DestinationPort, tuple.Protocol, CommunityIdSeed, scratch);
-        writer.WriteString(CommunityIdName, scratch[..length]);
-        writer.WriteEndObject();
-    }
+        b.Append(",\"community_id\":\""u8);
+        b.Advance(CommunityId.Write(tuple.SourceAddress, tuple.DestinationAddress, tuple.SourcePort, tuple.DestinationPort, tuple.Protocol, CommunityIdSeed, b.Free));
+        b.Append("\"}"u8);
 
-    private static void WriteRelated(Utf8JsonWriter writer, ReadOnlySpan<byte> sourceIp, ReadOnlySpan<byte> destinationIp)
-    {
-        writer.WriteStartObject(Related);
-        writer.WriteStartArray(Ip);
+        // related.ip: both addresses, sorted, once each.
         int order = sourceIp.SequenceCompareTo(destinationIp);
-        writer.WriteStringValue(order <= 0 ? sourceIp : destinationIp);
+        b.Append(",\"related\":{\"ip\":[\""u8);
+        b.Append(order <= 0 ? sourceIp : destinationIp);
         if (order != 0)
         {
-            writer.WriteStringValue(order < 0 ? destinationIp : sourceIp);
+            b.Append("\",\""u8);
+            b.Append(order < 0 ? destinationIp : sourceIp);
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        b.Append("\"]}"u8);
+
+        b.Append(f[f.Context]);
+        b.Append(f[f.AclField]);
+        if (tuple.State != FlowState.None)
+        {
+            b.Append(",\"state\":\""u8);
+            b.Append(EcsVocabulary.FlowStateName(tuple.State));
+            b.Append((byte)'"');
+        }
+
+        if (tuple.Encryption.IsPresent)
+        {
+            b.Append(",\"encryption\":\""u8);
+            b.Append(record[tuple.Encryption]);
+            b.Append((byte)'"');
+        }
+
+        b.Append(f[f.Closing]);
+        return b.Length;
     }
 
-    private static void WriteAzureObject(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple)
+    private static void AppendEndpoint(ref Utf8Builder b, ReadOnlySpan<byte> ip, ushort port, ReadOnlySpan<byte> quotedMac, bool counters, long bytes, long packets)
     {
-        writer.WriteStartObject(Azure);
-        writer.WriteStartObject(FlowLog);
-        WriteIfPresent(writer, Category, record, record.Category);
-        if (record.Version > 0)
+        b.Append("{\"address\":\""u8);
+        b.Append(ip);
+        b.Append("\",\"ip\":\""u8);
+        b.Append(ip);
+        b.Append("\",\"port\":"u8);
+        b.AppendNumber(port);
+        if (!quotedMac.IsEmpty)
         {
-            writer.WriteNumber(VersionLower, record.Version);
+            b.Append(",\"mac\":"u8);
+            b.Append(quotedMac);
         }
 
-        WriteIfPresent(writer, Guid, record, record.FlowLogGuid);
-        WriteIfPresent(writer, ResourceId, record, record.FlowLogResourceId);
-        WriteIfPresent(writer, TargetResourceId, record, record.TargetResourceId);
-        WriteIfPresent(writer, NsgResourceId, record, record.ResourceId);
-        WriteIfPresent(writer, SystemId, record, record.SystemId);
-        WriteIfPresent(writer, AclId, record, tuple.AclId);
-        WriteIfPresent(writer, MacAddress, record, record.MacAddress);
-        if (tuple.State != Parsing.FlowState.None)
+        if (counters)
         {
-            writer.WriteString(State, EcsVocabulary.FlowStateName(tuple.State));
+            b.Append(",\"bytes\":"u8);
+            b.AppendNumber(bytes);
+            b.Append(",\"packets\":"u8);
+            b.AppendNumber(packets);
         }
 
-        WriteIfPresent(writer, Encryption, record, tuple.Encryption);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    private static void WriteIfPresent(Utf8JsonWriter writer, JsonEncodedText name, FlowRecord record, Utf8Slice value)
-    {
-        if (value.IsPresent)
-        {
-            writer.WriteString(name, record[value]);
-        }
+        b.Append((byte)'}');
     }
 }

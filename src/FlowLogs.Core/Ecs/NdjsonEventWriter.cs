@@ -12,7 +12,6 @@ public sealed class NdjsonEventWriter : IDisposable
     private readonly Stream _output;
     private readonly FlowEventSerializer _serializer;
     private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold + (64 * 1024));
-    private readonly Utf8JsonWriter _writer;
 
     /// <summary>Creates a writer over <paramref name="output"/>, which it does not dispose.</summary>
     public NdjsonEventWriter(Stream output, EventPayload payload, ushort communityIdSeed = 0)
@@ -20,7 +19,6 @@ public sealed class NdjsonEventWriter : IDisposable
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
         _serializer = new FlowEventSerializer(payload, communityIdSeed);
-        _writer = new Utf8JsonWriter(_buffer, EcsEventWriter.WriterOptions);
     }
 
     /// <summary>Events written so far.</summary>
@@ -54,17 +52,11 @@ public sealed class NdjsonEventWriter : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        _writer.Dispose();
-        _serializer.Dispose();
-    }
+    public void Dispose() => _serializer.Dispose();
 
     private void WriteOne(FlowRecord record, int index)
     {
-        _writer.Reset(_buffer);
-        _serializer.Write(_writer, record, record.Tuples[index]);
-        _writer.Flush();
+        _serializer.Write(_buffer, record, record.Tuples[index]);
         _buffer.GetSpan(1)[0] = (byte)'\n';
         _buffer.Advance(1);
         Events++;

@@ -65,30 +65,41 @@ public static class SekoiaRecordWriter
         writer.WriteEndObject();
     }
 
+    /// <summary>Maximum length of <see cref="FormatFlow"/>'s output.</summary>
+    internal const int MaxFlowLength = FlowTupleParser.MaxTupleLength + 4;
+
     // The intake's VNet pattern needs integer counters: empty ones (begin and deny tuples) are written as 0.
     private static void WriteVNetTuple(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple)
     {
+        Span<byte> flow = stackalloc byte[MaxFlowLength];
+        writer.WriteString(Flow0, flow[..FormatFlow(record, tuple, flow)]);
+    }
+
+    /// <summary>
+    /// The tuple as the intake's <c>flow.0</c> needs it: as written, but VNet counters left empty become <c>0</c>.
+    /// It is ASCII without quotes or backslashes (the tuple parser validated every field), so it never needs escaping.
+    /// </summary>
+    internal static int FormatFlow(FlowRecord record, in FlowTuple tuple, Span<byte> destination)
+    {
         ReadOnlySpan<byte> text = record[tuple.Text];
-        if (tuple.EmptyCounterMask == 0)
+        if (record.Kind != FlowLogKind.VirtualNetwork || tuple.EmptyCounterMask == 0)
         {
-            writer.WriteString(Flow0, text);
-            return;
+            text.CopyTo(destination);
+            return text.Length;
         }
 
-        Span<byte> rewritten = stackalloc byte[FlowTupleParser.MaxTupleLength + 8];
         int commas = 0;
         int length = 0;
-        for (int i = 0; i < text.Length; i++)
+        foreach (byte b in text)
         {
-            byte b = text[i];
-            rewritten[length++] = b;
+            destination[length++] = b;
             if (b == ',' && ++commas >= 9 && (tuple.EmptyCounterMask & (1 << (commas - 9))) != 0)
             {
-                rewritten[length++] = (byte)'0';
+                destination[length++] = (byte)'0';
             }
         }
 
-        writer.WriteString(Flow0, rewritten[..length]);
+        return length;
     }
 
     private static void WriteIfPresent(Utf8JsonWriter writer, JsonEncodedText name, FlowRecord record, Utf8Slice value)

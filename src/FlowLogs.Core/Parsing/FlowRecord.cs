@@ -8,6 +8,7 @@ namespace FlowLogs.Parsing;
 /// </summary>
 public sealed class FlowRecord : IDisposable
 {
+    private static long s_generations;
     private byte[] _arena;
     private int _arenaLength;
     private FlowTuple[] _tuples;
@@ -89,8 +90,12 @@ public sealed class FlowRecord : IDisposable
         }
     }
 
+    /// <summary>Changes every time the instance is filled again, so per-record caches know when to rebuild.</summary>
+    internal long Generation { get; private set; }
+
     internal void Reset()
     {
+        Generation = Interlocked.Increment(ref s_generations);
         _arenaLength = 0;
         _tupleCount = 0;
         TuplesSeen = 0;

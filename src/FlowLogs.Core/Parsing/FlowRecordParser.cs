@@ -313,6 +313,8 @@ internal static class FlowRecordParser
     {
         Span<FlowTuple> tuples = record.AllTuples;
         int kept = 0;
+        (Utf8Slice Rule, Utf8Slice Acl, Utf8Slice Mac) checkedContext = (Utf8Slice.Absent, Utf8Slice.Absent, Utf8Slice.Absent);
+        bool contextValid = true;
         for (int i = 0; i < tuples.Length; i++)
         {
             ref FlowTuple tuple = ref tuples[i];
@@ -320,7 +322,15 @@ internal static class FlowRecordParser
             string? error = tuple.IsNotString
                 ? "tuple is not a JSON string"
                 : FlowTupleParser.TryParse(record[text], record.Kind, record.Version, text.Start, ref tuple);
-            if (error is null && !IsValidContext(record, tuple))
+
+            // Tuples of a group share their context slices: validate each group's once.
+            if ((tuple.Rule, tuple.AclId, tuple.Mac) != checkedContext)
+            {
+                checkedContext = (tuple.Rule, tuple.AclId, tuple.Mac);
+                contextValid = IsValidContext(record, tuple);
+            }
+
+            if (error is null && !contextValid)
             {
                 error = "the tuple's rule, aclID or mac is not valid UTF-8";
             }

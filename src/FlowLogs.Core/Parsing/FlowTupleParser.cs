@@ -32,14 +32,28 @@ public static class FlowTupleParser
             return $"tuple is {text.Length} bytes long, more than the {MaxTupleLength} a valid tuple can have";
         }
 
-        Span<Range> fields = stackalloc Range[14];
-        int count = SplitFields(text, fields);
+        int count = text.Count((byte)',') + 1;
         int expected = ExpectedFieldCount(kind, version, count);
         if (count != expected)
         {
             return count > 13
                 ? $"tuple has more than 13 fields, expected {expected}"
                 : $"tuple has {count} fields, expected {expected}";
+        }
+
+        // One pass over the fields; a short scalar scan beats a vectorized search per field at these lengths.
+        Span<Range> fields = stackalloc Range[13];
+        int start = 0;
+        for (int f = 0; f < count; f++)
+        {
+            int end = start;
+            while (end < text.Length && text[end] != ',')
+            {
+                end++;
+            }
+
+            fields[f] = new Range(start, end);
+            start = end + 1;
         }
 
         tuple.Text = new Utf8Slice(arenaOffset, text.Length);
@@ -102,30 +116,6 @@ public static class FlowTupleParser
         return kind == FlowLogKind.NetworkSecurityGroup
             ? ParseNsgRest(text, fields, count, ref tuple)
             : ParseVNetRest(text, fields, arenaOffset, ref tuple);
-    }
-
-    // Splits on commas into at most fields.Length ranges; returns fields.Length + 1 when there are more.
-    private static int SplitFields(ReadOnlySpan<byte> text, Span<Range> fields)
-    {
-        int count = 0;
-        int start = 0;
-        while (true)
-        {
-            int comma = text[start..].IndexOf((byte)',');
-            if (count == fields.Length)
-            {
-                return count + 1;
-            }
-
-            if (comma < 0)
-            {
-                fields[count++] = new Range(start, text.Length);
-                return count;
-            }
-
-            fields[count++] = new Range(start, start + comma);
-            start += comma + 1;
-        }
     }
 
     private static int ExpectedFieldCount(FlowLogKind kind, int version, int actual) => kind switch
@@ -272,14 +262,26 @@ public static class FlowTupleParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryParseInt64(ReadOnlySpan<byte> s, out long value)
     {
-        // Utf8Parser accepts a leading sign; flow logs never write one, so digits only.
-        if (s.IsEmpty || s.Length > 19 || (uint)(s[0] - '0') > 9)
+        // Digits only: flow logs never write a sign. Up to 18 digits cannot overflow a long.
+        value = 0;
+        if (s.IsEmpty || s.Length > 18)
         {
-            value = 0;
-            return false;
+            return s.Length == 19 && (uint)(s[0] - '0') <= 9 && Utf8Parser.TryParse(s, out value, out int consumed) && consumed == s.Length;
         }
 
-        return Utf8Parser.TryParse(s, out value, out int consumed) && consumed == s.Length;
+        foreach (byte b in s)
+        {
+            uint digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                value = 0;
+                return false;
+            }
+
+            value = (value * 10) + digit;
+        }
+
+        return true;
     }
 
     private static bool TryParsePort(ReadOnlySpan<byte> s, out ushort port)

@@ -1,0 +1,317 @@
+using System.Buffers;
+using System.Text.Json;
+using FlowLogs.Parsing;
+
+namespace FlowLogs.Ecs;
+
+/// <summary>
+/// The parts of an ECS event that are the same for every tuple of a record (or of a rule group), encoded once by
+/// <see cref="Utf8JsonWriter"/> and reused, so that per tuple only the tuple's own fields are formatted.
+/// </summary>
+internal sealed class EcsRecordFragments : IDisposable
+{
+    private const int StateCount = 5;
+
+    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+    private readonly Utf8JsonWriter _writer;
+    private byte[] _bytes = new byte[8192];
+    private int _length;
+    private int _groupStart;
+    private long _generation = -1;
+    private (int Rule, int Acl, int Mac) _groupKey = (-2, -2, -2);
+    private readonly Range[] _messageTails = new Range[StateCount];
+    private readonly bool[] _hasMessageTail = new bool[StateCount];
+
+    public EcsRecordFragments() => _writer = new Utf8JsonWriter(_scratch, EcsEventWriter.WriterOptions);
+
+    /// <summary><c>,"code":…,"dataset":…,"module":"azure","created":…</c> of the event object.</summary>
+    public Range EventFields { get; private set; }
+
+    /// <summary>The quoted operation name, or an empty range.</summary>
+    public Range OperationName { get; private set; }
+
+    /// <summary>From <c>,"observer"</c> to the record's fields of the open <c>azure.flow_log</c> object.</summary>
+    public Range Context { get; private set; }
+
+    /// <summary>Closes <c>azure</c>, writes <c>log</c> and closes the event.</summary>
+    public Range Closing { get; private set; }
+
+    /// <summary>The quoted NSG version (<c>"2"</c>), or an empty range.</summary>
+    public Range Version { get; private set; }
+
+    /// <summary>The quoted rule of the current group.</summary>
+    public Range Rule { get; private set; }
+
+    /// <summary><c>,"acl_id":…</c> of the current group, or an empty range.</summary>
+    public Range AclField { get; private set; }
+
+    /// <summary>The quoted MAC of an NSG group (<c>source.mac</c>), or an empty range.</summary>
+    public Range SourceMac { get; private set; }
+
+    /// <summary>The <c>message</c> string up to where the tuple goes, opening quote included.</summary>
+    public Range MessageHead { get; private set; }
+
+    /// <summary>The <c>message</c> string after the tuple, closing quote included, for the prepared tuple's state.</summary>
+    public Range MessageTail { get; private set; }
+
+    /// <summary>Bytes of all fragments: valid until the next <see cref="Prepare"/>.</summary>
+    public ReadOnlySpan<byte> this[Range range] => _bytes.AsSpan()[range];
+
+    /// <summary>Total length of the fragments a tuple of the current group uses, for sizing its output.</summary>
+    public int GroupBytes => _length;
+
+    public void Dispose() => _writer.Dispose();
+
+    /// <summary>Makes the fragments those of <paramref name="tuple"/>'s record and group.</summary>
+    public void Prepare(FlowRecord record, in FlowTuple tuple)
+    {
+        if (record.Generation != _generation)
+        {
+            _generation = record.Generation;
+            _length = 0;
+            BuildRecordFragments(record);
+            _groupStart = _length;
+            _groupKey = (-2, -2, -2);
+        }
+
+        (int, int, int) key = (tuple.Rule.Start, tuple.AclId.Start, tuple.Mac.Start);
+        if (key != _groupKey)
+        {
+            _groupKey = key;
+            _length = _groupStart;
+            Array.Clear(_hasMessageTail);
+            BuildGroupFragments(record, tuple);
+        }
+
+        int state = (int)tuple.State;
+        if (!_hasMessageTail[state])
+        {
+            (_, Range tail) = SplitMessage(record, tuple);
+            _messageTails[state] = tail;
+            _hasMessageTail[state] = true;
+        }
+
+        MessageTail = _messageTails[state];
+    }
+
+    private void BuildRecordFragments(FlowRecord record)
+    {
+        bool isVNet = record.Kind == FlowLogKind.VirtualNetwork;
+
+        OperationName = record.OperationName.IsPresent ? AddQuoted(record[record.OperationName]) : default;
+        Span<byte> digits = stackalloc byte[11];
+        Version = record.Version > 0 && record.Version.TryFormat(digits, out int versionLength, provider: System.Globalization.CultureInfo.InvariantCulture)
+            ? AddQuoted(digits[..versionLength])
+            : default;
+
+        // Fields of the event object after "action" (which every event has, hence the leading comma).
+        BeginFields();
+        if (record.OperationName.IsPresent)
+        {
+            _writer.WriteString("code"u8, record[record.OperationName]);
+        }
+
+        _writer.WriteString("dataset"u8, isVNet ? "azure.vnet_flow_logs"u8 : "azure.nsg_flow_logs"u8);
+        _writer.WriteString("module"u8, "azure"u8);
+        _writer.WriteString("created"u8, record[record.TimeUtc]);
+        EventFields = EndFields(leadingComma: true);
+
+        // Everything after "related", up to the tuple's own fields of azure.flow_log.
+        BeginFields();
+        if (record.MacAddress.IsPresent)
+        {
+            _writer.WriteStartObject("observer"u8);
+            _writer.WriteString("mac"u8, record[record.MacAddress]);
+            _writer.WriteEndObject();
+        }
+
+        if (!isVNet && record.ResourceId.IsPresent)
+        {
+            _writer.WriteStartObject("host"u8);
+            _writer.WriteString("name"u8, record[record.ResourceId]);
+            _writer.WriteEndObject();
+        }
+
+        _writer.WriteStartObject("cloud"u8);
+        _writer.WriteString("provider"u8, "azure"u8);
+        if (record.SubscriptionId.IsPresent)
+        {
+            _writer.WriteStartObject("account"u8);
+            _writer.WriteString("id"u8, record[record.SubscriptionId]);
+            _writer.WriteEndObject();
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteStartObject("azure"u8);
+        _writer.WriteStartObject("flow_log"u8);
+        _writer.WriteString("kind"u8, isVNet ? "vnet"u8 : "nsg"u8);
+        WriteIfPresent("category"u8, record, record.Category);
+        if (record.Version > 0)
+        {
+            _writer.WriteNumber("version"u8, record.Version);
+        }
+
+        WriteIfPresent("guid"u8, record, record.FlowLogGuid);
+        WriteIfPresent("resource_id"u8, record, record.FlowLogResourceId);
+        WriteIfPresent("target_resource_id"u8, record, record.TargetResourceId);
+        WriteIfPresent("nsg_resource_id"u8, record, record.ResourceId);
+        WriteIfPresent("system_id"u8, record, record.SystemId);
+        WriteIfPresent("mac_address"u8, record, record.MacAddress);
+        Context = EndFields(leadingComma: true);
+
+        // Close azure.flow_log and azure, then log, then the event.
+        BeginFields();
+        if (record.Source.Name.Length > 0)
+        {
+            _writer.WriteStartObject("log"u8);
+            _writer.WriteStartObject("file"u8);
+            _writer.WriteString("path"u8, record.Source.NameUtf8.Span);
+            _writer.WriteEndObject();
+            _writer.WriteNumber("offset"u8, record.Offset);
+            _writer.WriteEndObject();
+        }
+
+        _writer.Flush();
+        int start = _length;
+        Add("}}"u8);
+        if (_scratch.WrittenCount > 1)
+        {
+            Add(","u8);
+            Add(_scratch.WrittenSpan[1..]);
+        }
+
+        Add("}"u8);
+        Closing = start.._length;
+    }
+
+    private void BuildGroupFragments(FlowRecord record, in FlowTuple tuple)
+    {
+        Rule = AddQuoted(record[tuple.Rule]);
+        if (tuple.AclId.IsPresent)
+        {
+            BeginFields();
+            _writer.WriteString("acl_id"u8, record[tuple.AclId]);
+            AclField = EndFields(leadingComma: true);
+        }
+        else
+        {
+            AclField = default;
+        }
+
+        SourceMac = record.Kind == FlowLogKind.NetworkSecurityGroup && (tuple.Mac.IsPresent || record.MacAddress.IsPresent)
+            ? AddQuoted(record[tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress])
+            : default;
+
+        (Range head, Range tail) = SplitMessage(record, tuple);
+        MessageHead = head;
+        _messageTails[(int)tuple.State] = tail;
+        _hasMessageTail[(int)tuple.State] = true;
+    }
+
+    // Renders the whole message of this tuple, then keeps the parts before and after its flow text, escaped as one
+    // JSON string: the flow text is the only part that differs between tuples of a group with the same state.
+    private (Range Head, Range Tail) SplitMessage(FlowRecord record, in FlowTuple tuple)
+    {
+        _scratch.ResetWrittenCount();
+        _writer.Reset(_scratch);
+        SekoiaRecordWriter.Write(_writer, record, tuple);
+        _writer.Flush();
+        ReadOnlySpan<byte> message = _scratch.WrittenSpan;
+
+        Span<byte> flow = stackalloc byte[SekoiaRecordWriter.MaxFlowLength];
+        int flowLength = SekoiaRecordWriter.FormatFlow(record, tuple, flow);
+        int marker = message.IndexOf("\"flow.0\":\""u8);
+        int flowStart = marker + "\"flow.0\":\"".Length;
+
+        int headStart = _length;
+        Add("\""u8);
+        AddEscaped(message[..flowStart]);
+        Range head = headStart.._length;
+
+        int tailStart = _length;
+        AddEscaped(message[(flowStart + flowLength)..]);
+        Add("\""u8);
+        return (head, tailStart.._length);
+    }
+
+    private void BeginFields()
+    {
+        _scratch.ResetWrittenCount();
+        _writer.Reset(_scratch);
+        _writer.WriteStartObject();
+    }
+
+    // Takes the properties written since BeginFields, without the object's opening brace.
+    private Range EndFields(bool leadingComma)
+    {
+        _writer.Flush();
+        ReadOnlySpan<byte> fields = _scratch.WrittenSpan[1..];
+        int start = _length;
+        if (leadingComma && !fields.IsEmpty)
+        {
+            Add(","u8);
+        }
+
+        Add(fields);
+        return start.._length;
+    }
+
+    private Range AddQuoted(ReadOnlySpan<byte> value)
+    {
+        _scratch.ResetWrittenCount();
+        _writer.Reset(_scratch);
+        _writer.WriteStringValue(value);
+        _writer.Flush();
+        int start = _length;
+        Add(_scratch.WrittenSpan);
+        return start.._length;
+    }
+
+    private void WriteIfPresent(ReadOnlySpan<byte> name, FlowRecord record, Utf8Slice value)
+    {
+        if (value.IsPresent)
+        {
+            _writer.WriteString(name, record[value]);
+        }
+    }
+
+    // JSON our writer produced holds no raw control characters: as a string value it needs only " and \ escaped.
+    private void AddEscaped(ReadOnlySpan<byte> json)
+    {
+        while (true)
+        {
+            int special = json.IndexOfAny((byte)'"', (byte)'\\');
+            int run = special < 0 ? json.Length : special;
+            Add(json[..run]);
+            if (special < 0)
+            {
+                return;
+            }
+
+            Add((byte)'\\');
+            Add(json[special]);
+            json = json[(special + 1)..];
+        }
+    }
+
+    private void Add(ReadOnlySpan<byte> bytes)
+    {
+        EnsureCapacity(bytes.Length);
+        bytes.CopyTo(_bytes.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    private void Add(byte b)
+    {
+        EnsureCapacity(1);
+        _bytes[_length++] = b;
+    }
+
+    private void EnsureCapacity(int extra)
+    {
+        if (_length + extra > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + extra));
+        }
+    }
+}
