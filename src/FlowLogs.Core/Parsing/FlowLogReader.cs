@@ -75,6 +75,9 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     /// <summary>The first <see cref="FlowLogReaderOptions.MaxIssuesKept"/> issues, in input order.</summary>
     public IReadOnlyList<ParseIssue> Issues => _issues;
 
+    /// <summary>Size of the read buffer, for tests that memory stays bounded.</summary>
+    internal int BufferCapacity => _buffer.Length;
+
     private ReadOnlySpan<byte> Data => _stream is null ? _memory.Span : _buffer.AsSpan(0, _dataEnd);
 
     /// <summary>Advances to the next record with at least one tuple slot; false at the end of input.</summary>

@@ -142,3 +142,85 @@ public class FlowLogReaderTests
         }
     }
 }
+
+public class FlowLogReaderMemoryTests
+{
+    [Test]
+    public void TheReadBufferDoesNotGrowWithTheInput()
+    {
+        // 40 MB of records from a generated stream: the buffer must stay at its initial size.
+        var options = new FlowLogReaderOptions { ReadSize = 64 * 1024 };
+        using var input = new GeneratedFlowLogStream(records: 12_000);
+        using var reader = new FlowLogReader(input, new FlowLogSource("big/PT1H.json"), options: options);
+        int firstCapacity = 0;
+        long tuples = 0;
+        while (reader.Read())
+        {
+            firstCapacity = firstCapacity == 0 ? reader.BufferCapacity : firstCapacity;
+            tuples += reader.Current.Tuples.Length;
+        }
+
+        Assert.That(reader.Counts.Bytes, Is.GreaterThan(40_000_000));
+        Assert.That(tuples, Is.EqualTo(12_000 * 40));
+        Assert.That(reader.Issues, Is.Empty);
+        Assert.That(reader.BufferCapacity, Is.EqualTo(firstCapacity));
+        Assert.That(reader.BufferCapacity, Is.LessThanOrEqualTo(256 * 1024));
+    }
+
+    /// <summary>A PT1H.json produced record by record as it is read, never held whole.</summary>
+    private sealed class GeneratedFlowLogStream(int records) : Stream
+    {
+        private readonly FlowLogs.Simulation.FlowLogGenerator _generator = new(seed: 3);
+        private readonly FlowLogs.Simulation.SimulatedNic _nic = new(1);
+        private readonly MemoryStream _pending = new();
+        private int _written;
+        private bool _closed;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_pending.Position == _pending.Length)
+            {
+                _pending.SetLength(0);
+                if (_written < records)
+                {
+                    _pending.Write(_written == 0 ? "{\"records\":["u8 : ","u8);
+                    using var writer = new System.Text.Json.Utf8JsonWriter(_pending);
+                    _generator.WriteRecord(writer, FlowLogKind.VirtualNetwork, _nic, new DateTimeOffset(2026, 1, 1, 0, _written % 60, 0, TimeSpan.Zero), 40);
+                    writer.Flush();
+                    _written++;
+                }
+                else if (!_closed)
+                {
+                    _pending.Write("]}"u8);
+                    _closed = true;
+                }
+
+                _pending.Position = 0;
+            }
+
+            return _pending.Read(buffer);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
