@@ -49,7 +49,7 @@ public class FlowLogReaderTests
         JsonObject a = SimpleVNet(VNetTuple(sport: 10), VNetTuple(sport: 11));
         JsonObject b = SimpleNsg(2, "1542110377,1.1.1.1,10.0.0.4,12,443,T,I,A,B,,,,");
 
-        ParseOutcome outcome = TestData.Parse(TestData.Utf8(Delta(leadingComma, a, b)));
+        ParseOutcome outcome = TestData.Parse(TestData.Utf8(DeltaOf(leadingComma, a, b)));
 
         Assert.That(outcome.Issues, Is.Empty);
         Assert.That(outcome.Events.Select(e => e["source"]!["port"]!.GetValue<int>()), Is.EqualTo(new[] { 10, 11, 12 }));
@@ -96,7 +96,7 @@ public class FlowLogReaderTests
     [TestCase(4096)]
     public void StreamingGivesTheSameEventsAsMemoryAtAnyChunkSize(int chunk)
     {
-        byte[] input = TestData.Bytes("msdocs", "vnet-v4.PT1H.json").Concat(TestData.Utf8(Delta(true, SimpleNsg(2, "1542110377,1.1.1.1,10.0.0.4,12,443,T,I,A,B,,,,")))).ToArray();
+        byte[] input = TestData.Bytes("msdocs", "vnet-v4.PT1H.json").Concat(TestData.Utf8(DeltaOf(true, SimpleNsg(2, "1542110377,1.1.1.1,10.0.0.4,12,443,T,I,A,B,,,,")))).ToArray();
         ParseOutcome memory = TestData.Parse(input);
         ParseOutcome stream = TestData.ParseStream(input, chunk, options: new FlowLogReaderOptions { ReadSize = 1024 });
 

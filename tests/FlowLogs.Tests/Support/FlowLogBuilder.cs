@@ -60,10 +60,10 @@ internal static class FlowLogBuilder
     }
 
     /// <summary>A whole PT1H.json: head block, records separated by commas, tail block.</summary>
-    public static string Document(params JsonObject[] records) => "{\"records\":[" + Delta(leadingComma: false, records) + "]}";
+    public static string Document(params JsonObject[] records) => "{\"records\":[" + DeltaOf(leadingComma: false, records) + "]}";
 
     /// <summary>A block delta: records as Azure appends them, each later block starting with a comma.</summary>
-    public static string Delta(bool leadingComma, params JsonObject[] records)
+    public static string DeltaOf(bool leadingComma, params JsonObject[] records)
         => (leadingComma ? "," : string.Empty) + string.Join(",", records.Select(r => r.ToJsonString()));
 
     public static string VNetTuple(long ms = 1663146003599, string src = "10.0.0.6", string dst = "52.239.184.180", int sport = 23956, int dport = 443, int proto = 6, char dir = 'O', char state = 'E', string enc = "NX", string counters = "3,767,2,1580")

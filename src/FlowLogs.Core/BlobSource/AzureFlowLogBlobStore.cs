@@ -1,0 +1,81 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace FlowLogs.BlobSource;
+
+/// <summary><see cref="IFlowLogBlobStore"/> over Azure Blob Storage (or Azurite).</summary>
+public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore
+{
+    private readonly BlobServiceClient _service = service ?? throw new ArgumentNullException(nameof(service));
+
+    /// <inheritdoc/>
+    public async Task<BlockListSnapshot?> GetCommittedBlocksAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        try
+        {
+            Response<BlockList> response = await Client(blob).GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var blocks = new List<CommittedBlock>(response.Value.CommittedBlocks.Count());
+            foreach (BlobBlock block in response.Value.CommittedBlocks)
+            {
+                blocks.Add(new CommittedBlock(block.Name, block.SizeLong));
+            }
+
+            return new BlockListSnapshot(blocks, response.GetRawResponse().Headers.ETag ?? default, response.Value.BlobContentLength);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ReadRangeAsync(FlowLogBlob blob, long offset, Memory<byte> destination, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            var options = new BlobDownloadOptions
+            {
+                Range = new HttpRange(offset, destination.Length),
+                Conditions = new BlobRequestConditions { IfMatch = ifMatch },
+            };
+            Response<BlobDownloadStreamingResult> response = await Client(blob).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
+            await using Stream content = response.Value.Content;
+            await content.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 416)
+        {
+            throw new BlobChangedException(blob, ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Stream> OpenReadAsync(FlowLogBlob blob, long offset, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        try
+        {
+            var options = new BlobDownloadOptions
+            {
+                Range = new HttpRange(offset),
+                Conditions = new BlobRequestConditions { IfMatch = ifMatch },
+            };
+            Response<BlobDownloadStreamingResult> response = await Client(blob).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 416)
+        {
+            throw new BlobChangedException(blob, ex);
+        }
+    }
+
+    private BlockBlobClient Client(FlowLogBlob blob) => _service.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace FlowLogs.BlobSource;
+
+/// <summary>
+/// The hour and MAC a flow-log blob is for, read from the <c>y=/m=/d=/h=/macAddress=</c> segments of its name, whatever
+/// the resource prefix before them looks like (it differs between kinds and between Microsoft's own pages).
+/// </summary>
+public readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress, string ResourcePrefix)
+{
+    /// <summary>Parses a blob name; false when it has no complete <c>y=/m=/d=/h=</c> run.</summary>
+    public static bool TryParse(string name, out BlobPath path)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        path = default;
+        string[] segments = name.Split('/');
+        for (int i = 0; i + 3 < segments.Length; i++)
+        {
+            if (!segments[i].StartsWith("y=", StringComparison.Ordinal)
+                || !segments[i + 1].StartsWith("m=", StringComparison.Ordinal)
+                || !segments[i + 2].StartsWith("d=", StringComparison.Ordinal)
+                || !segments[i + 3].StartsWith("h=", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!int.TryParse(segments[i].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int year)
+                || !int.TryParse(segments[i + 1].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int month)
+                || !int.TryParse(segments[i + 2].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int day)
+                || !int.TryParse(segments[i + 3].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int hour)
+                || year is < 2000 or > 9999 || month is < 1 or > 12 || hour > 23 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            {
+                return false;
+            }
+
+            string? mac = null;
+            for (int j = i + 4; j < segments.Length; j++)
+            {
+                if (segments[j].StartsWith("macAddress=", StringComparison.Ordinal))
+                {
+                    mac = segments[j]["macAddress=".Length..];
+                }
+            }
+
+            path = new BlobPath(new DateTimeOffset(year, month, day, hour, 0, 0, TimeSpan.Zero), mac, string.Join('/', segments, 0, i));
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+namespace FlowLogs.Checkpoints;
+
+/// <summary>How far a blob has been read and delivered, and who is reading it now.</summary>
+public sealed record BlobCheckpoint
+{
+    /// <summary>The blob, <c>container/name</c>.</summary>
+    public required string BlobName { get; init; }
+
+    /// <summary>Bytes delivered up to: the end of the last block (or, in document mode, record) whose events were acknowledged.</summary>
+    public long Offset { get; init; }
+
+    /// <summary>Committed blocks fully delivered, head block included; 0 in document mode.</summary>
+    public int BlocksConsumed { get; init; }
+
+    /// <summary>Id of the last consumed block, to tell an append from a rewrite.</summary>
+    public string? LastBlockId { get; init; }
+
+    /// <summary>The blob's ETag when the checkpoint was last advanced.</summary>
+    public string? BlobETag { get; init; }
+
+    /// <summary>The blob's committed length when last seen (for the replay's "behind" check).</summary>
+    public long BlobLength { get; init; }
+
+    /// <summary>
+    /// True when the blob is not framed as Azure frames PT1H.json (head or tail bytes differ): it is then read as a
+    /// document from <see cref="Offset"/>, which is a record boundary.
+    /// </summary>
+    public bool DocumentMode { get; init; }
+
+    /// <summary>Events delivered from this blob so far.</summary>
+    public long EventsDelivered { get; init; }
+
+    /// <summary>Skipped items sent to the dead-letter store so far.</summary>
+    public long DeadLettered { get; init; }
+
+    /// <summary>The last anomaly met on this blob, for operators.</summary>
+    public string? LastAnomaly { get; init; }
+
+    /// <summary>When this blob was first seen.</summary>
+    public DateTimeOffset FirstSeen { get; init; }
+
+    /// <summary>When the checkpoint last changed.</summary>
+    public DateTimeOffset Updated { get; init; }
+
+    /// <summary>The process that holds the blob, or null.</summary>
+    public string? LeaseOwner { get; init; }
+
+    /// <summary>When the holder's claim lapses if not renewed.</summary>
+    public DateTimeOffset? LeaseExpires { get; init; }
+
+    /// <summary>Set by a process that found the blob held: the holder must look at the blob again before letting go.</summary>
+    public bool Pending { get; init; }
+
+    /// <summary>A fresh checkpoint for a blob never seen.</summary>
+    public static BlobCheckpoint New(string blobName, DateTimeOffset now) => new() { BlobName = blobName, FirstSeen = now, Updated = now };
+}

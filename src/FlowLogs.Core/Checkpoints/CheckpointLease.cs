@@ -1,0 +1,210 @@
+using Microsoft.Extensions.Logging;
+
+namespace FlowLogs.Checkpoints;
+
+/// <summary>The outcome of <see cref="CheckpointLease.TryAcquireAsync"/>.</summary>
+public enum LeaseOutcome
+{
+    /// <summary>This process holds the blob.</summary>
+    Acquired,
+
+    /// <summary>Another process holds it and was told to look again before letting go.</summary>
+    HandedToHolder,
+}
+
+/// <summary>A blob held by this process: the checkpoint as stored, with its ETag.</summary>
+public sealed class HeldBlob
+{
+    internal HeldBlob(StoredCheckpoint stored, string owner)
+    {
+        Stored = stored;
+        Owner = owner;
+    }
+
+    /// <summary>The checkpoint and its ETag as last written or read.</summary>
+    public StoredCheckpoint Stored { get; internal set; }
+
+    /// <summary>This process's owner id.</summary>
+    public string Owner { get; }
+
+    /// <summary>The checkpoint.</summary>
+    public BlobCheckpoint Checkpoint => Stored.Value;
+}
+
+/// <summary>
+/// Claims a blob for one process at a time through its checkpoint entity, with conditional writes only:
+/// <list type="bullet">
+/// <item>a claim is a write of owner and expiry, made only if nobody holds an unexpired claim;</item>
+/// <item>a process that finds the blob held writes <see cref="BlobCheckpoint.Pending"/> instead and leaves;</item>
+/// <item>the holder renews with every checkpoint and lets go with a write that fails if Pending was set since it last
+/// read the entity, so it looks at the blob again: no commit is left behind by a process that stepped aside;</item>
+/// <item>a crashed holder's claim lapses after the lease duration.</item>
+/// </list>
+/// </summary>
+public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider time, ILogger<CheckpointLease> logger)
+{
+    private const int MaxConflicts = 50;
+
+    private readonly ICheckpointStore _store = store ?? throw new ArgumentNullException(nameof(store));
+    private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
+    private readonly ILogger<CheckpointLease> _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+
+    /// <summary>Claims <paramref name="blobName"/> for <paramref name="owner"/>, or marks it pending for its holder.</summary>
+    public async Task<(LeaseOutcome Outcome, HeldBlob? Held)> TryAcquireAsync(string blobName, string owner, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            StoredCheckpoint? stored = await _store.GetAsync(blobName, cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                BlobCheckpoint fresh = BlobCheckpoint.New(blobName, now) with { LeaseOwner = owner, LeaseExpires = now + duration };
+                StoredCheckpoint? added = await _store.TryAddAsync(fresh, cancellationToken).ConfigureAwait(false);
+                if (added is not null)
+                {
+                    return (LeaseOutcome.Acquired, new HeldBlob(added, owner));
+                }
+
+                continue;
+            }
+
+            BlobCheckpoint current = stored.Value;
+            bool free = current.LeaseOwner is null || current.LeaseExpires is null || current.LeaseExpires <= now || current.LeaseOwner == owner;
+            if (free)
+            {
+                if (current.LeaseOwner is not null && current.LeaseOwner != owner)
+                {
+                    LogLapsedClaim(_logger, blobName, current.LeaseOwner, current.LeaseExpires, owner, current.Offset);
+                }
+
+                // Taking the blob also takes any pending mark: this process is about to look at the blob anyway.
+                BlobCheckpoint claimed = current with { LeaseOwner = owner, LeaseExpires = now + duration, Pending = false };
+                StoredCheckpoint? replaced = await _store.TryReplaceAsync(claimed, stored.ETag, cancellationToken).ConfigureAwait(false);
+                if (replaced is not null)
+                {
+                    return (LeaseOutcome.Acquired, new HeldBlob(replaced, owner));
+                }
+
+                continue;
+            }
+
+            if (current.Pending)
+            {
+                return (LeaseOutcome.HandedToHolder, null);
+            }
+
+            StoredCheckpoint? marked = await _store.TryReplaceAsync(current with { Pending = true }, stored.ETag, cancellationToken).ConfigureAwait(false);
+            if (marked is not null)
+            {
+                return (LeaseOutcome.HandedToHolder, null);
+            }
+        }
+
+        throw new InvalidOperationException($"could not claim {blobName}: its checkpoint changed {MaxConflicts} times in a row");
+    }
+
+    /// <summary>Writes <paramref name="checkpoint"/> and renews the claim.</summary>
+    /// <returns>False when the claim was lost (the entity changed in a way only another owner makes).</returns>
+    public async Task<bool> SaveAsync(HeldBlob held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        for (int attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            BlobCheckpoint next = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = now + duration, Updated = now, Pending = held.Checkpoint.Pending };
+            StoredCheckpoint? written = await _store.TryReplaceAsync(next, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
+            if (written is not null)
+            {
+                held.Stored = written;
+                return true;
+            }
+
+            // Someone wrote meanwhile: a pending mark keeps our claim; anything else means the claim is gone.
+            if (!await RefreshAsync(held, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> and lets go of the blob, unless another process marked it pending since
+    /// this one last read the entity: then returns false with the claim kept, and the caller looks at the blob again.
+    /// </summary>
+    public async Task<bool> TryReleaseAsync(HeldBlob held, BlobCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        DateTimeOffset now = _time.GetUtcNow();
+        if (held.Checkpoint.Pending)
+        {
+            // Clear the mark but keep the claim: the caller is about to look again.
+            BlobCheckpoint cleared = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = held.Checkpoint.LeaseExpires, Updated = now, Pending = false };
+            StoredCheckpoint? written = await _store.TryReplaceAsync(cleared, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
+            if (written is not null)
+            {
+                held.Stored = written;
+            }
+            else
+            {
+                await RefreshAsync(held, cancellationToken).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        BlobCheckpoint released = checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = now, Pending = false };
+        StoredCheckpoint? done = await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
+        if (done is not null)
+        {
+            held.Stored = done;
+            return true;
+        }
+
+        await RefreshAsync(held, cancellationToken).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>Lets go without advancing anything (after a failure), if the claim is still ours.</summary>
+    public async Task AbandonAsync(HeldBlob held, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            // Keep a pending mark: whoever comes next must look at the blob.
+            BlobCheckpoint released = held.Checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = _time.GetUtcNow() };
+            if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+
+            if (!await RefreshAsync(held, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    // Re-reads the entity; true when it is still ours (possibly with a pending mark), false when the claim was lost.
+    private async Task<bool> RefreshAsync(HeldBlob held, CancellationToken cancellationToken)
+    {
+        StoredCheckpoint? stored = await _store.GetAsync(held.Checkpoint.BlobName, cancellationToken).ConfigureAwait(false);
+        if (stored is null || stored.Value.LeaseOwner != held.Owner)
+        {
+            LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, stored?.Value.LeaseOwner ?? "nobody");
+            return false;
+        }
+
+        held.Stored = stored;
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claim of {Blob} by {PreviousOwner} lapsed at {Expires}; {Owner} takes over from byte {Offset}")]
+    private static partial void LogLapsedClaim(ILogger logger, string blob, string previousOwner, DateTimeOffset? expires, string owner, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claim of {Blob} by {Owner} was lost (now held by {Holder})")]
+    private static partial void LogLostClaim(ILogger logger, string blob, string owner, string holder);
+}

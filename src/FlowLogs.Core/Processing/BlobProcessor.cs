@@ -1,0 +1,454 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.DeadLetters;
+using FlowLogs.Delta;
+using FlowLogs.Parsing;
+using FlowLogs.Sinks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Processing;
+
+/// <summary>
+/// Brings one blob's delivery up to its committed end: claims the blob, reads only the blocks committed since its
+/// checkpoint (ranged reads conditional on the listed ETag), turns them into events, hands them to the sink, and
+/// advances the checkpoint only once the sink acknowledged them. Before letting go it lists the blocks again, so
+/// nothing committed meanwhile is left behind. The same code path serves the blob trigger, the replay and the CLI.
+/// </summary>
+public sealed partial class BlobProcessor
+{
+    private readonly IFlowLogBlobStore _blobs;
+    private readonly CheckpointLease _lease;
+    private readonly IEventSink _sink;
+    private readonly IDeadLetterStore _deadLetters;
+    private readonly BlobProcessorOptions _options;
+    private readonly ILogger<BlobProcessor> _logger;
+
+    /// <summary>Creates a processor.</summary>
+    public BlobProcessor(
+        IFlowLogBlobStore blobs,
+        CheckpointLease lease,
+        IEventSink sink,
+        IDeadLetterStore deadLetters,
+        IOptions<BlobProcessorOptions> options,
+        ILogger<BlobProcessor> logger)
+    {
+        _blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
+        _lease = lease ?? throw new ArgumentNullException(nameof(lease));
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    private enum ChunkOutcome
+    {
+        Delivered,
+        NeedsNextBlock,
+        FramingAnomaly,
+    }
+
+    /// <summary>Processes <paramref name="blob"/>: safe to call from any number of processes at once, as often as wanted.</summary>
+    public async Task<BlobProcessResult> ProcessAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (!blob.IsHourBlob)
+        {
+            return new BlobProcessResult { Outcome = BlobProcessOutcome.Ignored };
+        }
+
+        string owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+        (LeaseOutcome outcome, HeldBlob? held) = await _lease.TryAcquireAsync(blob.FullName, owner, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        if (outcome == LeaseOutcome.HandedToHolder)
+        {
+            LogHandedToHolder(_logger, blob.FullName);
+            return new BlobProcessResult { Outcome = BlobProcessOutcome.HandedToHolder };
+        }
+
+        var run = new Run(blob, held!);
+        using var batch = new EventBatchBuilder(_sink.Payload);
+        try
+        {
+            return await RunAsync(run, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!run.ClaimLost)
+        {
+            // Nothing past the last acknowledged chunk was checkpointed: let go so the next trigger or the replay retries.
+            LogFailed(_logger, ex, blob.FullName, run.Current.Offset);
+            await _lease.AbandonAsync(run.Held, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<BlobProcessResult> RunAsync(Run run, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            BlockListSnapshot? snapshot = await _blobs.GetCommittedBlocksAsync(run.Blob, cancellationToken).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                Anomaly(run, "deleted", "the blob does not exist (deleted, or not yet visible); its checkpoint is kept");
+                if (await _lease.TryReleaseAsync(run.Held, run.Current, cancellationToken).ConfigureAwait(false))
+                {
+                    return run.Result(BlobProcessOutcome.NotFound);
+                }
+
+                continue;
+            }
+
+            bool readSomething;
+            try
+            {
+                readSomething = run.Current.DocumentMode
+                    ? await ReadAsDocumentAsync(run, snapshot, batch, cancellationToken).ConfigureAwait(false)
+                    : await ReadBlocksAsync(run, snapshot, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BlobChangedException)
+            {
+                // Committed again (or rewritten) since the list was read: what was delivered stays checkpointed; list again.
+                batch.Reset();
+                continue;
+            }
+
+            if (run.ClaimLost)
+            {
+                return run.Result(BlobProcessOutcome.ClaimLost);
+            }
+
+            if (readSomething)
+            {
+                continue;
+            }
+
+            // Nothing new since the last look: write the final checkpoint and let go, unless marked pending meanwhile.
+            BlobCheckpoint final = run.Current with { BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
+            if (await _lease.TryReleaseAsync(run.Held, final, cancellationToken).ConfigureAwait(false))
+            {
+                run.Current = final;
+                return run.Result(BlobProcessOutcome.CaughtUp);
+            }
+
+            if (run.Held.Checkpoint.LeaseOwner != run.Held.Owner)
+            {
+                run.ClaimLost = true;
+                return run.Result(BlobProcessOutcome.ClaimLost);
+            }
+
+            run.Current = final;
+            run.Unsaved = false;
+        }
+    }
+
+    // Returns true when it read anything (so the block list is looked at again before letting go).
+    private async Task<bool> ReadBlocksAsync(Run run, BlockListSnapshot snapshot, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        DeltaPlan plan = BlockDelta.Plan(snapshot.Blocks, run.Current, _options.MaxChunkBytes);
+        switch (plan.Status)
+        {
+            case DeltaStatus.Empty:
+                Anomaly(run, "empty", "the blob has no committed blocks");
+                return false;
+            case DeltaStatus.UpToDate:
+                return false;
+            case DeltaStatus.Restart:
+                Anomaly(run, "rewritten", $"{plan.Reason}; reading it again from byte 0 (event ids of unchanged tuples repeat, so downstream can drop duplicates)");
+                run.Current = run.Current with { Offset = 0, BlocksConsumed = 0, LastBlockId = null };
+                run.Unsaved = true;
+                break;
+        }
+
+        if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var chunks = plan.Chunks.ToList();
+        long resumeAt = -1;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            DeltaChunk chunk = chunks[i];
+            (ChunkOutcome outcome, long detail, string? reason) = await ReadChunkAsync(run, snapshot, chunk, resumeAt, batch, cancellationToken).ConfigureAwait(false);
+            resumeAt = -1;
+            switch (outcome)
+            {
+                case ChunkOutcome.NeedsNextBlock:
+                    // A record runs on past this chunk's last block: read it with the next chunk, from that record on.
+                    Anomaly(run, "record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {detail}; reading it together with the next block"));
+                    DeltaChunk next = chunks[i + 1];
+                    chunks[i + 1] = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, chunk.HasHead, next.HasTail);
+                    resumeAt = detail;
+                    continue;
+                case ChunkOutcome.FramingAnomaly:
+                    Anomaly(run, "framing", string.Create(CultureInfo.InvariantCulture, $"{reason}; reading the blob as a document from byte {run.Current.Offset} (a record boundary)"));
+                    run.Current = run.Current with { DocumentMode = true, BlocksConsumed = 0, LastBlockId = null };
+                    run.Unsaved = true;
+                    return true;
+            }
+
+            int consumed = chunk.FirstBlock + chunk.BlockCount - (chunk.HasTail ? 1 : 0);
+            run.Current = run.Current with
+            {
+                Offset = chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End,
+                BlocksConsumed = consumed,
+                LastBlockId = consumed > 0 ? snapshot.Blocks[consumed - 1].Id : null,
+            };
+            run.Unsaved = true;
+
+            // The last chunk's checkpoint is written with the release (or before more reading): one write less a minute.
+            if (i < chunks.Count - 1 && !await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<(ChunkOutcome Outcome, long Detail, string? Reason)> ReadChunkAsync(
+        Run run, BlockListSnapshot snapshot, DeltaChunk chunk, long resumeAt, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        if (chunk.Length > int.MaxValue)
+        {
+            return (ChunkOutcome.FramingAnomaly, 0, string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read can hold"));
+        }
+
+        int length = (int)chunk.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
+            run.BytesRead += length;
+
+            int head = chunk.HasHead ? (int)snapshot.Blocks[0].Size : 0;
+            int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
+            if (chunk.HasHead && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
+            {
+                return (ChunkOutcome.FramingAnomaly, 0, "the first block is not the head block {\"records\":[");
+            }
+
+            if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
+            {
+                return (ChunkOutcome.FramingAnomaly, 0, "the last block is not the tail block ]}");
+            }
+
+            long dataStart = chunk.Start + head;
+            var issues = new List<ParseIssue>();
+            var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add };
+            using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
+            while (reader.Read())
+            {
+                if (reader.Current.Offset < resumeAt)
+                {
+                    continue;
+                }
+
+                batch.Add(reader.Current);
+                if (batch.Length >= _options.MaxBatchBytes)
+                {
+                    await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            long dataEnd = chunk.End - tail;
+            if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
+            {
+                await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
+            }
+
+            foreach (ParseIssue issue in issues)
+            {
+                await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
+                LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
+            }
+
+            run.DeadLettered += issues.Count;
+            await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+            run.Chunks++;
+            run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
+            LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
+            return (ChunkOutcome.Delivered, 0, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<bool> ReadAsDocumentAsync(Run run, BlockListSnapshot snapshot, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        BlobCheckpoint current = run.Current;
+        if (snapshot.Length < current.Offset)
+        {
+            Anomaly(run, "shorter", string.Create(CultureInfo.InvariantCulture, $"the blob is {snapshot.Length} bytes, shorter than its checkpoint at byte {current.Offset}; reading it again from byte 0"));
+            run.Current = current = current with { Offset = 0 };
+            run.Unsaved = true;
+        }
+        else if (snapshot.Length == current.BlobLength && string.Equals(current.BlobETag, snapshot.ETag.ToString(), StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        long offset = current.Offset;
+        var issues = new List<ParseIssue>();
+        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add };
+        Stream stream = await _blobs.OpenReadAsync(run.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var reader = new FlowLogReader(stream, new FlowLogSource(run.Blob.FullName), offset, readerOptions);
+            long delivered = offset;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Add(reader.Current);
+                delivered = reader.Current.Offset + reader.Current.Length;
+                if (batch.Length >= _options.MaxBatchBytes)
+                {
+                    await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
+                    await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                    run.Current = run.Current with { Offset = delivered };
+                    run.Unsaved = true;
+                    if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            // Bad bytes move the checkpoint past them too, except a record cut by the end of the blob: it may be completed.
+            foreach (ParseIssue issue in issues)
+            {
+                bool openEnded = issue.Kind == ParseIssueKind.TruncatedRecord && issue.Offset + issue.Length == snapshot.Length;
+                if (!openEnded)
+                {
+                    delivered = Math.Max(delivered, issue.Offset + issue.Length);
+                }
+            }
+
+            await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
+            await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+            run.BytesRead += reader.Counts.Bytes;
+            run.Chunks++;
+            run.Current = run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
+            run.Unsaved = true;
+            return delivered != offset;
+        }
+    }
+
+    private async Task DeadLetterAsync(Run run, List<ParseIssue> issues, CancellationToken cancellationToken)
+    {
+        foreach (ParseIssue issue in issues)
+        {
+            await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
+            LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
+        }
+
+        run.DeadLettered += issues.Count;
+        run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
+        issues.Clear();
+    }
+
+    private async Task DeliverAsync(Run run, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await _sink.DeliverAsync(batch.Build(run.Blob.FullName), cancellationToken).ConfigureAwait(false);
+        run.Events += batch.Count;
+        run.Current = run.Current with { EventsDelivered = run.Current.EventsDelivered + batch.Count };
+        batch.Reset();
+    }
+
+    // Writes the checkpoint if it moved since the last write; false (and ClaimLost) when the claim is gone.
+    private async Task<bool> SaveIfUnsavedAsync(Run run, CancellationToken cancellationToken)
+    {
+        if (!run.Unsaved)
+        {
+            return true;
+        }
+
+        if (!await _lease.SaveAsync(run.Held, run.Current, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))
+        {
+            run.ClaimLost = true;
+            return false;
+        }
+
+        run.Unsaved = false;
+        return true;
+    }
+
+    private void Anomaly(Run run, string kind, string detail)
+    {
+        string text = $"{kind}: {detail}";
+        run.Anomalies.Add(text);
+
+        // A state that lasts (an empty or deleted blob) is logged once, not at every trigger.
+        if (!string.Equals(run.Current.LastAnomaly, text, StringComparison.Ordinal))
+        {
+            LogAnomaly(_logger, run.Blob.FullName, kind, detail);
+            run.Current = run.Current with { LastAnomaly = text };
+            run.Unsaved = true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Blob} is held by another process, which will look at it again before letting go")]
+    private static partial void LogHandedToHolder(ILogger logger, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Anomaly on {Blob}: {Kind}: {Detail}")]
+    private static partial void LogAnomaly(ILogger logger, string blob, string kind, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Kind} at byte {Offset} of {Blob}: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string blob, ParseIssueKind kind, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered bytes {Start}-{End} of {Blob}: {Events} events in {ElapsedMs} ms")]
+    private static partial void LogChunk(ILogger logger, string blob, long start, long end, long events, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processing {Blob} failed; delivery stays checkpointed at byte {Offset} and will be retried")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string blob, long offset);
+
+    /// <summary>The state of one call: the blob, the claim, the checkpoint as it will be written, the figures.</summary>
+    private sealed class Run(FlowLogBlob blob, HeldBlob held)
+    {
+        public FlowLogBlob Blob { get; } = blob;
+
+        public HeldBlob Held { get; } = held;
+
+        public BlobCheckpoint Current { get; set; } = held.Checkpoint;
+
+        public bool Unsaved { get; set; }
+
+        public bool ClaimLost { get; set; }
+
+        public long Events { get; set; }
+
+        public long BytesRead { get; set; }
+
+        public int Chunks { get; set; }
+
+        public int DeadLettered { get; set; }
+
+        public List<string> Anomalies { get; } = [];
+
+        public BlobProcessResult Result(BlobProcessOutcome outcome) => new()
+        {
+            Outcome = outcome,
+            Events = Events,
+            BytesRead = BytesRead,
+            Chunks = Chunks,
+            DeadLettered = DeadLettered,
+            Offset = Current.Offset,
+            Anomalies = Anomalies,
+        };
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlowLogs.Processing;
+
+/// <summary>Limits of <see cref="BlobProcessor"/>; bound from configuration section <see cref="SectionName"/>.</summary>
+public sealed class BlobProcessorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "FlowLogs:Processing";
+
+    /// <summary>How long a claim on a blob lasts without renewal; a crashed holder blocks the blob this long at most.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A backlog is read in chunks of whole blocks up to this many bytes, each delivered and checkpointed.</summary>
+    [Range(4 * 1024, 256 * 1024 * 1024)]
+    public int MaxChunkBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Serialized events are handed to the sink in batches of up to this many bytes.</summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>A record longer than this is dead-lettered (it bounds memory).</summary>
+    [Range(64 * 1024, 256 * 1024 * 1024)]
+    public int MaxRecordBytes { get; set; } = 32 * 1024 * 1024;
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
+using FlowLogs.BlobSource;
+using FlowLogs.Parsing;
+
+namespace FlowLogs.Simulation;
+
+/// <summary>
+/// Writes flow logs into blob storage exactly the way Azure does: a head block <c>{"records":[</c>, a tail block
+/// <c>]}</c>, and each minute one new block (a record, with a leading comma after the first) staged under a random
+/// base64 id and inserted before the tail with Put Block List. Used by the tests, the local run and the benchmarks.
+/// </summary>
+public sealed class FlowLogSimulator
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    private readonly BlobServiceClient _service;
+    private readonly FlowLogGenerator _generator;
+    private readonly Random _random;
+    private readonly Dictionary<string, BlobState> _blobs = [];
+    private readonly HashSet<string> _containers = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Creates a simulator writing to <paramref name="service"/>.</summary>
+    /// <param name="service">The storage account (Azurite locally).</param>
+    /// <param name="seed">Seed of the tuples and block ids: the same seed writes the same bytes.</param>
+    /// <param name="tuplesPerRecord">Tuples in each minute's record.</param>
+    public FlowLogSimulator(BlobServiceClient service, int seed = 1, int tuplesPerRecord = 40)
+    {
+        _service = service ?? throw new ArgumentNullException(nameof(service));
+        _generator = new FlowLogGenerator(seed);
+        _random = new Random(seed);
+        TuplesPerRecord = tuplesPerRecord;
+    }
+
+    /// <summary>Tuples in each minute's record.</summary>
+    public int TuplesPerRecord { get; }
+
+    /// <summary>Tuples written so far, over all blobs.</summary>
+    public long TuplesWritten { get; private set; }
+
+    /// <summary>Commits (Put Block List calls) made so far.</summary>
+    public long Commits { get; private set; }
+
+    /// <summary>Tuples written so far per blob (<c>container/name</c>).</summary>
+    public IReadOnlyDictionary<string, long> TuplesPerBlob
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _blobs.ToDictionary(b => b.Key, b => b.Value.Tuples);
+            }
+        }
+    }
+
+    /// <summary>The blob Azure writes the flows of <paramref name="nic"/> during <paramref name="hour"/> to.</summary>
+    public static FlowLogBlob BlobFor(FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour)
+    {
+        ArgumentNullException.ThrowIfNull(nic);
+        DateTime h = hour.UtcDateTime;
+        string time = string.Create(CultureInfo.InvariantCulture, $"y={h:yyyy}/m={h:MM}/d={h:dd}/h={h:HH}/m=00/macAddress={nic.MacAddress}/PT1H.json");
+        return kind == FlowLogKind.VirtualNetwork
+            ? new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID={nic.FlowLogResourceId}/{time}")
+            : new FlowLogBlob(FlowLogBlob.NsgContainer, $"resourceId={nic.NsgResourceId}/{time}");
+    }
+
+    /// <summary>Appends the record of one minute to the NIC's hour blob, as Azure does each minute.</summary>
+    public async Task<FlowLogBlob> AppendMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, CancellationToken cancellationToken)
+    {
+        var hour = new DateTimeOffset(minute.Year, minute.Month, minute.Day, minute.Hour, 0, 0, TimeSpan.Zero);
+        FlowLogBlob blob = BlobFor(kind, nic, hour);
+        BlobContainerClient container = _service.GetBlobContainerClient(blob.Container);
+        bool newContainer;
+        lock (_lock)
+        {
+            newContainer = _containers.Add(blob.Container);
+        }
+
+        if (newContainer)
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        BlockBlobClient client = container.GetBlockBlobClient(blob.Name);
+        BlobState state;
+        bool first;
+        lock (_lock)
+        {
+            first = !_blobs.TryGetValue(blob.FullName, out state!);
+            if (first)
+            {
+                state = new BlobState(NewBlockId(), NewBlockId());
+                _blobs.Add(blob.FullName, state);
+            }
+        }
+
+        if (first)
+        {
+            await StageAsync(client, state.HeadId, "{\"records\":["u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await StageAsync(client, state.TailId, "]}"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+
+        using var record = new MemoryStream();
+        if (state.DataIds.Count > 0)
+        {
+            record.WriteByte((byte)',');
+        }
+
+        long before;
+        lock (_lock)
+        {
+            before = _generator.TuplesWritten;
+            using var writer = new Utf8JsonWriter(record, WriterOptions);
+            _generator.WriteRecord(writer, kind, nic, minute, TuplesPerRecord);
+            writer.Flush();
+            TuplesWritten += _generator.TuplesWritten - before;
+            state.Tuples += _generator.TuplesWritten - before;
+        }
+
+        string dataId = NewBlockId();
+        await StageAsync(client, dataId, record.ToArray(), cancellationToken).ConfigureAwait(false);
+        List<string> ids;
+        lock (_lock)
+        {
+            state.DataIds.Add(dataId);
+            ids = [state.HeadId, .. state.DataIds, state.TailId];
+            Commits++;
+        }
+
+        await client.CommitBlockListAsync(ids, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return blob;
+    }
+
+    /// <summary>Writes <paramref name="minutes"/> minutes of flow logs for <paramref name="nics"/> NICs, one minute apart by <paramref name="interval"/>.</summary>
+    public async Task RunAsync(IReadOnlyList<SimulatedNic> nics, IReadOnlyList<FlowLogKind> kinds, DateTimeOffset start, int minutes, TimeSpan interval, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(nics);
+        ArgumentNullException.ThrowIfNull(kinds);
+        for (int m = 0; m < minutes; m++)
+        {
+            DateTimeOffset minute = start.AddMinutes(m);
+            foreach (SimulatedNic nic in nics)
+            {
+                foreach (FlowLogKind kind in kinds)
+                {
+                    await AppendMinuteAsync(kind, nic, minute, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            progress?.Report(string.Create(CultureInfo.InvariantCulture, $"minute {m + 1}/{minutes} ({minute:HH:mm}): {TuplesWritten} tuples in {Commits} commits"));
+            if (interval > TimeSpan.Zero && m < minutes - 1)
+            {
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task StageAsync(BlockBlobClient client, string id, byte[] content, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(content);
+        await client.StageBlockAsync(id, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    // Azure's ids are random base64 of one length per blob.
+    private string NewBlockId()
+    {
+        var bytes = new byte[24];
+        lock (_lock)
+        {
+            _random.NextBytes(bytes);
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+
+    private sealed class BlobState(string headId, string tailId)
+    {
+        public string HeadId { get; } = headId;
+
+        public string TailId { get; } = tailId;
+
+        public List<string> DataIds { get; } = [];
+
+        public long Tuples { get; set; }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace FlowLogs.Testing;
+
+/// <summary>
+/// Azurite, the Azure Storage emulator, installed from the repository's npm lockfile and started on free loopback
+/// ports with in-memory storage; stopped (its whole process tree) on dispose.
+/// </summary>
+public sealed partial class AzuriteServer : IAsyncDisposable
+{
+    // The emulator's documented, public development account.
+    private const string Account = "devstoreaccount1";
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+
+    private readonly Process _process;
+
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    /// <summary>The blob service's port.</summary>
+    public int BlobPort { get; }
+
+    /// <summary>The queue service's port.</summary>
+    public int QueuePort { get; }
+
+    /// <summary>The table service's port.</summary>
+    public int TablePort { get; }
+
+    /// <summary>A connection string for the Azure SDK clients.</summary>
+    public string ConnectionString => string.Create(
+        CultureInfo.InvariantCulture,
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};");
+
+    /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it.</summary>
+    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        string azurite = await EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
+        var start = new ProcessStartInfo(azurite)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepositoryRoot.Path,
+        };
+        foreach (string argument in new[]
+        {
+            "--skipApiVersionCheck", "--inMemoryPersistence", "--silent", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", "0",
+            "--queueHost", "127.0.0.1", "--queuePort", "0",
+            "--tableHost", "127.0.0.1", "--tablePort", "0",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
+        var ports = new Dictionary<string, int>();
+        var output = new List<string>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            while (ports.Count < 3)
+            {
+                string? line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Azurite exited before listening: {string.Join(" | ", output)}");
+                output.Add(line);
+                Match match = ListeningLine().Match(line);
+                if (match.Success)
+                {
+                    ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch
+        {
+            Kill(process);
+            throw;
+        }
+
+        // Keep draining stdout so Azurite never blocks on a full pipe.
+        _ = DrainAsync(process.StandardOutput);
+        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"]);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private static async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
+    {
+        string azurite = Path.Combine(RepositoryRoot.Path, "node_modules", ".bin", "azurite");
+        await InstallGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!File.Exists(azurite))
+            {
+                var npm = new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]) { WorkingDirectory = RepositoryRoot.Path, UseShellExecute = false };
+                using Process install = Process.Start(npm) ?? throw new InvalidOperationException("could not start npm (Node.js 20+ is needed for Azurite)");
+                await install.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (install.ExitCode != 0 || !File.Exists(azurite))
+                {
+                    throw new InvalidOperationException($"npm ci failed with exit code {install.ExitCode}; Azurite is not installed");
+                }
+            }
+
+            return azurite;
+        }
+        finally
+        {
+            InstallGate.Release();
+        }
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is not null)
+            {
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex ListeningLine();
+}
