@@ -104,7 +104,7 @@ internal sealed class RecordSplitter
                     return SplitResult.NeedMoreData;
                 }
 
-                return _tokenStart >= 0 ? EmitUnexpected(buffer.Length) : SplitResult.EndOfInput;
+                return _tokenStart >= 0 ? EmitUnexpected(buffer, buffer.Length) : SplitResult.EndOfInput;
             }
 
             byte b = buffer[_pos];
@@ -118,7 +118,7 @@ internal sealed class RecordSplitter
 
                 if (_tokenStart >= 0)
                 {
-                    return EmitUnexpected(_pos);
+                    return EmitUnexpected(buffer, _pos);
                 }
 
                 if (framing == Match.Yes)
@@ -148,7 +148,7 @@ internal sealed class RecordSplitter
                 {
                     if (_tokenStart >= 0)
                     {
-                        return EmitUnexpected(_pos);
+                        return EmitUnexpected(buffer, _pos);
                     }
 
                     _pos = tailEnd;
@@ -172,16 +172,23 @@ internal sealed class RecordSplitter
             _pos = next < 0 ? buffer.Length : _pos + 1 + next;
             if (_pos - _tokenStart >= _maxRecordBytes)
             {
-                return EmitUnexpected(_tokenStart + _maxRecordBytes);
+                return EmitUnexpected(buffer, _tokenStart + _maxRecordBytes);
             }
         }
     }
 
-    private SplitResult EmitUnexpected(int end)
+    private SplitResult EmitUnexpected(ReadOnlySpan<byte> buffer, int end)
     {
         TokenStart = _tokenStart;
-        TokenEnd = end;
         _pos = end;
+
+        // The separators before the next record belong to no one: leave them out of the report.
+        while (end > _tokenStart + 1 && (IsWhitespace(buffer[end - 1]) || buffer[end - 1] == ','))
+        {
+            end--;
+        }
+
+        TokenEnd = end;
         _tokenStart = -1;
         return SplitResult.UnexpectedBytes;
     }

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using FlowLogs.Ecs;
+using FlowLogs.Sinks;
+
+namespace FlowLogs.Testing;
+
+/// <summary>A sink that keeps the id of every event it acknowledged, to count losses and duplicates.</summary>
+public sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : IEventSink
+{
+    private readonly ConcurrentQueue<string> _ids = new();
+    private long _batches;
+
+    /// <inheritdoc/>
+    public EventPayload Payload { get; } = payload;
+
+    /// <summary>Called before each batch is acknowledged; throw from it to fail the delivery.</summary>
+    public Func<EventBatch, ValueTask>? BeforeAcknowledge { get; set; }
+
+    /// <summary>Called after each batch is acknowledged (the events count as received); throw to simulate a crash then.</summary>
+    public Action<EventBatch>? AfterAcknowledge { get; set; }
+
+    /// <summary>Every acknowledged event's <c>event.id</c>, in delivery order.</summary>
+    public IReadOnlyCollection<string> EventIds => _ids;
+
+    /// <summary>Batches acknowledged.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <inheritdoc/>
+    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (BeforeAcknowledge is not null)
+        {
+            await BeforeAcknowledge(batch).ConfigureAwait(false);
+        }
+
+        foreach (ReadOnlyMemory<byte> line in batch.Events())
+        {
+            using JsonDocument document = JsonDocument.Parse(line);
+            _ids.Enqueue(document.RootElement.GetProperty("event").GetProperty("id").GetString()!);
+        }
+
+        Interlocked.Increment(ref _batches);
+        AfterAcknowledge?.Invoke(batch);
+    }
+}
