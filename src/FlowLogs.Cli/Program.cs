@@ -13,5 +13,6 @@ public static class Program
     public static RootCommand BuildRootCommand() => new("Azure network flow logs (VNet and NSG) into ECS events for a SIEM.")
     {
         ParseCommand.Create(),
+        SimulateCommand.Create(),
     };
 }
