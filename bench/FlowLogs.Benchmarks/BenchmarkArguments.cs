@@ -15,6 +15,14 @@ internal sealed class BenchmarkArguments
 
     public string? Path { get; private set; }
 
+    public string? Storage { get; private set; }
+
+    public int Nics { get; private set; } = 25;
+
+    public int Minutes { get; private set; } = 10;
+
+    public int CatchUpMegabytes { get; private set; } = 500;
+
     /// <summary>ecs (the target), raw (the flattened record) or none (parse only, to see where time goes).</summary>
     public string Payload { get; private set; } = "ecs";
 
@@ -47,6 +55,18 @@ internal sealed class BenchmarkArguments
                     break;
                 case "--payload":
                     result.Payload = value;
+                    break;
+                case "--storage":
+                    result.Storage = value;
+                    break;
+                case "--nics":
+                    result.Nics = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--minutes":
+                    result.Minutes = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--catch-up-mb":
+                    result.CatchUpMegabytes = int.Parse(value, CultureInfo.InvariantCulture);
                     break;
                 case "--path":
                     result.Path = value;

@@ -20,7 +20,8 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     private readonly long _baseOffset;
     private readonly FlowLogReaderOptions _options;
     private readonly RecordSplitter _splitter;
-    private readonly FlowRecord _record = new();
+    private readonly FlowRecord _record;
+    private readonly bool _ownsRecord;
     private readonly List<ParseIssue> _issues = [];
     private byte[] _buffer = [];
     private int _dataEnd;
@@ -58,6 +59,8 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
 
     private FlowLogReader(FlowLogSource? source, long baseOffset, FlowLogReaderOptions? options)
     {
+        _record = options?.Record ?? new FlowRecord();
+        _ownsRecord = options?.Record is null;
         ArgumentOutOfRangeException.ThrowIfNegative(baseOffset);
         _options = options ?? new FlowLogReaderOptions();
         _options.Validate();
@@ -123,7 +126,11 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     /// <inheritdoc/>
     public void Dispose()
     {
-        _record.Dispose();
+        if (_ownsRecord)
+        {
+            _record.Dispose();
+        }
+
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

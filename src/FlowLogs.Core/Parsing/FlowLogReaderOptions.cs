@@ -15,6 +15,12 @@ public sealed class FlowLogReaderOptions
     /// <summary>How many issues <see cref="FlowLogReader.Issues"/> keeps; every issue is still counted and observed.</summary>
     public int MaxIssuesKept { get; set; } = 1000;
 
+    /// <summary>
+    /// A record instance to read into, owned by the caller, so that readers created one after another (one per chunk)
+    /// reuse its grown buffers instead of growing new ones; null for a record of the reader's own.
+    /// </summary>
+    public FlowRecord? Record { get; set; }
+
     /// <summary>Called for every skipped piece of input, with its bytes (for a dead-letter store).</summary>
     public Action<ParseIssue>? IssueReported { get; set; }
 

@@ -68,7 +68,7 @@ public sealed partial class BlobProcessor
             return new BlobProcessResult { Outcome = BlobProcessOutcome.HandedToHolder };
         }
 
-        var run = new Run(blob, held!);
+        using var run = new Run(blob, held!);
         using var batch = new EventBatchBuilder(_sink.Payload);
         try
         {
@@ -217,8 +217,7 @@ public sealed partial class BlobProcessor
         }
 
         int length = (int)chunk.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        try
+        byte[] buffer = run.ChunkBuffer(length);
         {
             var stopwatch = Stopwatch.StartNew();
             await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
@@ -238,19 +237,24 @@ public sealed partial class BlobProcessor
 
             long dataStart = chunk.Start + head;
             var issues = new List<ParseIssue>();
-            var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add };
+            var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
             using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
             while (reader.Read())
             {
-                if (reader.Current.Offset < resumeAt)
+                FlowRecord record = reader.Current;
+                if (record.Offset < resumeAt)
                 {
                     continue;
                 }
 
-                batch.Add(reader.Current);
-                if (batch.Length >= _options.MaxBatchBytes)
+                // Batches are cut between tuples, so a huge record does not make a huge batch.
+                for (int t = 0; t < record.Tuples.Length; t++)
                 {
-                    await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                    batch.Add(record, record.Tuples[t]);
+                    if (batch.Length >= _options.MaxBatchBytes)
+                    {
+                        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 
@@ -273,10 +277,6 @@ public sealed partial class BlobProcessor
             run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
             LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
             return (ChunkOutcome.Delivered, 0, null);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -301,7 +301,7 @@ public sealed partial class BlobProcessor
 
         long offset = current.Offset;
         var issues = new List<ParseIssue>();
-        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add };
+        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
         Stream stream = await _blobs.OpenReadAsync(run.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -309,19 +309,25 @@ public sealed partial class BlobProcessor
             long delivered = offset;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Add(reader.Current);
-                delivered = reader.Current.Offset + reader.Current.Length;
-                if (batch.Length >= _options.MaxBatchBytes)
+                FlowRecord record = reader.Current;
+                for (int t = 0; t < record.Tuples.Length; t++)
                 {
-                    await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
-                    await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
-                    run.Current = run.Current with { Offset = delivered };
-                    run.Unsaved = true;
-                    if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+                    batch.Add(record, record.Tuples[t]);
+                    if (batch.Length >= _options.MaxBatchBytes)
                     {
-                        return false;
+                        // Checkpoint only up to the last record whose events were all delivered.
+                        await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
+                        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                        run.Current = run.Current with { Offset = delivered };
+                        run.Unsaved = delivered != offset;
+                        if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
+                        {
+                            return false;
+                        }
                     }
                 }
+
+                delivered = record.Offset + record.Length;
             }
 
             // Bad bytes move the checkpoint past them too, except a record cut by the end of the blob: it may be completed.
@@ -418,8 +424,10 @@ public sealed partial class BlobProcessor
     private static partial void LogFailed(ILogger logger, Exception exception, string blob, long offset);
 
     /// <summary>The state of one call: the blob, the claim, the checkpoint as it will be written, the figures.</summary>
-    private sealed class Run(FlowLogBlob blob, HeldBlob held)
+    private sealed class Run(FlowLogBlob blob, HeldBlob held) : IDisposable
     {
+        private byte[] _chunk = [];
+
         public FlowLogBlob Blob { get; } = blob;
 
         public HeldBlob Held { get; } = held;
@@ -439,6 +447,22 @@ public sealed partial class BlobProcessor
         public int DeadLettered { get; set; }
 
         public List<string> Anomalies { get; } = [];
+
+        /// <summary>One record reused by every chunk's reader, so its buffers grow once per call, not once per chunk.</summary>
+        public FlowRecord Record { get; } = new();
+
+        /// <summary>One read buffer for every chunk of the call.</summary>
+        public byte[] ChunkBuffer(int length)
+        {
+            if (_chunk.Length < length)
+            {
+                _chunk = new byte[Math.Max(length, Math.Min(_chunk.Length * 2, int.MaxValue / 2))];
+            }
+
+            return _chunk;
+        }
+
+        public void Dispose() => Record.Dispose();
 
         public BlobProcessResult Result(BlobProcessOutcome outcome) => new()
         {

@@ -29,19 +29,26 @@ public sealed class EventBatchBuilder : IDisposable
     public void Add(FlowRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        foreach (ref readonly FlowTuple tuple in record.Tuples)
+        {
+            Add(record, tuple);
+        }
+    }
+
+    /// <summary>Serializes one tuple of <paramref name="record"/>.</summary>
+    public void Add(FlowRecord record, in FlowTuple tuple)
+    {
+        ArgumentNullException.ThrowIfNull(record);
         if (_start < 0)
         {
             _start = record.Offset;
         }
 
         _end = record.Offset + record.Length;
-        foreach (ref readonly FlowTuple tuple in record.Tuples)
-        {
-            _serializer.Write(_buffer, record, tuple);
-            _buffer.GetSpan(1)[0] = (byte)'\n';
-            _buffer.Advance(1);
-            Count++;
-        }
+        _serializer.Write(_buffer, record, tuple);
+        _buffer.GetSpan(1)[0] = (byte)'\n';
+        _buffer.Advance(1);
+        Count++;
     }
 
     /// <summary>The events added so far; valid until <see cref="Reset"/>.</summary>
