@@ -27,6 +27,12 @@ public sealed record BlobCheckpoint
     /// </summary>
     public bool DocumentMode { get; init; }
 
+    /// <summary>
+    /// Times the blob was found rewritten or shortened and read again from the start. <see cref="Offset"/> never moves
+    /// backwards except together with this count going up.
+    /// </summary>
+    public int Restarts { get; init; }
+
     /// <summary>Events delivered from this blob so far.</summary>
     public long EventsDelivered { get; init; }
 

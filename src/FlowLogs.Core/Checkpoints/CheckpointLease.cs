@@ -109,6 +109,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        EnsureForward(held.Checkpoint, checkpoint);
         for (int attempt = 0; attempt < MaxConflicts; attempt++)
         {
             DateTimeOffset now = _time.GetUtcNow();
@@ -138,6 +139,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        EnsureForward(held.Checkpoint, checkpoint);
         DateTimeOffset now = _time.GetUtcNow();
         if (held.Checkpoint.Pending)
         {
@@ -185,6 +187,15 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             {
                 return;
             }
+        }
+    }
+
+    // The offset only moves back when a rewrite is acknowledged by counting it: a stale writer can never rewind it.
+    private static void EnsureForward(BlobCheckpoint stored, BlobCheckpoint next)
+    {
+        if (next.Restarts < stored.Restarts || (next.Offset < stored.Offset && next.Restarts == stored.Restarts))
+        {
+            throw new InvalidOperationException($"checkpoint of {stored.BlobName} would move back from byte {stored.Offset} to {next.Offset} without a restart");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using FlowLogs.BlobSource;
@@ -156,7 +155,7 @@ public sealed partial class BlobProcessor
                 return false;
             case DeltaStatus.Restart:
                 Anomaly(run, "rewritten", $"{plan.Reason}; reading it again from byte 0 (event ids of unchanged tuples repeat, so downstream can drop duplicates)");
-                run.Current = run.Current with { Offset = 0, BlocksConsumed = 0, LastBlockId = null };
+                run.Current = run.Current with { Offset = 0, BlocksConsumed = 0, LastBlockId = null, Restarts = run.Current.Restarts + 1 };
                 run.Unsaved = true;
                 break;
         }
@@ -286,7 +285,7 @@ public sealed partial class BlobProcessor
         if (snapshot.Length < current.Offset)
         {
             Anomaly(run, "shorter", string.Create(CultureInfo.InvariantCulture, $"the blob is {snapshot.Length} bytes, shorter than its checkpoint at byte {current.Offset}; reading it again from byte 0"));
-            run.Current = current = current with { Offset = 0 };
+            run.Current = current = current with { Offset = 0, Restarts = current.Restarts + 1 };
             run.Unsaved = true;
         }
         else if (snapshot.Length == current.BlobLength && string.Equals(current.BlobETag, snapshot.ETag.ToString(), StringComparison.Ordinal))

@@ -151,6 +151,8 @@ public class BlobProcessorTests
         Assert.That(result.Events, Is.EqualTo(3));
         Assert.That(WarningsAbout(storage, "rewritten"), Is.EqualTo(1));
         Assert.That(sink.EventIds, Has.Count.EqualTo(5));
+        StoredCheckpoint? checkpoint = await storage.Store.GetAsync(blob.FullName, CancellationToken.None);
+        Assert.That(checkpoint!.Value.Restarts, Is.EqualTo(1));
     }
 
     [Test]
