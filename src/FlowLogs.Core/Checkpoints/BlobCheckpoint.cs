@@ -33,6 +33,16 @@ public sealed record BlobCheckpoint
     /// </summary>
     public int Restarts { get; init; }
 
+    /// <summary>
+    /// Set when delivery stopped inside a chunk, after a batch was acknowledged: the byte offset of the record whose
+    /// first <see cref="PartialRecordTuples"/> events were delivered (every record before it, from <see cref="Offset"/>,
+    /// was delivered too). Reading resumes just after it, so only an unacknowledged batch is ever sent again.
+    /// </summary>
+    public long? PartialRecordOffset { get; init; }
+
+    /// <summary>Events of the record at <see cref="PartialRecordOffset"/> already delivered.</summary>
+    public int PartialRecordTuples { get; init; }
+
     /// <summary>Events delivered from this blob so far.</summary>
     public long EventsDelivered { get; init; }
 

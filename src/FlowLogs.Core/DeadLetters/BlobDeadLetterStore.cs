@@ -27,6 +27,30 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
     }
 
     /// <inheritdoc/>
+    public async Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        string stem = source.EndsWith(".json", StringComparison.Ordinal) ? source[..^".json".Length] : source;
+        string name = string.Create(CultureInfo.InvariantCulture, $"{stem}/events/{rangeStart:D15}-{System.IO.Hashing.XxHash64.HashToUInt64(eventJson.Span):x16}.json");
+        using var content = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", source);
+            writer.WriteString("kind", "UnsentEvent");
+            writer.WriteString("reason", reason);
+            writer.WriteNumber("record_range_start", rangeStart);
+            writer.WriteNumber("record_range_end", rangeEnd);
+            writer.WriteNumber("length", eventJson.Length);
+            writer.WriteBase64String("event", eventJson.Span);
+            writer.WriteEndObject();
+        }
+
+        content.Position = 0;
+        await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public async Task WriteAsync(FlowLogBlob blob, ParseIssue issue, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);

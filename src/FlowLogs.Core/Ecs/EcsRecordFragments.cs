@@ -275,23 +275,10 @@ internal sealed class EcsRecordFragments : IDisposable
         }
     }
 
-    // JSON our writer produced holds no raw control characters: as a string value it needs only " and \ escaped.
     private void AddEscaped(ReadOnlySpan<byte> json)
     {
-        while (true)
-        {
-            int special = json.IndexOfAny((byte)'"', (byte)'\\');
-            int run = special < 0 ? json.Length : special;
-            Add(json[..run]);
-            if (special < 0)
-            {
-                return;
-            }
-
-            Add((byte)'\\');
-            Add(json[special]);
-            json = json[(special + 1)..];
-        }
+        EnsureCapacity(JsonEmbedding.MaxQuotedLength(json));
+        _length += JsonEmbedding.WriteEscaped(json, _bytes.AsSpan(_length));
     }
 
     private void Add(ReadOnlySpan<byte> bytes)
@@ -299,12 +286,6 @@ internal sealed class EcsRecordFragments : IDisposable
         EnsureCapacity(bytes.Length);
         bytes.CopyTo(_bytes.AsSpan(_length));
         _length += bytes.Length;
-    }
-
-    private void Add(byte b)
-    {
-        EnsureCapacity(1);
-        _bytes[_length++] = b;
     }
 
     private void EnsureCapacity(int extra)

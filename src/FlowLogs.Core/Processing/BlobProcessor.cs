@@ -166,12 +166,15 @@ public sealed partial class BlobProcessor
         }
 
         var chunks = plan.Chunks.ToList();
-        long resumeAt = -1;
         for (int i = 0; i < chunks.Count; i++)
         {
             DeltaChunk chunk = chunks[i];
-            (ChunkOutcome outcome, long detail, string? reason) = await ReadChunkAsync(run, snapshot, chunk, resumeAt, batch, cancellationToken).ConfigureAwait(false);
-            resumeAt = -1;
+            (ChunkOutcome outcome, long detail, string? reason) = await ReadChunkAsync(run, snapshot, chunk, batch, cancellationToken).ConfigureAwait(false);
+            if (run.ClaimLost)
+            {
+                return false;
+            }
+
             switch (outcome)
             {
                 case ChunkOutcome.NeedsNextBlock:
@@ -179,7 +182,6 @@ public sealed partial class BlobProcessor
                     Anomaly(run, "record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {detail}; reading it together with the next block"));
                     DeltaChunk next = chunks[i + 1];
                     chunks[i + 1] = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, chunk.HasHead, next.HasTail);
-                    resumeAt = detail;
                     continue;
                 case ChunkOutcome.FramingAnomaly:
                     Anomaly(run, "framing", string.Create(CultureInfo.InvariantCulture, $"{reason}; reading the blob as a document from byte {run.Current.Offset} (a record boundary)"));
@@ -194,6 +196,8 @@ public sealed partial class BlobProcessor
                 Offset = chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End,
                 BlocksConsumed = consumed,
                 LastBlockId = consumed > 0 ? snapshot.Blocks[consumed - 1].Id : null,
+                PartialRecordOffset = null,
+                PartialRecordTuples = 0,
             };
             run.Unsaved = true;
 
@@ -208,7 +212,7 @@ public sealed partial class BlobProcessor
     }
 
     private async Task<(ChunkOutcome Outcome, long Detail, string? Reason)> ReadChunkAsync(
-        Run run, BlockListSnapshot snapshot, DeltaChunk chunk, long resumeAt, EventBatchBuilder batch, CancellationToken cancellationToken)
+        Run run, BlockListSnapshot snapshot, DeltaChunk chunk, EventBatchBuilder batch, CancellationToken cancellationToken)
     {
         if (chunk.Length > int.MaxValue)
         {
@@ -240,27 +244,21 @@ public sealed partial class BlobProcessor
             using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
             while (reader.Read())
             {
-                FlowRecord record = reader.Current;
-                if (record.Offset < resumeAt)
+                if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
                 {
-                    continue;
-                }
-
-                // Batches are cut between tuples, so a huge record does not make a huge batch.
-                for (int t = 0; t < record.Tuples.Length; t++)
-                {
-                    batch.Add(record, record.Tuples[t]);
-                    if (batch.Length >= _options.MaxBatchBytes)
-                    {
-                        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
-                    }
+                    return (ChunkOutcome.Delivered, 0, null);
                 }
             }
 
             long dataEnd = chunk.End - tail;
             if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
             {
-                await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+                // Everything before the cut record is delivered; the merged chunk resumes at it.
+                if (!await DeliverAndMarkAsync(run, batch, cut.Offset, 0, cancellationToken).ConfigureAwait(false))
+                {
+                    return (ChunkOutcome.Delivered, 0, null);
+                }
+
                 return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
             }
 
@@ -308,25 +306,13 @@ public sealed partial class BlobProcessor
             long delivered = offset;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                FlowRecord record = reader.Current;
-                for (int t = 0; t < record.Tuples.Length; t++)
+                // Bad bytes found on the way are found again if this read is cut short: they are dead-lettered at its end.
+                if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
                 {
-                    batch.Add(record, record.Tuples[t]);
-                    if (batch.Length >= _options.MaxBatchBytes)
-                    {
-                        // Checkpoint only up to the last record whose events were all delivered.
-                        await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
-                        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
-                        run.Current = run.Current with { Offset = delivered };
-                        run.Unsaved = delivered != offset;
-                        if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
-                        {
-                            return false;
-                        }
-                    }
+                    return false;
                 }
 
-                delivered = record.Offset + record.Length;
+                delivered = reader.Current.Offset + reader.Current.Length;
             }
 
             // Bad bytes move the checkpoint past them too, except a record cut by the end of the blob: it may be completed.
@@ -343,10 +329,45 @@ public sealed partial class BlobProcessor
             await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
             run.BytesRead += reader.Counts.Bytes;
             run.Chunks++;
-            run.Current = run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
+            run.Current = run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0 };
             run.Unsaved = true;
             return delivered != offset;
         }
+    }
+
+    // Adds the record's events not delivered yet; a full batch is delivered and marked in the checkpoint, so a failure
+    // later re-sends only what was never acknowledged. False when the claim was lost.
+    private async Task<bool> AddRecordAsync(Run run, FlowRecord record, EventBatchBuilder batch, CancellationToken cancellationToken)
+    {
+        int first = 0;
+        if (run.Current.PartialRecordOffset is long partial)
+        {
+            if (record.Offset < partial)
+            {
+                return true;
+            }
+
+            first = record.Offset == partial ? run.Current.PartialRecordTuples : 0;
+        }
+
+        for (int t = first; t < record.Tuples.Length; t++)
+        {
+            batch.Add(record, record.Tuples[t]);
+            if (batch.Length >= _options.MaxBatchBytes && !await DeliverAndMarkAsync(run, batch, record.Offset, t + 1, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<bool> DeliverAndMarkAsync(Run run, EventBatchBuilder batch, long recordOffset, int tuples, CancellationToken cancellationToken)
+    {
+        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+        run.Current = run.Current with { PartialRecordOffset = recordOffset, PartialRecordTuples = tuples };
+        run.Unsaved = true;
+        return await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeadLetterAsync(Run run, List<ParseIssue> issues, CancellationToken cancellationToken)

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using FlowLogs.DeadLetters;
+using FlowLogs.Ecs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace FlowLogs.Sinks.Sekoia;
+
+/// <summary>
+/// Delivers events to Sekoia.io's HTTP intake: <c>POST {BaseUrl}/batch</c>, gzip, at most 9 MiB a request, every event
+/// acknowledged by id. Transient failures (timeouts, resets, 429, 5xx) are retried by the HTTP client's standard
+/// resilience handler, honouring Retry-After, within the retry budget; a wrong key or URL fails at once with the
+/// setting to fix. The intake key is never logged.
+/// </summary>
+public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
+{
+    /// <summary>The name of the <see cref="HttpClient"/> the sink asks <see cref="IHttpClientFactory"/> for.</summary>
+    public const string HttpClientName = "FlowLogs.SekoiaIntake";
+
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly IHttpClientFactory _clients;
+    private readonly IDeadLetterStore _deadLetters;
+    private readonly SekoiaIntakeOptions _options;
+    private readonly ILogger<SekoiaIntakeSink> _logger;
+    private readonly SemaphoreSlim _inFlight;
+    private readonly Uri _batchUrl;
+
+    /// <summary>Creates the sink.</summary>
+    public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger)
+    {
+        _clients = clients ?? throw new ArgumentNullException(nameof(clients));
+        _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _inFlight = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
+        _batchUrl = BatchUrl(_options.BaseUrl);
+    }
+
+    /// <inheritdoc/>
+    public EventPayload Payload => _options.Payload;
+
+    /// <summary>The URL events are posted to: the base URL followed by <c>/batch</c>.</summary>
+    public static Uri BatchUrl(Uri baseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        return new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/batch");
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var request = new IntakeRequestWriter(_options.IntakeKey, _options.MaxRequestBytes);
+        foreach (ReadOnlyMemory<byte> item in batch.Events())
+        {
+            if (item.Length > _options.MaxEventBytes)
+            {
+                await DeadLetterAsync(batch, item, string.Create(CultureInfo.InvariantCulture, $"event of {item.Length} bytes is over the intake's limit of {_options.MaxEventBytes} bytes (FlowLogs:Sekoia:MaxEventBytes)"), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (!request.TryAdd(item.Span))
+            {
+                await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+                request.Reset();
+                request.TryAdd(item.Span);
+            }
+        }
+
+        if (request.Count > 0)
+        {
+            await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _inFlight.Dispose();
+
+    private async Task SendAsync(EventBatch batch, IntakeRequestWriter request, CancellationToken cancellationToken)
+    {
+        int count = request.Count;
+        ReadOnlyMemory<byte> body = request.Body;
+        byte[] compressed = Gzip(body.Span);
+        var stopwatch = Stopwatch.StartNew();
+        await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            using var content = new ByteArrayContent(compressed);
+            content.Headers.ContentType = Json;
+            content.Headers.ContentEncoding.Add("gzip");
+            using var message = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = content };
+            response = await _clients.CreateClient(HttpClientName).SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new IntakeException($"the intake at {_batchUrl} did not answer within the retry budget ({_options.RetryBudget}): {ex.GetType().Name}", inner: ex);
+        }
+        finally
+        {
+            _inFlight.Release();
+        }
+
+        using (response)
+        {
+            int status = (int)response.StatusCode;
+            if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+            {
+                await SplitAfterTooLargeAsync(batch, body, count, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw Failure(status, await ExcerptAsync(response, cancellationToken).ConfigureAwait(false));
+            }
+
+            int acknowledged = await CountEventIdsAsync(response, cancellationToken).ConfigureAwait(false);
+            if (acknowledged != count)
+            {
+                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {count} events; the batch will be sent again"), status);
+            }
+
+            LogSent(_logger, count, body.Length, compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
+        }
+    }
+
+    // 413 should not happen within the limits; if the intake's limits are lower than ours, halve until it passes.
+    private async Task SplitAfterTooLargeAsync(EventBatch batch, ReadOnlyMemory<byte> body, int count, CancellationToken cancellationToken)
+    {
+        List<ReadOnlyMemory<byte>> events = EventsOf(body);
+        if (count <= 1)
+        {
+            await DeadLetterAsync(batch, events[0], "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        LogTooLarge(_logger, count, body.Length);
+        int half = events.Count / 2;
+        foreach (List<ReadOnlyMemory<byte>> part in new[] { events[..half], events[half..] })
+        {
+            var request = new IntakeRequestWriter(_options.IntakeKey, _options.MaxRequestBytes);
+            foreach (ReadOnlyMemory<byte> item in part)
+            {
+                request.TryAdd(item.Span);
+            }
+
+            await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The events of a body we built, unescaped back to their JSON.
+    private static List<ReadOnlyMemory<byte>> EventsOf(ReadOnlyMemory<byte> body)
+    {
+        var events = new List<ReadOnlyMemory<byte>>();
+        var reader = new Utf8JsonReader(body.Span);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("jsons"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.String)
+                {
+                    var item = new byte[reader.ValueSpan.Length];
+                    int length = reader.CopyString(item);
+                    events.Add(item.AsMemory(0, length));
+                }
+
+                break;
+            }
+        }
+
+        return events;
+    }
+
+    private IntakeException Failure(int status, string excerpt) => status switch
+    {
+        401 or 403 => new IntakeException($"the intake refused the intake key ({status}): check {SekoiaIntakeOptions.SectionName}:IntakeKey", status) { IsConfigurationError = true },
+        404 => new IntakeException($"there is no intake at {_batchUrl} (404): check {SekoiaIntakeOptions.SectionName}:BaseUrl", status) { IsConfigurationError = true },
+        400 => new IntakeException($"the intake refused the request as malformed (400): {excerpt}", status) { IsConfigurationError = true },
+        _ => new IntakeException($"the intake answered {status} and retries ran out within {_options.RetryBudget}: {excerpt}", status),
+    };
+
+    private static async Task<string> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return text.Length <= 200 ? text : text[..200] + "…";
+    }
+
+    private static async Task<int> CountEventIdsAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] json = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("event_ids"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        return -1;
+                    }
+
+                    int count = 0;
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        count++;
+                        reader.Skip();
+                    }
+
+                    return count;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // An answer that is not JSON acknowledges nothing.
+        }
+
+        return -1;
+    }
+
+    private async Task DeadLetterAsync(EventBatch batch, ReadOnlyMemory<byte> item, string reason, CancellationToken cancellationToken)
+    {
+        await _deadLetters.WriteEventAsync(batch.Source, batch.Start, batch.End, item, reason, cancellationToken).ConfigureAwait(false);
+        LogUnsent(_logger, batch.Source, batch.Start, batch.End, reason);
+    }
+
+    private static byte[] Gzip(ReadOnlySpan<byte> body)
+    {
+        using var output = new MemoryStream(body.Length / 8);
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return output.ToArray();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Events} events ({Bytes} bytes, {Compressed} gzipped) from {Blob} to the intake in {ElapsedMs} ms")]
+    private static partial void LogSent(ILogger logger, int events, int bytes, int compressed, string blob, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
+    private static partial void LogUnsent(ILogger logger, string blob, long start, long end, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered 413 for {Events} events ({Bytes} bytes); sending them in two halves")]
+    private static partial void LogTooLarge(ILogger logger, int events, int bytes);
+}

@@ -1,0 +1,32 @@
+using FlowLogs.Ecs;
+
+namespace FlowLogs.Sinks;
+
+/// <summary>Writes events as NDJSON to standard output, flushed before a delivery is acknowledged.</summary>
+public sealed class StdoutSink(Stream output, EventPayload payload = EventPayload.Ecs) : IEventSink, IDisposable
+{
+    private readonly Stream _output = output ?? throw new ArgumentNullException(nameof(output));
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <inheritdoc/>
+    public EventPayload Payload { get; } = payload;
+
+    /// <inheritdoc/>
+    public void Dispose() => _gate.Dispose();
+
+    /// <inheritdoc/>
+    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _output.WriteAsync(batch.Ndjson, cancellationToken).ConfigureAwait(false);
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

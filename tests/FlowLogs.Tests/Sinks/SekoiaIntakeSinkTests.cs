@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using FlowLogs.DeadLetters;
+using FlowLogs.Ecs;
+using FlowLogs.Parsing;
+using FlowLogs.Simulation;
+using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
+using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Tests.Sinks;
+
+/// <summary>The Sekoia intake sink against a real HTTP server on loopback that keeps the contract and injects faults.</summary>
+public class SekoiaIntakeSinkTests
+{
+    private const string Key = "test-intake-key-5b1c0e7f9d";
+
+    [Test]
+    public async Task DeliversEveryEventGzippedUnderTheKey()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<string> sent) = Batch(300, EventPayload.Ecs);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent), "every event, as sent, in order");
+        Assert.That(intake.Requests, Is.EqualTo(1));
+        Assert.That(intake.UncompressedRequests, Is.Zero);
+        harness.AssertKeyNeverLogged();
+    }
+
+    [Test]
+    public async Task KeepsEachRequestUnderTheSizeLimit()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl, ("MaxRequestBytes", "262144"), ("MaxEventBytes", "100000"));
+        (EventBatch batch, List<string> sent) = Batch(1500, EventPayload.Ecs);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent));
+        Assert.That(intake.Requests, Is.GreaterThan(5));
+        Assert.That(intake.MaxBodyBytesSeen, Is.LessThanOrEqualTo(262144));
+    }
+
+    [Test]
+    public async Task AnEventOverTheLimitIsDeadLetteredAndTheOthersAreSent()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        string small = "{\"a\":1}";
+        string huge = "{\"a\":\"" + new string('x', 260_000) + "\"}";
+        EventBatch batch = RawBatch("c/blob/PT1H.json", small, huge, small);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(new[] { small, small }));
+        (string source, long start, long end, int length, string reason) = harness.DeadLetters.Events.Single();
+        Assert.That((source, start, end, length), Is.EqualTo(("c/blob/PT1H.json", 100L, 200L, huge.Length)));
+        Assert.That(reason, Does.Contain("over the intake's limit of 250000 bytes"));
+        Assert.That(intake.MaxEventBytesSeen, Is.LessThanOrEqualTo(250_000));
+    }
+
+    [TestCase(IntakeFault.ServerError)]
+    [TestCase(IntakeFault.Unavailable)]
+    [TestCase(IntakeFault.TooManyRequests)]
+    [TestCase(IntakeFault.Slow)]
+    [TestCase(IntakeFault.Reset)]
+    public async Task TransientFailuresAreRetriedWithoutLossOrDuplicates(IntakeFault fault)
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = n => n <= 2 ? fault : IntakeFault.None;
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<string> sent) = Batch(50, EventPayload.Raw);
+        var stopwatch = Stopwatch.StartNew();
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent));
+        Assert.That(intake.Requests, Is.EqualTo(3));
+        if (fault == IntakeFault.TooManyRequests)
+        {
+            Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.9)), "Retry-After: 1, twice, was honoured");
+        }
+
+        harness.AssertKeyNeverLogged();
+    }
+
+    [Test]
+    public async Task ALostAcknowledgementResendsTheWholeRequestAndOnlyThat()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = n => n == 1 ? IntakeFault.StoreThenReset : IntakeFault.None;
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<string> sent) = Batch(40, EventPayload.Raw);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent.Concat(sent)));
+        Assert.That(intake.StoredWithoutAcknowledgement, Is.EqualTo(40));
+    }
+
+    [Test]
+    public async Task AWrongAcknowledgementCountIsAnError()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = _ => IntakeFault.WrongCount;
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, _) = Batch(10, EventPayload.Raw);
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        Assert.That(error!.Message, Does.Contain("acknowledged 9 of 10 events"));
+    }
+
+    [Test]
+    public async Task A413IsAnsweredBySendingHalves()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = n => n == 1 ? IntakeFault.TooLarge : IntakeFault.None;
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<string> sent) = Batch(21, EventPayload.Ecs);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent));
+        Assert.That(intake.Requests, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task AWrongKeyFailsAtOnceNamingTheSettingWithoutTheKey()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync("the-real-key");
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, _) = Batch(5, EventPayload.Raw);
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Sekoia:IntakeKey"));
+        Assert.That(error.IsConfigurationError, Is.True);
+        Assert.That(error.ToString(), Does.Not.Contain(Key));
+        Assert.That(intake.Requests, Is.EqualTo(1), "no retry");
+        harness.AssertKeyNeverLogged();
+    }
+
+    [Test]
+    public async Task AWrongUrlFailsAtOnceNamingTheSetting()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key, "/api/v1/intake-http");
+        using Harness harness = Harness.Create(new Uri(intake.BaseUrl, "/elsewhere"));
+        (EventBatch batch, _) = Batch(5, EventPayload.Raw);
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Sekoia:BaseUrl"));
+        Assert.That(intake.Requests, Is.Zero);
+    }
+
+    [Test]
+    public async Task ARegionalBaseUrlPostsUnderItsPath()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key, "/api/v1/intake-http");
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<string> sent) = Batch(5, EventPayload.Raw);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(sent));
+        Assert.That(SekoiaIntakeSink.BatchUrl(new Uri("https://intake.fra2.sekoia.io/api/v1/intake-http/")).AbsoluteUri, Is.EqualTo("https://intake.fra2.sekoia.io/api/v1/intake-http/batch"));
+    }
+
+    [Test]
+    public async Task AnIntakeDownForLongerThanTheBudgetFailsTheDeliveryWithoutTheKey()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = _ => IntakeFault.Unavailable;
+        using Harness harness = Harness.Create(intake.BaseUrl, ("RetryBudget", "00:00:02"));
+        (EventBatch batch, _) = Batch(5, EventPayload.Raw);
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+
+        Assert.That(error!.IsConfigurationError, Is.False);
+        Assert.That(intake.Requests, Is.GreaterThan(2), "it did retry");
+        Assert.That(intake.Events, Is.Empty);
+        harness.AssertKeyNeverLogged();
+    }
+
+    [Test]
+    public async Task RequestsInFlightAreBounded()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        intake.Faults = _ => IntakeFault.None;
+        using Harness harness = Harness.Create(intake.BaseUrl, ("MaxConcurrentRequests", "2"));
+        (EventBatch batch, _) = Batch(200, EventPayload.Ecs);
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => harness.Sink.DeliverAsync(batch, CancellationToken.None).AsTask()));
+
+        Assert.That(intake.Events, Has.Count.EqualTo(12 * 200));
+        Assert.That(intake.MaxConcurrentRequests, Is.LessThanOrEqualTo(2));
+    }
+
+    [TestCase("IntakeKey", "", "FlowLogs:Sekoia:IntakeKey is empty")]
+    [TestCase("BaseUrl", "http://intake.example.com", "FlowLogs:Sekoia:BaseUrl must be an absolute https URL")]
+    [TestCase("MaxRequestBytes", "20000000", "FlowLogs:Sekoia:MaxRequestBytes must be between")]
+    public void BadSettingsFailAtStartWithTheSettingsName(string setting, string value, string message)
+    {
+        using Harness harness = Harness.Create(new Uri("https://intake.sekoia.io"), (setting, value));
+        OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = harness.Provider.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain(message));
+        Assert.That(error.Message, Does.Not.Contain(Key));
+    }
+
+    private static (EventBatch Batch, List<string> Events) Batch(int tuples, EventPayload payload)
+    {
+        using var document = new MemoryStream();
+        new FlowLogGenerator(seed: tuples).WriteDocument(document, FlowLogKind.VirtualNetwork, new SimulatedNic(1), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), records: 1, tuplesPerRecord: tuples);
+        var builder = new EventBatchBuilder(payload);
+        using var reader = new FlowLogReader(document.ToArray(), new FlowLogSource("c/blob/PT1H.json"));
+        while (reader.Read())
+        {
+            builder.Add(reader.Current);
+        }
+
+        EventBatch batch = builder.Build("c/blob/PT1H.json");
+        return (batch, [.. batch.Events().Select(e => Encoding.UTF8.GetString(e.Span))]);
+    }
+
+    private static EventBatch RawBatch(string source, params string[] events)
+        => new(source, 100, 200, events.Length, Encoding.UTF8.GetBytes(string.Join('\n', events) + "\n"), EventPayload.Raw);
+
+    /// <summary>The sink as the app builds it: options from configuration, IHttpClientFactory, the standard resilience handler.</summary>
+    private sealed class Harness : IDisposable
+    {
+        private readonly CapturingLoggerProvider _logs;
+
+        private Harness(ServiceProvider provider, MemoryDeadLetterStore deadLetters, CapturingLoggerProvider logs)
+        {
+            Provider = provider;
+            DeadLetters = deadLetters;
+            _logs = logs;
+        }
+
+        public ServiceProvider Provider { get; }
+
+        public MemoryDeadLetterStore DeadLetters { get; }
+
+        public IEventSink Sink => Provider.GetRequiredService<IEventSink>();
+
+        public static Harness Create(Uri baseUrl, params (string Name, string Value)[] settings)
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["FlowLogs:Sekoia:BaseUrl"] = baseUrl.AbsoluteUri,
+                ["FlowLogs:Sekoia:IntakeKey"] = Key,
+                ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:01",
+                ["FlowLogs:Sekoia:RetryBudget"] = "00:00:20",
+                ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.050",
+            };
+            foreach ((string name, string value) in settings)
+            {
+                values[$"FlowLogs:Sekoia:{name}"] = value;
+            }
+
+            IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+            var deadLetters = new MemoryDeadLetterStore();
+            var services = new ServiceCollection();
+            var logs = new CapturingLoggerProvider();
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+            services.AddSingleton<IDeadLetterStore>(deadLetters);
+            services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
+            return new Harness(services.BuildServiceProvider(), deadLetters, logs);
+        }
+
+        public void AssertKeyNeverLogged()
+        {
+            Assert.That(_logs.Lines, Is.Not.Empty, "the HTTP client and the sink did log");
+            Assert.That(_logs.Lines.Where(l => l.Contains(Key, StringComparison.Ordinal)), Is.Empty);
+        }
+
+        public void Dispose() => Provider.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections.Concurrent;
+using FlowLogs.BlobSource;
+using FlowLogs.DeadLetters;
+using FlowLogs.Parsing;
+
+namespace FlowLogs.Tests.Support;
+
+/// <summary>A dead-letter store in memory, for sink tests that need no storage.</summary>
+internal sealed class MemoryDeadLetterStore : IDeadLetterStore
+{
+    public ConcurrentQueue<(string Source, long Start, long End, int Length, string Reason)> Events { get; } = new();
+
+    public Task WriteAsync(FlowLogBlob blob, ParseIssue issue, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+    {
+        Events.Enqueue((source, rangeStart, rangeEnd, eventJson.Length, reason));
+        return Task.CompletedTask;
+    }
+}
