@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -5,8 +6,8 @@ using Azure.Storage.Blobs.Specialized;
 
 namespace FlowLogs.BlobSource;
 
-/// <summary><see cref="IFlowLogBlobStore"/> over Azure Blob Storage (or Azurite).</summary>
-public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore
+/// <summary><see cref="IFlowLogBlobStore"/> and <see cref="IFlowLogBlobCatalog"/> over Azure Blob Storage (or Azurite).</summary>
+public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
     private readonly BlobServiceClient _service = service ?? throw new ArgumentNullException(nameof(service));
 
@@ -74,6 +75,34 @@ public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogB
         catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 416)
         {
             throw new BlobChangedException(blob, ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BlobContainerClient client = _service.GetBlobContainerClient(container);
+        if (!await client.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield break;
+        }
+
+        await foreach (BlobHierarchyItem item in client.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.IsPrefix)
+            {
+                yield return item.Prefix;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        BlobContainerClient client = _service.GetBlobContainerClient(container);
+        await foreach (BlobItem item in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new CatalogBlob(new FlowLogBlob(container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.CreatedOn);
         }
     }
 

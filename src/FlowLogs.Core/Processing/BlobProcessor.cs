@@ -4,6 +4,7 @@ using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
 using FlowLogs.Delta;
+using FlowLogs.Hosting;
 using FlowLogs.Parsing;
 using FlowLogs.Sinks;
 using Microsoft.Extensions.Logging;
@@ -77,6 +78,7 @@ public sealed partial class BlobProcessor
         {
             // Nothing past the last acknowledged chunk was checkpointed: let go so the next trigger or the replay retries.
             LogFailed(_logger, ex, blob.FullName, run.Current.Offset);
+            FlowLogMetrics.ProcessingFailures.Add(1);
             await _lease.AbandonAsync(run.Held, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -225,6 +227,7 @@ public sealed partial class BlobProcessor
             var stopwatch = Stopwatch.StartNew();
             await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
             run.BytesRead += length;
+            FlowLogMetrics.BytesRead.Add(length);
 
             int head = chunk.HasHead ? (int)snapshot.Blocks[0].Size : 0;
             int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
@@ -269,10 +272,12 @@ public sealed partial class BlobProcessor
             }
 
             run.DeadLettered += issues.Count;
+            FlowLogMetrics.DeadLettered.Add(issues.Count);
             await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
             run.Chunks++;
             run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
             LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
+            FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
             return (ChunkOutcome.Delivered, 0, null);
         }
     }
@@ -328,6 +333,7 @@ public sealed partial class BlobProcessor
             await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
             await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
             run.BytesRead += reader.Counts.Bytes;
+            FlowLogMetrics.BytesRead.Add(reader.Counts.Bytes);
             run.Chunks++;
             run.Current = run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0 };
             run.Unsaved = true;
@@ -379,6 +385,7 @@ public sealed partial class BlobProcessor
         }
 
         run.DeadLettered += issues.Count;
+        FlowLogMetrics.DeadLettered.Add(issues.Count);
         run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
         issues.Clear();
     }
@@ -392,6 +399,7 @@ public sealed partial class BlobProcessor
 
         await _sink.DeliverAsync(batch.Build(run.Blob.FullName), cancellationToken).ConfigureAwait(false);
         run.Events += batch.Count;
+        FlowLogMetrics.EventsDelivered.Add(batch.Count);
         run.Current = run.Current with { EventsDelivered = run.Current.EventsDelivered + batch.Count };
         batch.Reset();
     }

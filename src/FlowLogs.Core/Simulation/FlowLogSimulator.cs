@@ -27,8 +27,12 @@ public sealed class FlowLogSimulator
     /// <param name="service">The storage account (Azurite locally).</param>
     /// <param name="seed">Seed of the tuples and block ids: the same seed writes the same bytes.</param>
     /// <param name="tuplesPerRecord">Tuples in each minute's record.</param>
-    public FlowLogSimulator(BlobServiceClient service, int seed = 1, int tuplesPerRecord = 40)
+    /// <param name="vnetContainer">Container of VNet flow logs (Azure's name unless a test needs its own).</param>
+    /// <param name="nsgContainer">Container of NSG flow logs.</param>
+    public FlowLogSimulator(BlobServiceClient service, int seed = 1, int tuplesPerRecord = 40, string vnetContainer = FlowLogBlob.VNetContainer, string nsgContainer = FlowLogBlob.NsgContainer)
     {
+        VNetContainer = vnetContainer;
+        NsgContainer = nsgContainer;
         _service = service ?? throw new ArgumentNullException(nameof(service));
         _generator = new FlowLogGenerator(seed);
         _random = new Random(seed);
@@ -37,6 +41,12 @@ public sealed class FlowLogSimulator
 
     /// <summary>Tuples in each minute's record.</summary>
     public int TuplesPerRecord { get; }
+
+    /// <summary>Container of VNet flow logs.</summary>
+    public string VNetContainer { get; }
+
+    /// <summary>Container of NSG flow logs.</summary>
+    public string NsgContainer { get; }
 
     /// <summary>Tuples written so far, over all blobs.</summary>
     public long TuplesWritten { get; private set; }
@@ -58,20 +68,23 @@ public sealed class FlowLogSimulator
 
     /// <summary>The blob Azure writes the flows of <paramref name="nic"/> during <paramref name="hour"/> to.</summary>
     public static FlowLogBlob BlobFor(FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour)
+        => BlobFor(kind, nic, hour, FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer);
+
+    private static FlowLogBlob BlobFor(FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour, string vnetContainer, string nsgContainer)
     {
         ArgumentNullException.ThrowIfNull(nic);
         DateTime h = hour.UtcDateTime;
         string time = string.Create(CultureInfo.InvariantCulture, $"y={h:yyyy}/m={h:MM}/d={h:dd}/h={h:HH}/m=00/macAddress={nic.MacAddress}/PT1H.json");
         return kind == FlowLogKind.VirtualNetwork
-            ? new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID={nic.FlowLogResourceId}/{time}")
-            : new FlowLogBlob(FlowLogBlob.NsgContainer, $"resourceId={nic.NsgResourceId}/{time}");
+            ? new FlowLogBlob(vnetContainer, $"flowLogResourceID={nic.FlowLogResourceId}/{time}")
+            : new FlowLogBlob(nsgContainer, $"resourceId={nic.NsgResourceId}/{time}");
     }
 
     /// <summary>Appends the record of one minute to the NIC's hour blob, as Azure does each minute.</summary>
     public async Task<FlowLogBlob> AppendMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, CancellationToken cancellationToken)
     {
         var hour = new DateTimeOffset(minute.Year, minute.Month, minute.Day, minute.Hour, 0, 0, TimeSpan.Zero);
-        FlowLogBlob blob = BlobFor(kind, nic, hour);
+        FlowLogBlob blob = BlobFor(kind, nic, hour, VNetContainer, NsgContainer);
         BlobContainerClient container = _service.GetBlobContainerClient(blob.Container);
         bool newContainer;
         lock (_lock)

@@ -1,3 +1,4 @@
+using FlowLogs.Hosting;
 using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,6 +59,11 @@ public static class SinkServiceCollectionExtensions
                 resilience.Retry.Delay = options.RetryBaseDelay;
                 resilience.Retry.MaxDelay = TimeSpan.FromSeconds(30);
                 resilience.Retry.ShouldRetryAfterHeader = true;
+                resilience.Retry.OnRetry = retry =>
+                {
+                    FlowLogMetrics.IntakeRetries.Add(1);
+                    return ValueTask.CompletedTask;
+                };
 
                 // A struggling intake is given room rather than hammered, but a few failures do not stop delivery.
                 resilience.CircuitBreaker.FailureRatio = 0.5;

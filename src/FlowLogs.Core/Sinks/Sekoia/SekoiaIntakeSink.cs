@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using FlowLogs.DeadLetters;
 using FlowLogs.Ecs;
+using FlowLogs.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -233,6 +234,7 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private async Task DeadLetterAsync(EventBatch batch, ReadOnlyMemory<byte> item, string reason, CancellationToken cancellationToken)
     {
         await _deadLetters.WriteEventAsync(batch.Source, batch.Start, batch.End, item, reason, cancellationToken).ConfigureAwait(false);
+        FlowLogMetrics.DeadLettered.Add(1);
         LogUnsent(_logger, batch.Source, batch.Start, batch.End, reason);
     }
 

@@ -1,0 +1,17 @@
+namespace FlowLogs.BlobSource;
+
+/// <summary>A blob found by a listing, with its committed length.</summary>
+/// <param name="Blob">The blob.</param>
+/// <param name="Length">Its committed length.</param>
+/// <param name="Created">When it was created, if the listing says.</param>
+public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? Created);
+
+/// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
+public interface IFlowLogBlobCatalog
+{
+    /// <summary>The virtual folders directly under <paramref name="prefix"/> (delimiter <c>/</c>), each ending in <c>/</c>.</summary>
+    IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Every blob whose name starts with <paramref name="prefix"/>.</summary>
+    IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, CancellationToken cancellationToken);
+}

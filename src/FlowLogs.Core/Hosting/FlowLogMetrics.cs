@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+
+namespace FlowLogs.Hosting;
+
+/// <summary>
+/// The pipeline's metrics, on the meter <c>FlowLogs</c> (System.Diagnostics.Metrics: exported by OpenTelemetry or
+/// Application Insights, watched locally with <c>dotnet-counters monitor -n flowlogs --counters FlowLogs</c>).
+/// </summary>
+public static class FlowLogMetrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "FlowLogs";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+    private static long s_lastLagSeconds;
+
+    /// <summary>Events acknowledged by the sink.</summary>
+    public static Counter<long> EventsDelivered { get; } = Meter.CreateCounter<long>("flowlogs.events.delivered", "{event}", "Events acknowledged by the sink");
+
+    /// <summary>Blob bytes read.</summary>
+    public static Counter<long> BytesRead { get; } = Meter.CreateCounter<long>("flowlogs.bytes.read", "By", "Flow-log blob bytes read");
+
+    /// <summary>Skipped input and unsendable events written to the dead-letter store.</summary>
+    public static Counter<long> DeadLettered { get; } = Meter.CreateCounter<long>("flowlogs.deadlettered", "{item}", "Items written to the dead-letter store");
+
+    /// <summary>Intake requests retried.</summary>
+    public static Counter<long> IntakeRetries { get; } = Meter.CreateCounter<long>("flowlogs.intake.retries", "{request}", "Intake requests retried after a transient failure");
+
+    /// <summary>Failed processing calls (the data is retried by the next trigger or the replay).</summary>
+    public static Counter<long> ProcessingFailures { get; } = Meter.CreateCounter<long>("flowlogs.processing.failures", "{call}", "Blob processing calls that failed");
+
+    /// <summary>Time from commit to acknowledged delivery of a chunk, as far as the processor can tell.</summary>
+    public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
+
+    /// <summary>Sets the lag the last replay saw (age of the oldest unread byte).</summary>
+    public static void RecordLag(TimeSpan lag) => Interlocked.Exchange(ref s_lastLagSeconds, (long)lag.TotalSeconds);
+
+    static FlowLogMetrics()
+    {
+        Meter.CreateObservableGauge("flowlogs.lag", () => Interlocked.Read(ref s_lastLagSeconds), "s", "Age of the oldest unread byte at the last replay");
+    }
+}

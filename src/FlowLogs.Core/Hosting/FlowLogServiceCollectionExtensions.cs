@@ -1,0 +1,46 @@
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.DeadLetters;
+using FlowLogs.Processing;
+using FlowLogs.Replay;
+using FlowLogs.Sinks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Hosting;
+
+/// <summary>Registers the whole pipeline (processor, replay, stores, sink) for the Functions app and the CLI alike.</summary>
+public static class FlowLogServiceCollectionExtensions
+{
+    /// <summary>Adds the pipeline, its options bound from <paramref name="configuration"/> and validated at start.</summary>
+    public static IServiceCollection AddFlowLogPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BlobProcessorOptions>().Bind(configuration.GetSection(BlobProcessorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReplayOptions>().Bind(configuration.GetSection(ReplayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, Storage(sp).FlowLogConnection)));
+        services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<AzureFlowLogBlobStore>());
+        services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<AzureFlowLogBlobStore>());
+        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(Storage(sp).CheckpointTable)));
+        services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
+        services.AddSingleton(sp => new TableReplayStateStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+        services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
+        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
+        services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddSingleton<CheckpointLease>();
+        services.AddSingleton<BlobProcessor>();
+        services.AddSingleton<MissedHourReplay>();
+        services.AddFlowLogSink(configuration);
+        return services;
+    }
+
+    private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+}

@@ -1,0 +1,52 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+
+namespace FlowLogs.Hosting;
+
+/// <summary>
+/// Builds storage clients from a named connection the way the Functions host does: a connection string (or
+/// <c>UseDevelopmentStorage=true</c>) under the name, or <c>{name}:blobServiceUri</c> / <c>{name}:tableServiceUri</c>
+/// with a managed identity (<c>{name}:clientId</c> for a user-assigned one).
+/// </summary>
+public static class StorageAccounts
+{
+    /// <summary>A blob service client for the connection <paramref name="name"/>.</summary>
+    public static BlobServiceClient Blobs(IConfiguration configuration, string name)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string? connectionString = configuration[name];
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            return new BlobServiceClient(connectionString);
+        }
+
+        string uri = configuration[$"{name}:blobServiceUri"]
+            ?? (configuration[$"{name}:accountName"] is { } account ? $"https://{account}.blob.core.windows.net" : null)
+            ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
+        return new BlobServiceClient(new Uri(uri), Credential(configuration, name));
+    }
+
+    /// <summary>A table service client for the connection <paramref name="name"/>.</summary>
+    public static TableServiceClient Tables(IConfiguration configuration, string name)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string? connectionString = configuration[name];
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            return new TableServiceClient(connectionString);
+        }
+
+        string uri = configuration[$"{name}:tableServiceUri"]
+            ?? (configuration[$"{name}:accountName"] is { } account ? $"https://{account}.table.core.windows.net" : null)
+            ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
+        return new TableServiceClient(new Uri(uri), Credential(configuration, name));
+    }
+
+    private static TokenCredential Credential(IConfiguration configuration, string name)
+        => configuration[$"{name}:clientId"] is { Length: > 0 } clientId
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential();
+}

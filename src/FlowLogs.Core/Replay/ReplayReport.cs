@@ -1,0 +1,44 @@
+namespace FlowLogs.Replay;
+
+/// <summary>What one replay run found and did.</summary>
+public sealed record ReplayReport
+{
+    /// <summary>First hour covered.</summary>
+    public DateTimeOffset From { get; init; }
+
+    /// <summary>Last hour covered.</summary>
+    public DateTimeOffset To { get; init; }
+
+    /// <summary>Resource prefixes known (per container).</summary>
+    public int ResourcePrefixes { get; init; }
+
+    /// <summary>Hour listings made (one per resource prefix and hour not yet complete).</summary>
+    public int HourListings { get; init; }
+
+    /// <summary>Hours skipped because they were recorded complete.</summary>
+    public int HoursSkippedComplete { get; init; }
+
+    /// <summary>Blobs whose committed length was compared with their checkpoint.</summary>
+    public int BlobsChecked { get; init; }
+
+    /// <summary>Blobs found behind their committed length (or never read).</summary>
+    public int BlobsBehind { get; init; }
+
+    /// <summary>Blobs that could not be brought up to date this run (the sink failed, another process holds them).</summary>
+    public int BlobsFailed { get; init; }
+
+    /// <summary>Bytes read catching up.</summary>
+    public long BytesCaughtUp { get; init; }
+
+    /// <summary>Events delivered catching up.</summary>
+    public long EventsCaughtUp { get; init; }
+
+    /// <summary>Hours recorded complete by this run.</summary>
+    public int HoursCompleted { get; init; }
+
+    /// <summary>
+    /// Age of the oldest byte that was unread when the run began (an upper bound: measured from when its blob was
+    /// last checkpointed, or from the start of its hour if it was never read); zero when nothing was behind.
+    /// </summary>
+    public TimeSpan OldestUnreadAge { get; init; }
+}

@@ -1,0 +1,75 @@
+using Azure;
+using Azure.Data.Tables;
+using FlowLogs.Checkpoints;
+
+namespace FlowLogs.Replay;
+
+/// <summary><see cref="IReplayStateStore"/> in Azure Table Storage.</summary>
+public sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
+{
+    private const string PrefixPartition = "prefix";
+    private const string RunPartition = "run";
+
+    private readonly TableClient _table = table ?? throw new ArgumentNullException(nameof(table));
+
+    /// <summary>Creates the table if needed.</summary>
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => await _table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ResourcePrefix>> GetPrefixesAsync(CancellationToken cancellationToken)
+    {
+        var prefixes = new List<ResourcePrefix>();
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            prefixes.Add(new ResourcePrefix(entity.GetString("Container"), entity.GetString("Prefix")));
+        }
+
+        return prefixes;
+    }
+
+    /// <inheritdoc/>
+    public async Task AddPrefixAsync(ResourcePrefix prefix, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(PrefixPartition, CheckpointKeys.Row(prefix.Key)) { ["Container"] = prefix.Container, ["Prefix"] = prefix.Prefix };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlySet<string>> GetCompletedAsync(DateTimeOffset hour, CancellationToken cancellationToken)
+    {
+        string partition = CompletePartition(hour);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(entity.GetString("Key"));
+        }
+
+        return keys;
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkCompleteAsync(DateTimeOffset hour, ResourcePrefix prefix, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(CompletePartition(hour), CheckpointKeys.Row(prefix.Key)) { ["Key"] = prefix.Key, ["Completed"] = DateTimeOffset.UtcNow };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ReplayRunState?> GetRunStateAsync(CancellationToken cancellationToken)
+    {
+        NullableResponse<TableEntity> response = await _table.GetEntityIfExistsAsync<TableEntity>(RunPartition, "last", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue
+            ? new ReplayRunState(response.Value!.GetDateTimeOffset("LastRun") ?? default, response.Value.GetDateTimeOffset("LastDiscovery"))
+            : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task SaveRunStateAsync(ReplayRunState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var entity = new TableEntity(RunPartition, "last") { ["LastRun"] = state.LastRun, ["LastDiscovery"] = state.LastDiscovery };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string CompletePartition(DateTimeOffset hour) => "complete-" + CheckpointKeys.Partition(hour);
+}
