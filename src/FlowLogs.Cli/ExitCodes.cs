@@ -11,4 +11,7 @@ public static class ExitCodes
 
     /// <summary>Some input was skipped and reported; all good events were still written.</summary>
     public const int Skipped = 3;
+
+    /// <summary>Some blobs could not be brought up to date (the sink failed); their data stays unread and is retried.</summary>
+    public const int Incomplete = 4;
 }

@@ -14,5 +14,6 @@ public static class Program
     {
         ParseCommand.Create(),
         SimulateCommand.Create(),
+        IngestCommand.Create(),
     };
 }

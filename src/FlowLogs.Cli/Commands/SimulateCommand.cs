@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
+using FlowLogs.Hosting;
 using FlowLogs.Parsing;
 using FlowLogs.Simulation;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,7 +59,9 @@ public static class SimulateCommand
             DateTimeOffset now = DateTimeOffset.UtcNow;
             DateTimeOffset first = result.GetValue(start) ?? new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
 
-            using IHost host = CliHost.Build(result.GetValue(storage)!);
+            using IHost host = CliHost.Build(
+                new Dictionary<string, string?> { ["FlowLogStorage"] = result.GetValue(storage) },
+                (services, configuration) => services.AddSingleton(_ => StorageAccounts.Blobs(configuration, "FlowLogStorage")));
             SimulatedNic[] nicList = [.. Enumerable.Range(0, nicCount).Select(i => new SimulatedNic(i))];
             var progress = new LineProgress(line => stderr.WriteLine($"flowlogs simulate: {line}"));
             FlowLogSimulator simulator;

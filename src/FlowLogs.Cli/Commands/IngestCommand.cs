@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Globalization;
+using FlowLogs.Hosting;
+using FlowLogs.Replay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Cli.Commands;
+
+/// <summary>
+/// <c>flowlogs ingest</c>: the Functions app's engine as a command, for local runs, backfills and hosts outside
+/// Functions. Each round runs the replay over its window (or <c>--since</c>..<c>--until</c>), which reads every blob
+/// behind its checkpoint through the same processor as the blob trigger; several replicas may run at once.
+/// </summary>
+public static class IngestCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var storage = new Option<string>("--storage")
+        {
+            Description = "Connection string of the flow-log storage account (checkpoints and dead letters go there too unless --state-storage is given).",
+            Required = true,
+        };
+        var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the account for checkpoints, replay state and dead letters." };
+        var sink = new Option<string>("--sink") { Description = "ndjson (a local file), stdout, or sekoia (settings from FlowLogs__Sekoia__* environment variables).", DefaultValueFactory = _ => "ndjson" };
+        sink.AcceptOnlyFromAmong("ndjson", "stdout", "sekoia");
+        var output = new Option<string>("--output") { Description = "File of the ndjson sink.", DefaultValueFactory = _ => "flowlogs-events.ndjson" };
+        var payload = new Option<string>("--payload") { Description = "ecs or raw (local sinks; the sekoia sink reads FlowLogs__Sekoia__Payload).", DefaultValueFactory = _ => "ecs" };
+        payload.AcceptOnlyFromAmong("ecs", "raw");
+        var once = new Option<bool>("--once") { Description = "Run one round and exit." };
+        var interval = new Option<TimeSpan>("--interval") { Description = "Time between rounds when running continuously.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
+        var since = new Option<string?>("--since") { Description = "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window." };
+        var until = new Option<string?>("--until") { Description = "Last hour to read: a UTC time or an age; default: now." };
+
+        var command = new Command("ingest", "Read every flow-log blob behind its checkpoint and deliver its events, once or continuously.")
+        {
+            storage, stateStorage, sink, output, payload, once, interval, since, until,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            TextWriter stderr = result.InvocationConfiguration.Error;
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            if (!TryParseTime(result.GetValue(since), now, out DateTimeOffset? from) || !TryParseTime(result.GetValue(until), now, out DateTimeOffset? to))
+            {
+                await stderr.WriteLineAsync("flowlogs ingest: --since and --until take a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            var settings = new Dictionary<string, string?>
+            {
+                ["FlowLogStorage"] = result.GetValue(storage),
+                ["AzureWebJobsStorage"] = result.GetValue(stateStorage) ?? result.GetValue(storage),
+                ["FlowLogs:Sink:Kind"] = result.GetValue(sink),
+                ["FlowLogs:Sink:Path"] = result.GetValue(output),
+                ["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs",
+            };
+            return await RunAsync(settings, from, to, result.GetValue(once), result.GetValue(interval), stderr, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, DateTimeOffset? from, DateTimeOffset? to, bool once, TimeSpan interval, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
+        {
+            await stderr.WriteLineAsync($"flowlogs ingest: {string.Join("; ", failures)}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException or FormatException or ArgumentException or AggregateException or HttpRequestException)
+        {
+            await stderr.WriteLineAsync($"flowlogs ingest: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        MissedHourReplay replay = host.Services.GetRequiredService<MissedHourReplay>();
+        long events = 0;
+        long bytes = 0;
+        int rounds = 0;
+        int lastFailed = 0;
+        try
+        {
+            while (true)
+            {
+                ReplayReport report = await replay.RunAsync(from, to, cancellationToken).ConfigureAwait(false);
+                rounds++;
+                events += report.EventsCaughtUp;
+                bytes += report.BytesCaughtUp;
+                lastFailed = report.BlobsFailed;
+                await stderr.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed")).ConfigureAwait(false);
+                if (once)
+                {
+                    break;
+                }
+
+                await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: whatever was acknowledged is checkpointed; the rest is read next time.
+        }
+
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs ingest: {rounds} rounds, {events} events delivered, {bytes} bytes read")).ConfigureAwait(false);
+        return lastFailed > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
+    }
+
+    // The host reports settings that fail validation at start as one or more OptionsValidationExceptions.
+    private static List<string> ValidationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException v => [.. v.Failures],
+        AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
+        _ => [],
+    };
+
+    private static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? time)
+    {
+        time = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (Durations.TryParse(text, out TimeSpan age))
+        {
+            time = now - age;
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed))
+        {
+            time = parsed;
+            return true;
+        }
+
+        return false;
+    }
+}
