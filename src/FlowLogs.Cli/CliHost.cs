@@ -30,6 +30,7 @@ internal static class CliHost
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Http", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("FlowLogs.Processing", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         configure(builder.Services, builder.Configuration);

@@ -1,0 +1,54 @@
+using Azure.Storage.Blobs;
+using FlowLogs.BlobSource;
+using FlowLogs.Processing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace FlowLogs.Functions;
+
+/// <summary>
+/// One blob trigger per flow-log container, fired by Event Grid on every commit of a PT1H.json. The blob is bound as a
+/// <see cref="BlobClient"/> (never as content: only the new blocks are read, by the processor).
+/// </summary>
+public sealed partial class FlowLogTriggers(BlobProcessor processor, ILogger<FlowLogTriggers> logger)
+{
+    /// <summary>The VNet trigger; Event Grid's webhook names it <c>Host.Functions.VNetFlowLogs</c>.</summary>
+    public const string VNetFunction = "VNetFlowLogs";
+
+    /// <summary>The NSG trigger; Event Grid's webhook names it <c>Host.Functions.NsgFlowLogs</c>.</summary>
+    public const string NsgFunction = "NsgFlowLogs";
+
+    /// <summary>A commit of a VNet flow-log blob.</summary>
+    [Function(VNetFunction)]
+    public Task VNetFlowLogsAsync(
+        [BlobTrigger(FlowLogBlob.VNetContainer + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = "FlowLogStorage")] BlobClient blob,
+        CancellationToken cancellationToken)
+        => ProcessAsync(blob, cancellationToken);
+
+    /// <summary>A commit of an NSG flow-log blob.</summary>
+    [Function(NsgFunction)]
+    public Task NsgFlowLogsAsync(
+        [BlobTrigger(FlowLogBlob.NsgContainer + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = "FlowLogStorage")] BlobClient blob,
+        CancellationToken cancellationToken)
+        => ProcessAsync(blob, cancellationToken);
+
+    // A failure propagates: the invocation fails, Event Grid retries, and the checkpoint was not advanced meanwhile.
+    private async Task ProcessAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        var flowLog = new FlowLogBlob(blob.BlobContainerName, blob.Name);
+        if (!flowLog.IsHourBlob)
+        {
+            LogIgnored(logger, flowLog.FullName);
+            return;
+        }
+
+        BlobProcessResult result = await processor.ProcessAsync(flowLog, cancellationToken).ConfigureAwait(false);
+        LogProcessed(logger, flowLog.FullName, result.Outcome, result.Events, result.BytesRead, result.Offset);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]
+    private static partial void LogIgnored(ILogger logger, string blob);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome}, {Events} events, {Bytes} bytes read, checkpoint at byte {Offset}")]
+    private static partial void LogProcessed(ILogger logger, string blob, BlobProcessOutcome outcome, long events, long bytes, long offset);
+}
