@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FlowLogs.Testing;
+
+namespace FlowLogs.Tests.Infra;
+
+/// <summary>
+/// Compiles and lints every template in infra/ with the real Bicep CLI (from its NuGet package) and checks the ARM
+/// JSON: least-privilege roles at the right scopes, no secret in outputs or plain settings, TLS and key settings, and
+/// Event Grid webhooks that name the functions the code declares.
+/// </summary>
+public partial class BicepTemplateTests
+{
+    private static readonly string Infra = Path.Combine(RepositoryRoot.Path, "infra");
+
+    private static readonly Lazy<JsonObject> Main = new(() => Build("main.bicep"));
+
+    private static readonly Lazy<JsonObject> EventGrid = new(() => Build("eventgrid.bicep"));
+
+    public static IEnumerable<string> Templates => Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "infra"), "*.bicep", SearchOption.AllDirectories)
+        .Select(f => Path.GetRelativePath(Path.Combine(RepositoryRoot.Path, "infra"), f));
+
+    [TestCaseSource(nameof(Templates))]
+    public void CompilesAndLintsWithoutAWarning(string template)
+    {
+        (int buildExit, _, string buildErrors) = Bicep("build", template, "--stdout");
+        Assert.That(buildExit, Is.Zero, buildErrors);
+        Assert.That(buildErrors, Is.Empty, "bicep build printed warnings");
+        (int lintExit, string lintOut, string lintErrors) = Bicep("lint", template);
+        Assert.That(lintExit, Is.Zero, lintErrors);
+        Assert.That(lintOut + lintErrors, Is.Empty, "bicep lint printed warnings");
+    }
+
+    [Test]
+    public void RolesAreLeastPrivilegeAtTheirScopes()
+    {
+        List<(string Role, string Scope, string? ResourceGroup)> roles = RoleAssignments(Main.Value, null);
+        Assert.That(roles, Is.EquivalentTo(new[]
+        {
+            ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts:storageName", (string?)null),
+            ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts:storageName", null),
+            ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts:storageName", null),
+            ("4633458b-17de-408a-b874-0445c86b69e6", "Microsoft.KeyVault/vaults", null),
+            ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components", null),
+            ("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "Microsoft.Storage/storageAccounts:storageAccountName", "[parameters('flowLogStorageResourceGroup')]"),
+        }));
+
+        // Reader only on the customer's account: no other role is granted in its resource group.
+        Assert.That(roles.Where(r => r.ResourceGroup is not null).Select(r => r.Role), Is.EqualTo(new[] { "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1" }));
+    }
+
+    [Test]
+    public void NoSecretIsInOutputsOrPlainAppSettings()
+    {
+        JsonObject template = Main.Value;
+        Assert.That(template["parameters"]!["intakeKey"]!["type"]!.GetValue<string>(), Is.EqualTo("securestring"));
+        string outputs = template["outputs"]!.ToJsonString();
+        Assert.That(outputs, Does.Not.Contain("intakeKey").And.Not.Contain("listKeys").And.Not.Contain("secret").IgnoreCase);
+
+        Dictionary<string, string> settings = AppSettings(template);
+        Assert.That(settings["FlowLogs__Sekoia__IntakeKey"], Does.StartWith("[format('@Microsoft.KeyVault(SecretUri={0})'"));
+        Assert.That(settings.Values, Has.None.Contains("parameters('intakeKey')"));
+        Assert.That(settings.Values, Has.None.Contains("AccountKey").And.None.Contains("listKeys"));
+        Assert.That(settings.Keys, Has.None.EqualTo("FUNCTIONS_WORKER_RUNTIME"), "Flex Consumption rejects it");
+        Assert.That(settings["AzureWebJobsStorage__credential"], Is.EqualTo("managedidentity"));
+        Assert.That(settings["FlowLogStorage__credential"], Is.EqualTo("managedidentity"));
+        Assert.That(settings.Keys, Does.Contain("ReplaySchedule"));
+    }
+
+    [Test]
+    public void TransportAndKeysAreLockedDown()
+    {
+        JsonObject storage = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Storage/storageAccounts" && r["existing"] is null);
+        JsonNode props = storage["properties"]!;
+        Assert.That(props["allowSharedKeyAccess"]!.GetValue<bool>(), Is.False);
+        Assert.That(props["allowBlobPublicAccess"]!.GetValue<bool>(), Is.False);
+        Assert.That(props["minimumTlsVersion"]!.GetValue<string>(), Is.EqualTo("TLS1_2"));
+        Assert.That(props["supportsHttpsTrafficOnly"]!.GetValue<bool>(), Is.True);
+
+        JsonObject site = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
+        Assert.That(site["properties"]!["httpsOnly"]!.GetValue<bool>(), Is.True);
+        Assert.That(site["properties"]!["siteConfig"]!["minTlsVersion"]!.GetValue<string>(), Is.EqualTo("1.2"));
+        Assert.That(site["properties"]!["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>(), Is.EqualTo("dotnet-isolated"));
+        Assert.That(site["properties"]!["functionAppConfig"]!["runtime"]!["version"]!.GetValue<string>(), Is.EqualTo("10.0"));
+        JsonObject plan = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/serverfarms");
+        Assert.That(plan["sku"]!["tier"]!.GetValue<string>(), Is.EqualTo("FlexConsumption"));
+
+        JsonObject vault = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.KeyVault/vaults");
+        Assert.That(vault["properties"]!["enableRbacAuthorization"]!.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
+    public void EventGridWebhooksNameTheFunctionsTheCodeDeclares()
+    {
+        Dictionary<string, string> declared = DeclaredTriggers();
+        Assert.That(declared, Has.Count.EqualTo(2));
+
+        JsonArray triggers = EventGrid.Value["variables"]!["triggers"]!.AsArray();
+        var wired = triggers.ToDictionary(t => t!["function"]!.GetValue<string>(), t => t!["container"]!.GetValue<string>());
+        Assert.That(wired, Is.EquivalentTo(declared), "function name → container, as in FlowLogTriggers.cs");
+
+        JsonObject subscription = Resources(EventGrid.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.EventGrid/systemTopics/eventSubscriptions");
+        string endpoint = subscription["properties"]!["destination"]!["properties"]!["endpointUrl"]!.GetValue<string>();
+        Assert.That(endpoint, Does.Contain("/runtime/webhooks/blobs?functionName=Host.Functions.{1}&code={2}"));
+        Assert.That(endpoint, Does.Contain("variables('triggers')[copyIndex()].function"));
+        Assert.That(endpoint, Does.Contain("systemKeys.blobs_extension"));
+        JsonNode filter = subscription["properties"]!["filter"]!;
+        Assert.That(filter["includedEventTypes"]!.AsArray().Select(e => e!.GetValue<string>()), Is.EqualTo(new[] { "Microsoft.Storage.BlobCreated" }));
+        Assert.That(filter["subjectEndsWith"]!.GetValue<string>(), Is.EqualTo("PT1H.json"));
+        Assert.That(filter["subjectBeginsWith"]!.GetValue<string>(), Does.Contain("/blobServices/default/containers/").And.Contain("variables('triggers')[copyIndex()].container"));
+        Assert.That(subscription["properties"]!["retryPolicy"], Is.Not.Null);
+        Assert.That(subscription["properties"]!["deadLetterWithResourceIdentity"], Is.Not.Null);
+        Assert.That(EventGrid.Value["outputs"]!.ToJsonString(), Does.Not.Contain("listKeys"));
+    }
+
+    private static JsonObject Build(string template)
+    {
+        (int exit, string json, string errors) = Bicep("build", template, "--stdout");
+        Assert.That(exit, Is.Zero, errors);
+        return JsonNode.Parse(json)!.AsObject();
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Bicep(params string[] args)
+    {
+        string bicep = typeof(BicepTemplateTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!;
+        var start = new ProcessStartInfo(bicep) { WorkingDirectory = Infra, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    private static IEnumerable<JsonObject> Resources(JsonObject template)
+    {
+        JsonNode? resources = template["resources"];
+        IEnumerable<JsonNode?> all = resources is JsonArray array ? array : resources!.AsObject().Select(p => p.Value);
+        return all.Select(r => r!.AsObject());
+    }
+
+    // Every role assignment, nested deployments included: (role GUIDs, scope's resource type and name variable, resource group).
+    private static List<(string Role, string Scope, string? ResourceGroup)> RoleAssignments(JsonObject template, string? resourceGroup)
+    {
+        var found = new List<(string, string, string?)>();
+        foreach (JsonObject resource in Resources(template))
+        {
+            string type = resource["type"]!.GetValue<string>();
+            if (type == "Microsoft.Resources/deployments")
+            {
+                found.AddRange(RoleAssignments(resource["properties"]!["template"]!.AsObject(), resource["resourceGroup"]?.GetValue<string>()));
+                continue;
+            }
+
+            if (type != "Microsoft.Authorization/roleAssignments")
+            {
+                continue;
+            }
+
+            string scope = resource["scope"]!.GetValue<string>();
+            Match target = ScopeTarget().Match(scope);
+            string scopeText = target.Groups[1].Value + (target.Groups[2].Success ? ":" + target.Groups[2].Value : string.Empty);
+            foreach (Match role in Guid().Matches(resource["properties"]!["roleDefinitionId"]!.GetValue<string>()))
+            {
+                found.Add((role.Value, scopeText, resourceGroup));
+            }
+        }
+
+        return found;
+    }
+
+    private static Dictionary<string, string> AppSettings(JsonObject template)
+    {
+        JsonObject site = Resources(template).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
+        return site["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+    }
+
+    // Function name → container, read from the Functions app's source and FlowLogBlob's constants.
+    private static Dictionary<string, string> DeclaredTriggers()
+    {
+        string triggers = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FlowLogs.Functions", "FlowLogTriggers.cs"));
+        string blob = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FlowLogs.Core", "BlobSource", "FlowLogBlob.cs"));
+        var names = ConstString().Matches(triggers).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var containers = ConstString().Matches(blob).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        return FunctionAndContainer().Matches(triggers).ToDictionary(m => names[m.Groups[1].Value], m => containers[m.Groups[2].Value]);
+    }
+
+    // resourceId('<type>', variables('<name>')) or parameters('<name>'): the type, and the name's symbol when direct.
+    [GeneratedRegex(@"resourceId\('([^']+)',\s*(?:(?:variables|parameters)\('(\w+)'\))?")]
+    private static partial Regex ScopeTarget();
+
+    [GeneratedRegex(@"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial Regex Guid();
+
+    [GeneratedRegex(@"const string (\w+) = ""([^""]+)"";")]
+    private static partial Regex ConstString();
+
+    [GeneratedRegex(@"\[Function\((\w+)\)\][\s\S]*?FlowLogBlob\.(\w+) \+")]
+    private static partial Regex FunctionAndContainer();
+}
