@@ -143,16 +143,7 @@ public static class ParseCommand
         public void Write(ParseIssue issue)
         {
             _writer.Reset(_file);
-            _writer.WriteStartObject();
-            _writer.WriteString("kind", issue.Kind.ToString());
-            _writer.WriteString("reason", issue.Reason);
-            _writer.WriteString("source", issue.Source);
-            _writer.WriteNumber("offset", issue.Offset);
-            _writer.WriteNumber("length", issue.Length);
-            _writer.WriteNumber("record_index", issue.RecordIndex);
-            _writer.WriteNumber("tuple_ordinal", issue.TupleOrdinal);
-            _writer.WriteBase64String("bytes", issue.Bytes.Span);
-            _writer.WriteEndObject();
+            ParseIssueJson.Write(_writer, issue, issue.Source);
             _writer.Flush();
             _file.WriteByte((byte)'\n');
         }

@@ -58,17 +58,7 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
         using var content = new MemoryStream();
         using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
         {
-            writer.WriteStartObject();
-            writer.WriteString("source", blob.FullName);
-            writer.WriteString("kind", issue.Kind.ToString());
-            writer.WriteString("reason", issue.Reason);
-            writer.WriteNumber("offset", issue.Offset);
-            writer.WriteNumber("length", issue.Length);
-            writer.WriteNumber("record_index", issue.RecordIndex);
-            writer.WriteNumber("tuple_ordinal", issue.TupleOrdinal);
-            writer.WriteString("excerpt", issue.Excerpt);
-            writer.WriteBase64String("bytes", issue.Bytes.Span);
-            writer.WriteEndObject();
+            ParseIssueJson.Write(writer, issue, blob.FullName);
         }
 
         content.Position = 0;

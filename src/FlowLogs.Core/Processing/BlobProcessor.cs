@@ -157,7 +157,7 @@ public sealed partial class BlobProcessor
                 return false;
             case DeltaStatus.Restart:
                 Anomaly(run, "rewritten", $"{plan.Reason}; reading it again from byte 0 (event ids of unchanged tuples repeat, so downstream can drop duplicates)");
-                run.Current = run.Current with { Offset = 0, BlocksConsumed = 0, LastBlockId = null, Restarts = run.Current.Restarts + 1 };
+                run.Current = run.Current with { Offset = 0, BlocksConsumed = 0, LastBlockId = null, PartialRecordOffset = null, PartialRecordTuples = 0, Restarts = run.Current.Restarts + 1 };
                 run.Unsaved = true;
                 break;
         }
@@ -223,63 +223,61 @@ public sealed partial class BlobProcessor
 
         int length = (int)chunk.Length;
         byte[] buffer = run.ChunkBuffer(length);
+        var stopwatch = Stopwatch.StartNew();
+        await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
+        run.BytesRead += length;
+        FlowLogMetrics.BytesRead.Add(length);
+
+        int head = chunk.HasHead ? (int)snapshot.Blocks[0].Size : 0;
+        int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
+        if (chunk.HasHead && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
         {
-            var stopwatch = Stopwatch.StartNew();
-            await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
-            run.BytesRead += length;
-            FlowLogMetrics.BytesRead.Add(length);
-
-            int head = chunk.HasHead ? (int)snapshot.Blocks[0].Size : 0;
-            int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
-            if (chunk.HasHead && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
-            {
-                return (ChunkOutcome.FramingAnomaly, 0, "the first block is not the head block {\"records\":[");
-            }
-
-            if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
-            {
-                return (ChunkOutcome.FramingAnomaly, 0, "the last block is not the tail block ]}");
-            }
-
-            long dataStart = chunk.Start + head;
-            var issues = new List<ParseIssue>();
-            var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
-            using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
-            while (reader.Read())
-            {
-                if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
-                {
-                    return (ChunkOutcome.Delivered, 0, null);
-                }
-            }
-
-            long dataEnd = chunk.End - tail;
-            if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
-            {
-                // Everything before the cut record is delivered; the merged chunk resumes at it.
-                if (!await DeliverAndMarkAsync(run, batch, cut.Offset, 0, cancellationToken).ConfigureAwait(false))
-                {
-                    return (ChunkOutcome.Delivered, 0, null);
-                }
-
-                return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
-            }
-
-            foreach (ParseIssue issue in issues)
-            {
-                await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
-                LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
-            }
-
-            run.DeadLettered += issues.Count;
-            FlowLogMetrics.DeadLettered.Add(issues.Count);
-            await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
-            run.Chunks++;
-            run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
-            LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
-            FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
-            return (ChunkOutcome.Delivered, 0, null);
+            return (ChunkOutcome.FramingAnomaly, 0, "the first block is not the head block {\"records\":[");
         }
+
+        if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
+        {
+            return (ChunkOutcome.FramingAnomaly, 0, "the last block is not the tail block ]}");
+        }
+
+        long dataStart = chunk.Start + head;
+        var issues = new List<ParseIssue>();
+        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
+        using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
+        while (reader.Read())
+        {
+            if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
+            {
+                return (ChunkOutcome.Delivered, 0, null);
+            }
+        }
+
+        long dataEnd = chunk.End - tail;
+        if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
+        {
+            // Everything before the cut record is delivered; the merged chunk resumes at it.
+            if (!await DeliverAndMarkAsync(run, batch, cut.Offset, 0, cancellationToken).ConfigureAwait(false))
+            {
+                return (ChunkOutcome.Delivered, 0, null);
+            }
+
+            return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
+        }
+
+        foreach (ParseIssue issue in issues)
+        {
+            await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
+            LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
+        }
+
+        run.DeadLettered += issues.Count;
+        FlowLogMetrics.DeadLettered.Add(issues.Count);
+        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+        run.Chunks++;
+        run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
+        LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
+        FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
+        return (ChunkOutcome.Delivered, 0, null);
     }
 
     private async Task<bool> ReadAsDocumentAsync(Run run, BlockListSnapshot snapshot, EventBatchBuilder batch, CancellationToken cancellationToken)
@@ -288,7 +286,7 @@ public sealed partial class BlobProcessor
         if (snapshot.Length < current.Offset)
         {
             Anomaly(run, "shorter", string.Create(CultureInfo.InvariantCulture, $"the blob is {snapshot.Length} bytes, shorter than its checkpoint at byte {current.Offset}; reading it again from byte 0"));
-            run.Current = current = current with { Offset = 0, Restarts = current.Restarts + 1 };
+            run.Current = current = current with { Offset = 0, PartialRecordOffset = null, PartialRecordTuples = 0, Restarts = current.Restarts + 1 };
             run.Unsaved = true;
         }
         else if (snapshot.Length == current.BlobLength && string.Equals(current.BlobETag, snapshot.ETag.ToString(), StringComparison.Ordinal))
