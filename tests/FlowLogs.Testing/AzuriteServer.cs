@@ -15,14 +15,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
-    private readonly Process _process;
+    private readonly string? _location;
+    private Process _process;
 
-    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort)
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location)
     {
         _process = process;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
+        _location = location;
     }
 
     /// <summary>The blob service's port.</summary>
@@ -39,8 +41,42 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         CultureInfo.InvariantCulture,
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};");
 
-    /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it.</summary>
-    public static async Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it in memory on free ports.</summary>
+    public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, 0, 0, 0, cancellationToken);
+
+    /// <summary>Starts Azurite keeping its data in <paramref name="location"/> (null: in memory), on the given ports (0: free ones).</summary>
+    public static async Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken = default)
+    {
+        (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, cancellationToken).ConfigureAwait(false);
+        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location);
+    }
+
+    /// <summary>Stops Azurite and starts it again on the same ports (with a location, the data survives).</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        // SIGTERM, not SIGKILL: Azurite saves its metadata on a graceful stop (a storage service's restart, not a crash).
+        using (Process term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Kill(_process);
+            await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
     {
         string azurite = await EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
         var start = new ProcessStartInfo(azurite)
@@ -52,13 +88,23 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         };
         foreach (string argument in new[]
         {
-            "--skipApiVersionCheck", "--inMemoryPersistence", "--silent", "--disableProductStyleUrl",
-            "--blobHost", "127.0.0.1", "--blobPort", "0",
-            "--queueHost", "127.0.0.1", "--queuePort", "0",
-            "--tableHost", "127.0.0.1", "--tablePort", "0",
+            "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(location);
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
@@ -89,7 +135,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
         // Keep draining stdout so Azurite never blocks on a full pipe.
         _ = DrainAsync(process.StandardOutput);
-        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"]);
+        return (process, ports);
     }
 
     /// <inheritdoc/>

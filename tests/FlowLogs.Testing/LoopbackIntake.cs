@@ -73,6 +73,9 @@ public sealed class LoopbackIntake : IAsyncDisposable
     /// <summary>Every event accepted, as the JSON string it was sent as, in arrival order.</summary>
     public ConcurrentQueue<string> Events { get; } = new();
 
+    /// <summary>Every event accepted with the time it arrived, for delivery-lag figures.</summary>
+    public ConcurrentQueue<(DateTimeOffset ReceivedAt, string Event)> TimedEvents { get; } = new();
+
     /// <summary>Decides the fault of request number n (from 1); null means none.</summary>
     public Func<int, IntakeFault>? Faults { get; set; }
 
@@ -213,9 +216,11 @@ public sealed class LoopbackIntake : IAsyncDisposable
             }
         }
 
+        DateTimeOffset now = DateTimeOffset.UtcNow;
         foreach (string item in events)
         {
             Events.Enqueue(item);
+            TimedEvents.Enqueue((now, item));
         }
 
         if (fault is IntakeFault.StoreThenReset or IntakeFault.WrongCount)

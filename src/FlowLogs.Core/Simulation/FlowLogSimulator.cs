@@ -15,6 +15,7 @@ namespace FlowLogs.Simulation;
 public sealed class FlowLogSimulator
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private static readonly int HeadLength = "{\"records\":["u8.Length;
 
     private readonly BlobServiceClient _service;
     private readonly FlowLogGenerator _generator;
@@ -50,6 +51,9 @@ public sealed class FlowLogSimulator
 
     /// <summary>Tuples written so far, over all blobs.</summary>
     public long TuplesWritten { get; private set; }
+
+    /// <summary>Byte offset, in its blob, of the record the last <see cref="AppendMinuteAsync"/> wrote.</summary>
+    public long LastRecordOffset { get; private set; }
 
     /// <summary>Commits (Put Block List calls) made so far.</summary>
     public long Commits { get; private set; }
@@ -133,18 +137,43 @@ public sealed class FlowLogSimulator
             state.Tuples += _generator.TuplesWritten - before;
         }
 
+        byte[] content = record.ToArray();
+        LastRecordOffset = HeadLength + state.DataLength + (state.DataIds.Count > 0 ? 1 : 0);
+        await CommitNewBlockAsync(client, state, content, cancellationToken).ConfigureAwait(false);
+        return blob;
+    }
+
+    /// <summary>
+    /// Inserts a block of arbitrary bytes before the tail of a blob this simulator writes (a block Azure would never
+    /// write: for tests of bad input). The blob must have had at least one minute appended.
+    /// </summary>
+    public async Task AppendRawBlockAsync(FlowLogBlob blob, byte[] content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        BlobState state;
+        lock (_lock)
+        {
+            state = _blobs[blob.FullName];
+        }
+
+        BlockBlobClient client = _service.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
+        await CommitNewBlockAsync(client, state, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CommitNewBlockAsync(BlockBlobClient client, BlobState state, byte[] content, CancellationToken cancellationToken)
+    {
         string dataId = NewBlockId();
-        await StageAsync(client, dataId, record.ToArray(), cancellationToken).ConfigureAwait(false);
+        await StageAsync(client, dataId, content, cancellationToken).ConfigureAwait(false);
         List<string> ids;
         lock (_lock)
         {
             state.DataIds.Add(dataId);
+            state.DataLength += content.Length;
             ids = [state.HeadId, .. state.DataIds, state.TailId];
             Commits++;
         }
 
         await client.CommitBlockListAsync(ids, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return blob;
     }
 
     /// <summary>Writes <paramref name="minutes"/> minutes of flow logs for <paramref name="nics"/> NICs, one minute apart by <paramref name="interval"/>.</summary>
@@ -196,6 +225,8 @@ public sealed class FlowLogSimulator
         public string TailId { get; } = tailId;
 
         public List<string> DataIds { get; } = [];
+
+        public long DataLength { get; set; }
 
         public long Tuples { get; set; }
     }

@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace FlowLogs.Scenario;
+
+/// <summary>What was written against what the intake received.</summary>
+public sealed record Audit
+{
+    public long TuplesWritten { get; init; }
+
+    public int Expected { get; init; }
+
+    public int Received { get; init; }
+
+    public int Unique { get; init; }
+
+    public int Lost { get; init; }
+
+    public int Unexpected { get; init; }
+
+    public int Duplicates { get; init; }
+
+    public int DeadLettered { get; init; }
+
+    public IReadOnlyList<string> DeadLetterReasons { get; init; } = [];
+
+    public double LagP50Seconds { get; init; }
+
+    public double LagP99Seconds { get; init; }
+
+    public int ProcessorsKilled { get; init; }
+
+    public int AzuriteRestarts { get; init; }
+
+    public int BadBlocksWritten { get; init; }
+
+    public int IntakeRequests { get; init; }
+
+    public int IntakeFaults { get; init; }
+
+    public double Seconds { get; init; }
+
+    public void Print(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        IFormatProvider c = CultureInfo.InvariantCulture;
+        output.WriteLine("audit                         value");
+        output.WriteLine(string.Create(c, $"tuples written                {TuplesWritten,10}"));
+        output.WriteLine(string.Create(c, $"events expected (valid)       {Expected,10}"));
+        output.WriteLine(string.Create(c, $"events received               {Received,10}"));
+        output.WriteLine(string.Create(c, $"unique by event.id            {Unique,10}"));
+        output.WriteLine(string.Create(c, $"lost                          {Lost,10}"));
+        output.WriteLine(string.Create(c, $"unexpected ids                {Unexpected,10}"));
+        output.WriteLine(string.Create(c, $"duplicates                    {Duplicates,10} ({(Unique == 0 ? 0 : 100.0 * Duplicates / Unique):F2}%)"));
+        output.WriteLine(string.Create(c, $"dead-lettered                 {DeadLettered,10} (bad blocks written: {BadBlocksWritten})"));
+        output.WriteLine(string.Create(c, $"delivery lag p50 / p99        {LagP50Seconds,6:F1} s / {LagP99Seconds:F1} s"));
+        output.WriteLine(string.Create(c, $"processors killed (SIGKILL)   {ProcessorsKilled,10}"));
+        output.WriteLine(string.Create(c, $"Azurite restarts              {AzuriteRestarts,10}"));
+        output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults}"));
+        output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
+        foreach (string reason in DeadLetterReasons)
+        {
+            output.WriteLine($"  dead letter: {reason}");
+        }
+    }
+}

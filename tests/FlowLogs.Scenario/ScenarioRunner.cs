@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues;
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.DeadLetters;
+using FlowLogs.Parsing;
+using FlowLogs.Processing;
+using FlowLogs.Replay;
+using FlowLogs.Simulation;
+using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
+using FlowLogs.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Scenario;
+
+/// <summary>
+/// Azurite (restarted midway), the simulator writing N NICs × M minutes of both kinds (with bad blocks), triggers
+/// queued 1 to 3 times in random order, K processor processes killed with SIGKILL at random moments, a loopback intake
+/// failing some requests, then the replay; and an audit of what was written against what the intake received.
+/// Kept out of the product: it is the harness that proves the product's promise.
+/// </summary>
+public static class ScenarioRunner
+{
+    private const string Key = "scenario-intake-key";
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<Audit> RunAsync(ScenarioOptions o, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(output);
+        string id = Guid.NewGuid().ToString("N")[..8];
+        string directory = Directory.CreateTempSubdirectory("flowlogs-scenario-").FullName;
+        int[] ports = FreePorts(3);
+        await using AzuriteServer azurite = await AzuriteServer.StartAsync(Path.Combine(directory, "azurite"), ports[0], ports[1], ports[2]).ConfigureAwait(false);
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key).ConfigureAwait(false);
+        var faultRandom = new Random(7);
+        IntakeFault[] faults = [IntakeFault.ServerError, IntakeFault.Unavailable, IntakeFault.TooManyRequests, IntakeFault.Slow, IntakeFault.Reset];
+        intake.SlowDelay = TimeSpan.FromSeconds(3);
+        intake.Faults = _ =>
+        {
+            lock (faultRandom)
+            {
+                return faultRandom.NextDouble() < o.IntakeFaultRate ? faults[faultRandom.Next(faults.Length)] : IntakeFault.None;
+            }
+        };
+
+        string cs = azurite.ConnectionString;
+        string table = $"scenariocp{id}";
+        string deadLetters = $"scenario-dl-{id}";
+        string queueName = $"triggers-{id}";
+        var blobs = new BlobServiceClient(cs);
+        await new TableCheckpointStore(new TableClient(cs, table)).CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
+        await blobs.GetBlobContainerClient(deadLetters).CreateIfNotExistsAsync().ConfigureAwait(false);
+        var queue = new QueueClient(cs, queueName);
+        await queue.CreateIfNotExistsAsync().ConfigureAwait(false);
+
+        var stopwatch = Stopwatch.StartNew();
+        var workers = new Workers(cs, intake.BaseUrl, queueName, table, deadLetters);
+        for (int i = 0; i < o.Workers; i++)
+        {
+            workers.Start();
+        }
+
+        // The killer: SIGKILL a random processor now and then, and start another in its place.
+        using var writing = new CancellationTokenSource();
+        var killRandom = new Random(11);
+        Task killer = Task.Run(async () =>
+        {
+            while (!writing.IsCancellationRequested)
+            {
+                await Task.Delay(o.KillEvery, CancellationToken.None).ConfigureAwait(false);
+                if (!writing.IsCancellationRequested)
+                {
+                    workers.KillOne(killRandom);
+                    workers.Start();
+                }
+            }
+        });
+
+        var simulator = new FlowLogSimulator(blobs, seed: 13, tuplesPerRecord: o.TuplesPerRecord);
+        var committed = new ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset>();
+        var random = new Random(17);
+        int appends = 0;
+        int badBlocks = 0;
+        int restarts = 0;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
+        SimulatedNic[] nics = [.. Enumerable.Range(0, o.Nics).Select(i => new SimulatedNic(i))];
+        for (int minute = 0; minute < o.Minutes; minute++)
+        {
+            if (o.RestartAzurite && minute == o.Minutes / 2)
+            {
+                output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] restarting Azurite");
+                await azurite.RestartAsync().ConfigureAwait(false);
+                restarts++;
+            }
+
+            foreach (SimulatedNic nic in nics)
+            {
+                foreach (FlowLogKind kind in new[] { FlowLogKind.VirtualNetwork, FlowLogKind.NetworkSecurityGroup })
+                {
+                    FlowLogBlob blob = await simulator.AppendMinuteAsync(kind, nic, firstHour.AddMinutes(minute % 60), CancellationToken.None).ConfigureAwait(false);
+                    committed[(blob.FullName, simulator.LastRecordOffset)] = DateTimeOffset.UtcNow;
+                    if (o.BadBlockEvery > 0 && ++appends % o.BadBlockEvery == 0)
+                    {
+                        await simulator.AppendRawBlockAsync(blob, ",{\"time\":\"2026-11-23T10:00:00Z\",\"flowRecords\":{\"flows\":[{\"aclID\":\"x\",\"flowGroups\":[{\"rule\":\"r\",\"flowTuples\":[\"not,a,tuple\"]}]}]}}"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
+                        badBlocks++;
+                    }
+
+                    // Event Grid: at least once, in any order.
+                    int copies = random.Next(1, 4);
+                    for (int c = 0; c < copies; c++)
+                    {
+                        await queue.SendMessageAsync(blob.FullName, TimeSpan.FromMilliseconds(random.Next(0, 2000))).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] minute {minute + 1}/{o.Minutes}: {simulator.TuplesWritten} tuples written, {workers.Kills} processors killed");
+            await Task.Delay(o.Interval).ConfigureAwait(false);
+        }
+
+        // Let the processors drain the triggers, then stop killing and let the replay catch whatever is left.
+        for (int i = 0; i < 120 && (await queue.GetPropertiesAsync().ConfigureAwait(false)).Value.ApproximateMessagesCount > 0; i++)
+        {
+            await Task.Delay(500).ConfigureAwait(false);
+        }
+
+        await writing.CancelAsync().ConfigureAwait(false);
+        await killer.ConfigureAwait(false);
+        workers.StopAll();
+        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
+        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, intake.BaseUrl, table, deadLetters, firstHour).ConfigureAwait(false);
+        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds, last found {last.BlobsBehind} behind");
+
+        Audit audit = await AuditAsync(blobs, simulator, intake, deadLetters, committed).ConfigureAwait(false);
+        audit = audit with
+        {
+            ProcessorsKilled = workers.Kills,
+            AzuriteRestarts = restarts,
+            BadBlocksWritten = badBlocks,
+            IntakeRequests = intake.Requests,
+            IntakeFaults = intake.FaultsServed.Values.Sum(),
+            Seconds = stopwatch.Elapsed.TotalSeconds,
+        };
+        audit.Print(output);
+        if (o.Output is not null)
+        {
+            await File.WriteAllTextAsync(o.Output, JsonSerializer.Serialize(audit, Indented)).ConfigureAwait(false);
+        }
+
+        Directory.Delete(directory, recursive: true);
+        return audit;
+    }
+
+    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, Uri intake, string table, string deadLetters, DateTimeOffset firstHour)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowLogs:Sekoia:BaseUrl"] = intake.AbsoluteUri,
+            ["FlowLogs:Sekoia:IntakeKey"] = Key,
+            ["FlowLogs:Sekoia:Payload"] = "Ecs",
+            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:02",
+            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:06",
+            ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.100",
+        }).Build();
+        var blobs = new BlobServiceClient(cs);
+        var services = new ServiceCollection();
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton<IDeadLetterStore>(new BlobDeadLetterStore(blobs.GetBlobContainerClient(deadLetters)));
+        services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var store = new TableCheckpointStore(new TableClient(cs, table));
+        var processor = new BlobProcessor(
+            new AzureFlowLogBlobStore(blobs),
+            new CheckpointLease(store, TimeProvider.System, NullLogger<CheckpointLease>.Instance),
+            provider.GetRequiredService<IEventSink>(),
+            provider.GetRequiredService<IDeadLetterStore>(),
+            Options.Create(new BlobProcessorOptions { LeaseDuration = TimeSpan.FromSeconds(20) }),
+            NullLogger<BlobProcessor>.Instance);
+        var state = new TableReplayStateStore(new TableClient(cs, table + "replay"));
+        await state.CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
+        var replay = new MissedHourReplay(new AzureFlowLogBlobStore(blobs), state, store, processor, Options.Create(new ReplayOptions()), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
+
+        // Claims of killed processors lapse after the lease duration; until then their blobs are handed over, not read.
+        ReplayReport report = null!;
+        for (int round = 1; round <= 30; round++)
+        {
+            report = await replay.RunAsync(firstHour, DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
+            if (report.BlobsBehind == 0)
+            {
+                return (round, report);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+
+        return (30, report);
+    }
+
+    private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator simulator, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed)
+    {
+        // What should have arrived: every valid tuple of every blob as it is now, by event id.
+        var expected = new Dictionary<string, (string Blob, long Offset)>();
+        byte[] idBuffer = new byte[Ecs.EventId.Length];
+        foreach (string name in simulator.TuplesPerBlob.Keys)
+        {
+            int slash = name.IndexOf('/', StringComparison.Ordinal);
+            BinaryData content = (await blobs.GetBlobContainerClient(name[..slash]).GetBlobClient(name[(slash + 1)..]).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
+            using var reader = new FlowLogReader(content.ToMemory(), new FlowLogSource(name));
+            while (reader.Read())
+            {
+                foreach (FlowTuple tuple in reader.Current.Tuples)
+                {
+                    int length = Ecs.EventId.Write(reader.Current, tuple, idBuffer);
+                    expected[System.Text.Encoding.ASCII.GetString(idBuffer, 0, length)] = (name, reader.Current.Offset);
+                }
+            }
+        }
+
+        // What did arrive, with when each id first did.
+        var first = new Dictionary<string, DateTimeOffset>();
+        int received = 0;
+        foreach ((DateTimeOffset at, string json) in intake.TimedEvents)
+        {
+            received++;
+            using JsonDocument document = JsonDocument.Parse(json);
+            string eventId = document.RootElement.GetProperty("event").GetProperty("id").GetString()!;
+            if (!first.TryGetValue(eventId, out DateTimeOffset seen) || at < seen)
+            {
+                first[eventId] = at;
+            }
+        }
+
+        var lags = new List<double>();
+        foreach ((string eventId, (string blob, long offset)) in expected)
+        {
+            if (first.TryGetValue(eventId, out DateTimeOffset at) && committed.TryGetValue((blob, offset), out DateTimeOffset commit))
+            {
+                lags.Add((at - commit).TotalSeconds);
+            }
+        }
+
+        lags.Sort();
+        var letters = new List<string>();
+        await foreach (BlobItem item in blobs.GetBlobContainerClient(deadLetters).GetBlobsAsync().ConfigureAwait(false))
+        {
+            using JsonDocument letter = JsonDocument.Parse((await blobs.GetBlobContainerClient(deadLetters).GetBlobClient(item.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content.ToMemory());
+            letters.Add($"{letter.RootElement.GetProperty("kind").GetString()}: {letter.RootElement.GetProperty("reason").GetString()}");
+        }
+
+        int unique = first.Count;
+        return new Audit
+        {
+            TuplesWritten = simulator.TuplesWritten,
+            Expected = expected.Count,
+            Received = received,
+            Unique = unique,
+            Lost = expected.Keys.Count(k => !first.ContainsKey(k)),
+            Unexpected = first.Keys.Count(k => !expected.ContainsKey(k)),
+            Duplicates = received - unique,
+            DeadLettered = letters.Count,
+            DeadLetterReasons = [.. letters.Distinct()],
+            LagP50Seconds = Percentile(lags, 0.50),
+            LagP99Seconds = Percentile(lags, 0.99),
+        };
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        int[] ports = [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    /// <summary>The processor processes: started with this program's worker mode, killed with SIGKILL.</summary>
+    private sealed class Workers(string storage, Uri intake, string queue, string table, string deadLetters)
+    {
+        private readonly List<Process> _running = [];
+
+        public int Kills { get; private set; }
+
+        public void Start()
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardError = true, RedirectStandardOutput = true };
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(ScenarioRunner).Assembly.Location);
+            }
+
+            foreach (string arg in new[] { "worker", "--storage", storage, "--intake", intake.AbsoluteUri, "--key", Key, "--queue", queue, "--table", table, "--deadletters", deadLetters })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            Process process = Process.Start(start)!;
+            process.ErrorDataReceived += (_, _) => { };
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            lock (_running)
+            {
+                _running.Add(process);
+            }
+        }
+
+        public void KillOne(Random random)
+        {
+            Process victim;
+            lock (_running)
+            {
+                if (_running.Count == 0)
+                {
+                    return;
+                }
+
+                victim = _running[random.Next(_running.Count)];
+                _running.Remove(victim);
+            }
+
+            victim.Kill(entireProcessTree: true);
+            victim.WaitForExit();
+            victim.Dispose();
+            Kills++;
+        }
+
+        public void StopAll()
+        {
+            lock (_running)
+            {
+                foreach (Process process in _running)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit();
+                    process.Dispose();
+                }
+
+                _running.Clear();
+            }
+        }
+    }
+}

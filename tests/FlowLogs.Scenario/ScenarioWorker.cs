@@ -1,0 +1,85 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.DeadLetters;
+using FlowLogs.Processing;
+using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Scenario;
+
+/// <summary>
+/// One processor process, as a Functions instance would be: takes blob triggers from a queue (duplicated and out of
+/// order, as Event Grid delivers them) and processes them; a trigger is deleted only once processed, so one that a
+/// killed process was handling comes back. The scenario kills these processes with SIGKILL at random moments.
+/// </summary>
+internal static class ScenarioWorker
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var a = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            a[args[i]] = args[i + 1];
+        }
+
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FlowLogs:Sekoia:BaseUrl"] = a["--intake"],
+            ["FlowLogs:Sekoia:IntakeKey"] = a["--key"],
+            ["FlowLogs:Sekoia:Payload"] = "Ecs",
+            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:02",
+            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:06",
+            ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.100",
+        }).Build();
+        var blobs = new BlobServiceClient(a["--storage"]);
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<IDeadLetterStore>(new BlobDeadLetterStore(blobs.GetBlobContainerClient(a["--deadletters"])));
+        services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        ILoggerFactory logs = provider.GetRequiredService<ILoggerFactory>();
+        var processor = new BlobProcessor(
+            new AzureFlowLogBlobStore(blobs),
+            new CheckpointLease(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<CheckpointLease>()),
+            provider.GetRequiredService<IEventSink>(),
+            provider.GetRequiredService<IDeadLetterStore>(),
+            Options.Create(new BlobProcessorOptions { LeaseDuration = TimeSpan.FromSeconds(20), MaxBatchBytes = 256 * 1024 }),
+            logs.CreateLogger<BlobProcessor>());
+        var queue = new QueueClient(a["--storage"], a["--queue"]);
+
+        while (true)
+        {
+            try
+            {
+                QueueMessage[] messages = (await queue.ReceiveMessagesAsync(8, TimeSpan.FromSeconds(30)).ConfigureAwait(false)).Value;
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(200).ConfigureAwait(false);
+                    continue;
+                }
+
+                foreach (QueueMessage message in messages)
+                {
+                    string name = message.Body.ToString();
+                    int slash = name.IndexOf('/', StringComparison.Ordinal);
+                    await processor.ProcessAsync(new FlowLogBlob(name[..slash], name[(slash + 1)..]), CancellationToken.None).ConfigureAwait(false);
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Storage restarting, the intake failing past its budget: the trigger stays queued and comes back.
+                await Console.Error.WriteLineAsync($"worker {Environment.ProcessId}: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}").ConfigureAwait(false);
+                await Task.Delay(500).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using FlowLogs.Scenario;
+
+namespace FlowLogs.Tests.Scenario;
+
+/// <summary>
+/// The end-to-end fault scenario, short: its own Azurite restarted midway, processor processes killed with SIGKILL,
+/// triggers duplicated and out of order, an intake failing some requests, a bad block, then the replay.
+/// </summary>
+public class ShortScenarioTests
+{
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task NothingIsLost()
+    {
+        var options = new ScenarioOptions
+        {
+            Nics = 2,
+            Minutes = 6,
+            Workers = 2,
+            TuplesPerRecord = 15,
+            Interval = TimeSpan.FromMilliseconds(500),
+            KillEvery = TimeSpan.FromSeconds(2),
+            BadBlockEvery = 10,
+        };
+
+        Audit audit = await ScenarioRunner.RunAsync(options, TestContext.Out);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(audit.Lost, Is.Zero, "lost");
+            Assert.That(audit.Unexpected, Is.Zero, "ids that no written tuple has");
+            Assert.That(audit.Unique, Is.EqualTo(audit.Expected));
+            Assert.That(audit.Expected, Is.EqualTo(audit.TuplesWritten), "every tuple the simulator wrote is valid; bad blocks come on top");
+            Assert.That(audit.DeadLettered, Is.EqualTo(audit.BadBlocksWritten));
+            Assert.That(audit.ProcessorsKilled, Is.GreaterThan(0));
+            Assert.That(audit.AzuriteRestarts, Is.EqualTo(1));
+            Assert.That(audit.IntakeFaults, Is.GreaterThan(0));
+        });
+    }
+}
