@@ -31,6 +31,11 @@ public sealed record Audit
 
     public int AzuriteRestarts { get; init; }
 
+    public int BlobsRewritten { get; init; }
+
+    /// <summary>Unique events over the time from the first commit (a load run: from the processors' start) to the last arrival.</summary>
+    public double EventsPerSecond { get; init; }
+
     public int BadBlocksWritten { get; init; }
 
     public int IntakeRequests { get; init; }
@@ -55,6 +60,8 @@ public sealed record Audit
         output.WriteLine(string.Create(c, $"delivery lag p50 / p99        {LagP50Seconds,6:F1} s / {LagP99Seconds:F1} s"));
         output.WriteLine(string.Create(c, $"processors killed (SIGKILL)   {ProcessorsKilled,10}"));
         output.WriteLine(string.Create(c, $"Azurite restarts              {AzuriteRestarts,10}"));
+        output.WriteLine(string.Create(c, $"blobs rewritten               {BlobsRewritten,10}"));
+        output.WriteLine(string.Create(c, $"events/s, end to end          {EventsPerSecond,10:F0}"));
         output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults}"));
         output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
         foreach (string reason in DeadLetterReasons)

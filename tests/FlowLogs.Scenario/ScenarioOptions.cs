@@ -25,6 +25,12 @@ public sealed class ScenarioOptions
 
     public bool RestartAzurite { get; set; } = true;
 
+    /// <summary>Rewrite one blob (same bytes, new block ids) three quarters of the way through.</summary>
+    public bool RewriteBlob { get; set; } = true;
+
+    /// <summary>A load run: no faults, no pauses between minutes; the figure is sustained events per second end to end.</summary>
+    public bool Load { get; set; }
+
     public string? Output { get; set; }
 
     public static ScenarioOptions Parse(string[] args)
@@ -43,6 +49,19 @@ public sealed class ScenarioOptions
                 case "--kill-every-ms": options.KillEvery = TimeSpan.FromMilliseconds(int.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--fault-rate": options.IntakeFaultRate = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--restart-azurite": options.RestartAzurite = bool.Parse(value); break;
+                case "--load":
+                    if (bool.Parse(value))
+                    {
+                        options.Load = true;
+                        options.IntakeFaultRate = 0;
+                        options.KillEvery = TimeSpan.Zero;
+                        options.RestartAzurite = false;
+                        options.RewriteBlob = false;
+                        options.BadBlockEvery = 0;
+                        options.Interval = TimeSpan.Zero;
+                    }
+
+                    break;
                 case "--out": options.Output = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

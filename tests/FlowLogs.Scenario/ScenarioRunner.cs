@@ -69,9 +69,14 @@ public static class ScenarioRunner
 
         var stopwatch = Stopwatch.StartNew();
         var workers = new Workers(cs, intake.BaseUrl, queueName, table, deadLetters);
-        for (int i = 0; i < o.Workers; i++)
+
+        // A load run writes the backlog first, then measures how fast the processors drain it.
+        if (!o.Load)
         {
-            workers.Start();
+            for (int i = 0; i < o.Workers; i++)
+            {
+                workers.Start();
+            }
         }
 
         // The killer: SIGKILL a random processor now and then, and start another in its place.
@@ -79,7 +84,7 @@ public static class ScenarioRunner
         var killRandom = new Random(11);
         Task killer = Task.Run(async () =>
         {
-            while (!writing.IsCancellationRequested)
+            while (!writing.IsCancellationRequested && o.KillEvery > TimeSpan.Zero)
             {
                 await Task.Delay(o.KillEvery, CancellationToken.None).ConfigureAwait(false);
                 if (!writing.IsCancellationRequested)
@@ -96,6 +101,8 @@ public static class ScenarioRunner
         int appends = 0;
         int badBlocks = 0;
         int restarts = 0;
+        int rewrites = 0;
+        FlowLogBlob? anyBlob = null;
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         SimulatedNic[] nics = [.. Enumerable.Range(0, o.Nics).Select(i => new SimulatedNic(i))];
@@ -108,12 +115,21 @@ public static class ScenarioRunner
                 restarts++;
             }
 
+            if (o.RewriteBlob && minute == o.Minutes * 3 / 4 && anyBlob is not null)
+            {
+                output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] rewriting {anyBlob.Name[..40]}…");
+                await simulator.RewriteAsync(anyBlob, CancellationToken.None).ConfigureAwait(false);
+                await queue.SendMessageAsync(anyBlob.FullName).ConfigureAwait(false);
+                rewrites++;
+            }
+
             foreach (SimulatedNic nic in nics)
             {
                 foreach (FlowLogKind kind in new[] { FlowLogKind.VirtualNetwork, FlowLogKind.NetworkSecurityGroup })
                 {
                     FlowLogBlob blob = await simulator.AppendMinuteAsync(kind, nic, firstHour.AddMinutes(minute % 60), CancellationToken.None).ConfigureAwait(false);
                     committed[(blob.FullName, simulator.LastRecordOffset)] = DateTimeOffset.UtcNow;
+                    anyBlob ??= blob;
                     if (o.BadBlockEvery > 0 && ++appends % o.BadBlockEvery == 0)
                     {
                         await simulator.AppendRawBlockAsync(blob, ",{\"time\":\"2026-11-23T10:00:00Z\",\"flowRecords\":{\"flows\":[{\"aclID\":\"x\",\"flowGroups\":[{\"rule\":\"r\",\"flowTuples\":[\"not,a,tuple\"]}]}]}}"u8.ToArray(), CancellationToken.None).ConfigureAwait(false);
@@ -130,7 +146,19 @@ public static class ScenarioRunner
             }
 
             output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] minute {minute + 1}/{o.Minutes}: {simulator.TuplesWritten} tuples written, {workers.Kills} processors killed");
-            await Task.Delay(o.Interval).ConfigureAwait(false);
+            if (o.Interval > TimeSpan.Zero)
+            {
+                await Task.Delay(o.Interval).ConfigureAwait(false);
+            }
+        }
+
+        DateTimeOffset drainStart = DateTimeOffset.UtcNow;
+        if (o.Load)
+        {
+            for (int i = 0; i < o.Workers; i++)
+            {
+                workers.Start();
+            }
         }
 
         // Let the processors drain the triggers, then stop killing and let the replay catch whatever is left.
@@ -146,11 +174,12 @@ public static class ScenarioRunner
         (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, intake.BaseUrl, table, deadLetters, firstHour).ConfigureAwait(false);
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds, last found {last.BlobsBehind} behind");
 
-        Audit audit = await AuditAsync(blobs, simulator, intake, deadLetters, committed).ConfigureAwait(false);
+        Audit audit = await AuditAsync(blobs, simulator, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
         audit = audit with
         {
             ProcessorsKilled = workers.Kills,
             AzuriteRestarts = restarts,
+            BlobsRewritten = rewrites,
             BadBlocksWritten = badBlocks,
             IntakeRequests = intake.Requests,
             IntakeFaults = intake.FaultsServed.Values.Sum(),
@@ -212,7 +241,7 @@ public static class ScenarioRunner
         return (30, report);
     }
 
-    private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator simulator, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed)
+    private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator simulator, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed, DateTimeOffset? measureFrom)
     {
         // What should have arrived: every valid tuple of every blob as it is now, by event id.
         var expected = new Dictionary<string, (string Blob, long Offset)>();
@@ -256,6 +285,8 @@ public static class ScenarioRunner
         }
 
         lags.Sort();
+        DateTimeOffset firstCommit = measureFrom ?? committed.Values.DefaultIfEmpty(DateTimeOffset.UtcNow).Min();
+        DateTimeOffset lastArrival = first.Values.DefaultIfEmpty(firstCommit).Max();
         var letters = new List<string>();
         await foreach (BlobItem item in blobs.GetBlobContainerClient(deadLetters).GetBlobsAsync().ConfigureAwait(false))
         {
@@ -277,6 +308,7 @@ public static class ScenarioRunner
             DeadLetterReasons = [.. letters.Distinct()],
             LagP50Seconds = Percentile(lags, 0.50),
             LagP99Seconds = Percentile(lags, 0.99),
+            EventsPerSecond = unique / Math.Max((lastArrival - firstCommit).TotalSeconds, 0.001),
         };
     }
 

@@ -160,6 +160,44 @@ public sealed class FlowLogSimulator
         await CommitNewBlockAsync(client, state, content, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Commits the blob again with the same bytes under new block ids, as an upload tool re-writing it would (the
+    /// processor sees a rewritten blob). Appends go on afterwards as before.
+    /// </summary>
+    public async Task RewriteAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        BlobState state;
+        lock (_lock)
+        {
+            state = _blobs[blob.FullName];
+        }
+
+        BlockBlobClient client = _service.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
+        Azure.Storage.Blobs.Models.BlockList list = (await client.GetBlockListAsync(Azure.Storage.Blobs.Models.BlockListTypes.Committed, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        byte[] content = (await client.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToArray();
+        var ids = new List<string>();
+        int offset = 0;
+        foreach (Azure.Storage.Blobs.Models.BlobBlock block in list.CommittedBlocks)
+        {
+            string id = NewBlockId();
+            await StageAsync(client, id, content[offset..(offset + (int)block.SizeLong)], cancellationToken).ConfigureAwait(false);
+            offset += (int)block.SizeLong;
+            ids.Add(id);
+        }
+
+        lock (_lock)
+        {
+            state.HeadId = ids[0];
+            state.TailId = ids[^1];
+            state.DataIds.Clear();
+            state.DataIds.AddRange(ids[1..^1]);
+            Commits++;
+        }
+
+        await client.CommitBlockListAsync(ids, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task CommitNewBlockAsync(BlockBlobClient client, BlobState state, byte[] content, CancellationToken cancellationToken)
     {
         string dataId = NewBlockId();
@@ -220,9 +258,9 @@ public sealed class FlowLogSimulator
 
     private sealed class BlobState(string headId, string tailId)
     {
-        public string HeadId { get; } = headId;
+        public string HeadId { get; set; } = headId;
 
-        public string TailId { get; } = tailId;
+        public string TailId { get; set; } = tailId;
 
         public List<string> DataIds { get; } = [];
 
