@@ -197,22 +197,8 @@ public static class ScenarioRunner
 
     private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, Uri intake, string table, string deadLetters, DateTimeOffset firstHour)
     {
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["FlowLogs:Sekoia:BaseUrl"] = intake.AbsoluteUri,
-            ["FlowLogs:Sekoia:IntakeKey"] = Key,
-            ["FlowLogs:Sekoia:Payload"] = "Ecs",
-            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:02",
-            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:06",
-            ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.100",
-        }).Build();
         var blobs = new BlobServiceClient(cs);
-        var services = new ServiceCollection();
-        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
-        services.AddSingleton<IDeadLetterStore>(new BlobDeadLetterStore(blobs.GetBlobContainerClient(deadLetters)));
-        services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
-        await using ServiceProvider provider = services.BuildServiceProvider();
+        await using ServiceProvider provider = ScenarioServices.Build(intake, Key, blobs.GetBlobContainerClient(deadLetters), logToConsole: false);
         var store = new TableCheckpointStore(new TableClient(cs, table));
         var processor = new BlobProcessor(
             new AzureFlowLogBlobStore(blobs),

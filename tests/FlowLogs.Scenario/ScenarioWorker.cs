@@ -30,21 +30,8 @@ internal static class ScenarioWorker
             a[args[i]] = args[i + 1];
         }
 
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["FlowLogs:Sekoia:BaseUrl"] = a["--intake"],
-            ["FlowLogs:Sekoia:IntakeKey"] = a["--key"],
-            ["FlowLogs:Sekoia:Payload"] = "Ecs",
-            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:02",
-            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:06",
-            ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.100",
-        }).Build();
         var blobs = new BlobServiceClient(a["--storage"]);
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton<IDeadLetterStore>(new BlobDeadLetterStore(blobs.GetBlobContainerClient(a["--deadletters"])));
-        services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
-        using ServiceProvider provider = services.BuildServiceProvider();
+        await using ServiceProvider provider = ScenarioServices.Build(new Uri(a["--intake"]), a["--key"], blobs.GetBlobContainerClient(a["--deadletters"]), logToConsole: true);
         ILoggerFactory logs = provider.GetRequiredService<ILoggerFactory>();
         var processor = new BlobProcessor(
             new AzureFlowLogBlobStore(blobs),

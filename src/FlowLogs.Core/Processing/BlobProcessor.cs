@@ -243,7 +243,7 @@ public sealed partial class BlobProcessor
         long dataStart = chunk.Start + head;
         var issues = new List<ParseIssue>();
         var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
-        using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), new FlowLogSource(run.Blob.FullName), dataStart, readerOptions);
+        using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), run.Source, dataStart, readerOptions);
         while (reader.Read())
         {
             if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
@@ -305,7 +305,7 @@ public sealed partial class BlobProcessor
         Stream stream = await _blobs.OpenReadAsync(run.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var reader = new FlowLogReader(stream, new FlowLogSource(run.Blob.FullName), offset, readerOptions);
+            using var reader = new FlowLogReader(stream, run.Source, offset, readerOptions);
             long delivered = offset;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -473,6 +473,9 @@ public sealed partial class BlobProcessor
         public int DeadLettered { get; set; }
 
         public List<string> Anomalies { get; } = [];
+
+        /// <summary>The blob as the parser names it (its name's hash seeds every event id), made once per call.</summary>
+        public FlowLogSource Source { get; } = new(blob.FullName);
 
         /// <summary>One record reused by every chunk's reader, so its buffers grow once per call, not once per chunk.</summary>
         public FlowRecord Record { get; } = new();
