@@ -3,8 +3,7 @@ namespace FlowLogs.BlobSource;
 /// <summary>A blob found by a listing, with its committed length.</summary>
 /// <param name="Blob">The blob.</param>
 /// <param name="Length">Its committed length.</param>
-/// <param name="Created">When it was created, if the listing says.</param>
-public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? Created);
+public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length);
 
 /// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
 public interface IFlowLogBlobCatalog

@@ -29,7 +29,7 @@ public static class FlowLogMetrics
     /// <summary>Failed processing calls (the data is retried by the next trigger or the replay).</summary>
     public static Counter<long> ProcessingFailures { get; } = Meter.CreateCounter<long>("flowlogs.processing.failures", "{call}", "Blob processing calls that failed");
 
-    /// <summary>Time from commit to acknowledged delivery of a chunk, as far as the processor can tell.</summary>
+    /// <summary>Time to read, parse and deliver one chunk (the replay's <c>flowlogs.lag</c> tells how far behind delivery is).</summary>
     public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
 
     /// <summary>Sets the lag the last replay saw (age of the oldest unread byte).</summary>

@@ -264,17 +264,9 @@ public sealed partial class BlobProcessor
             return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
         }
 
-        foreach (ParseIssue issue in issues)
-        {
-            await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
-            LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
-        }
-
-        run.DeadLettered += issues.Count;
-        FlowLogMetrics.DeadLettered.Add(issues.Count);
+        await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
         await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
         run.Chunks++;
-        run.Current = run.Current with { DeadLettered = run.Current.DeadLettered + issues.Count };
         LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
         FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
         return (ChunkOutcome.Delivered, 0, null);

@@ -103,9 +103,4 @@ public class CheckpointLeaseTests
     private static CheckpointLease Lease(Mock<ICheckpointStore> store) => new(store.Object, new FixedTime(Now), new CapturingLogger<CheckpointLease>());
 
     private static StoredCheckpoint Stored(BlobCheckpoint checkpoint, string etag) => new(checkpoint, new ETag(etag));
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

@@ -188,9 +188,4 @@ public class MissedHourReplayTests
             }
         }
     }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
