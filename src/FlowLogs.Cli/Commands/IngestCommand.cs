@@ -55,6 +55,9 @@ public static class IngestCommand
                 ["FlowLogs:Sink:Kind"] = result.GetValue(sink),
                 ["FlowLogs:Sink:Path"] = result.GetValue(output),
                 ["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs",
+
+                // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
+                ["FlowLogs:Replay:TriggerGrace"] = "00:00:00",
             };
             return await RunAsync(settings, from, to, result.GetValue(once), result.GetValue(interval), stderr, cancellationToken).ConfigureAwait(false);
         });
@@ -84,6 +87,7 @@ public static class IngestCommand
         long bytes = 0;
         int rounds = 0;
         int lastFailed = 0;
+        DateTimeOffset? resumedFrom = null;
         try
         {
             while (true)
@@ -95,7 +99,15 @@ public static class IngestCommand
                 lastFailed = report.BlobsFailed;
                 await stderr.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed")).ConfigureAwait(false);
+                    $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed, {report.HoursLeft} hours left")).ConfigureAwait(false);
+
+                // A backlog larger than one round's listing budget goes on at once, for as long as rounds make progress.
+                if (report.HoursLeft > 0 && report.BlobsFailed == 0 && report.ResumeFrom != resumedFrom)
+                {
+                    resumedFrom = report.ResumeFrom;
+                    continue;
+                }
+
                 if (once)
                 {
                     break;

@@ -102,7 +102,7 @@ public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogB
         BlobContainerClient client = _service.GetBlobContainerClient(container);
         await foreach (BlobItem item in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
         {
-            yield return new CatalogBlob(new FlowLogBlob(container, item.Name), item.Properties.ContentLength ?? 0);
+            yield return new CatalogBlob(new FlowLogBlob(container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.LastModified);
         }
     }
 

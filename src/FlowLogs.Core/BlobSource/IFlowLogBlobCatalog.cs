@@ -1,9 +1,10 @@
 namespace FlowLogs.BlobSource;
 
-/// <summary>A blob found by a listing, with its committed length.</summary>
+/// <summary>A blob found by a listing, with its committed length and when it last changed.</summary>
 /// <param name="Blob">The blob.</param>
 /// <param name="Length">Its committed length.</param>
-public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length);
+/// <param name="LastModified">When it was last committed, by the storage service's clock; null when not known.</param>
+public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? LastModified = null);
 
 /// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
 public interface IFlowLogBlobCatalog

@@ -22,6 +22,7 @@ public static class FlowLogServiceCollectionExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BlobProcessorOptions>().Bind(configuration.GetSection(BlobProcessorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReplayOptions>().Bind(configuration.GetSection(ReplayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReplayOptions>, ReplayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton(sp => new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, Storage(sp).FlowLogConnection)));

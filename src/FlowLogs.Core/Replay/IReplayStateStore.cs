@@ -9,10 +9,15 @@ public readonly record struct ResourcePrefix(string Container, string Prefix)
     public string Key => $"{Container}/{Prefix}";
 }
 
-/// <summary>When the replay last ran and last discovered resource prefixes.</summary>
-/// <param name="LastRun">The end of the last run.</param>
+/// <summary>Where the replay stands: when it last ran, the oldest hour it must look at next, its last discovery.</summary>
+/// <param name="LastRun">When the last run ended (or last recorded progress).</param>
 /// <param name="LastDiscovery">The last delimiter walk of the containers.</param>
-public sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset? LastDiscovery);
+/// <param name="ResumeFrom">
+/// The oldest hour not yet complete for every resource: every hour before it was read to its end. Null in state
+/// written before it existed.
+/// </param>
+/// <param name="LastRunSucceeded">Whether the last run caught up everything it looked at (no failures, nothing left).</param>
+public sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset? LastDiscovery, DateTimeOffset? ResumeFrom = null, bool LastRunSucceeded = true);
 
 /// <summary>What the replay remembers between runs: resource prefixes, complete hours, its last run.</summary>
 public interface IReplayStateStore

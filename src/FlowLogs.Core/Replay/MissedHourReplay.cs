@@ -45,34 +45,101 @@ public sealed partial class MissedHourReplay
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    /// <summary>Runs over the configured window (the first run over the first-run lookback).</summary>
+    /// <summary>
+    /// Runs over every hour since the oldest one not yet complete (the first run: the first-run lookback), bounded by
+    /// <see cref="ReplayOptions.MaxLookbackHours"/> and by <see cref="ReplayOptions.MaxListingsPerRun"/>, and always over
+    /// the window's hours.
+    /// </summary>
     public Task<ReplayReport> RunAsync(CancellationToken cancellationToken) => RunAsync(null, null, cancellationToken);
 
-    /// <summary>Runs over the hours from <paramref name="since"/> to <paramref name="until"/> (a backfill), or over the configured window when null.</summary>
+    /// <summary>
+    /// Runs over the hours from <paramref name="since"/> to <paramref name="until"/> (a backfill, which leaves the
+    /// replay's own progress as it is), or as <see cref="RunAsync(CancellationToken)"/> when <paramref name="since"/> is null.
+    /// </summary>
     public async Task<ReplayReport> RunAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
         ReplayRunState? previous = await _state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset to = HourOf(until ?? now);
-        DateTimeOffset from = since is { } s
-            ? HourOf(s)
-            : to.AddHours(-((previous is null ? _options.FirstRunLookbackHours : _options.WindowHours) - 1));
+        bool backfill = since is not null;
 
         IReadOnlyList<ResourcePrefix> prefixes = await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset? discovered = previous?.LastDiscovery;
+        bool foundNew = false;
         if (prefixes.Count == 0 || discovered is null || now - discovered >= _options.DiscoveryInterval)
         {
+            int known = prefixes.Count;
             prefixes = await DiscoverAsync(prefixes, cancellationToken).ConfigureAwait(false);
+            foundNew = prefixes.Count > known;
             discovered = now;
         }
 
-        var tally = new Tally();
-        for (DateTimeOffset hour = from; hour <= to; hour = hour.AddHours(1))
+        DateTimeOffset windowStart = to.AddHours(-(_options.WindowHours - 1));
+        DateTimeOffset from;
+        if (backfill)
         {
-            await ReplayHourAsync(hour, prefixes, now, tally, cancellationToken).ConfigureAwait(false);
+            from = HourOf(since!.Value);
+        }
+        else
+        {
+            from = Min(windowStart, ResumePoint(previous, to));
+            if (foundNew && previous?.LastDiscovery is { } last)
+            {
+                // A folder found now may have written since the last walk, into hours already passed over.
+                from = Min(from, HourOf(last).AddHours(-1));
+            }
         }
 
-        await _state.SaveRunStateAsync(new ReplayRunState(_time.GetUtcNow(), discovered), cancellationToken).ConfigureAwait(false);
+        var tally = new Tally();
+        DateTimeOffset oldestAllowed = to.AddHours(-(_options.MaxLookbackHours - 1));
+        if (!backfill && from < oldestAllowed)
+        {
+            tally.HoursBeyondLookback = (int)(oldestAllowed - from).TotalHours;
+            LogBeyondLookback(_logger, from, oldestAllowed.AddHours(-1), tally.HoursBeyondLookback, ReplayOptions.SectionName);
+            from = oldestAllowed;
+        }
+
+        // Oldest first (retention deletes those first); the backlog within the listing budget, the window always.
+        DateTimeOffset? resumeFrom = null;
+        int windowListings = _options.WindowHours * prefixes.Count;
+        for (DateTimeOffset hour = from; hour <= to; hour = hour.AddHours(1))
+        {
+            if (!backfill && hour < windowStart && tally.Listings + windowListings >= _options.MaxListingsPerRun)
+            {
+                tally.HoursLeft = (int)(windowStart - hour).TotalHours;
+                tally.NoteUnread(now - hour);
+                resumeFrom ??= hour;
+                hour = windowStart.AddHours(-1);
+                continue;
+            }
+
+            bool complete = await ReplayHourAsync(hour, prefixes, now, tally, cancellationToken).ConfigureAwait(false) && hour.AddHours(1) + _options.CompletionGrace <= now;
+            if (!complete && resumeFrom is null)
+            {
+                resumeFrom = hour;
+            }
+
+            if (!backfill && resumeFrom is null && hour < windowStart)
+            {
+                // Progress survives a run cut short (the function timeout): the next run starts after this hour.
+                await _state.SaveRunStateAsync(new ReplayRunState(_time.GetUtcNow(), discovered, hour.AddHours(1), LastRunSucceeded: false), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        bool succeeded = tally.Failed == 0 && tally.HoursLeft == 0;
+        if (backfill)
+        {
+            // A backfill covers the hours asked for; the replay's own progress is left as it was.
+            if (previous is not null && discovered != previous.LastDiscovery)
+            {
+                await _state.SaveRunStateAsync(previous with { LastDiscovery = discovered }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await _state.SaveRunStateAsync(new ReplayRunState(_time.GetUtcNow(), discovered, resumeFrom ?? to.AddHours(1), succeeded), cancellationToken).ConfigureAwait(false);
+        }
+
         var report = new ReplayReport
         {
             From = from,
@@ -83,25 +150,38 @@ public sealed partial class MissedHourReplay
             BlobsChecked = tally.Checked,
             BlobsBehind = tally.Behind,
             BlobsFailed = tally.Failed,
+            BlobsLeftToTriggers = tally.Deferred,
             BytesCaughtUp = tally.Bytes,
             EventsCaughtUp = tally.Events,
             HoursCompleted = tally.Completed,
+            HoursLeft = tally.HoursLeft,
+            HoursBeyondLookback = tally.HoursBeyondLookback,
+            ResumeFrom = backfill ? previous?.ResumeFrom : resumeFrom ?? to.AddHours(1),
             OldestUnreadAge = tally.OldestUnread,
         };
         FlowLogMetrics.RecordLag(report.OldestUnreadAge);
-        LogReport(_logger, from, to, report.BlobsChecked, report.BlobsBehind, report.BytesCaughtUp, report.EventsCaughtUp, report.OldestUnreadAge.TotalSeconds, report.BlobsFailed, report.HourListings, report.HoursSkippedComplete);
+        LogReport(_logger, from, to, report.BlobsChecked, report.BlobsBehind, report.BytesCaughtUp, report.EventsCaughtUp, report.OldestUnreadAge.TotalSeconds, report.BlobsFailed, report.BlobsLeftToTriggers, report.HourListings, report.HoursSkippedComplete, report.HoursLeft);
         return report;
     }
 
-    private async Task ReplayHourAsync(DateTimeOffset hour, IReadOnlyList<ResourcePrefix> prefixes, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    // The oldest hour the next run must look at: where the last run left off, or, before any, the first-run lookback.
+    private DateTimeOffset ResumePoint(ReplayRunState? previous, DateTimeOffset to)
     {
-        IReadOnlySet<string> complete = await _state.GetCompletedAsync(hour, cancellationToken).ConfigureAwait(false);
-        var checkpoints = new Dictionary<string, BlobCheckpoint>(StringComparer.Ordinal);
-        await foreach (BlobCheckpoint checkpoint in _checkpoints.ListHourAsync(hour, cancellationToken).ConfigureAwait(false))
+        if (previous is null)
         {
-            checkpoints[checkpoint.BlobName] = checkpoint;
+            return to.AddHours(-(_options.FirstRunLookbackHours - 1));
         }
 
+        // State written before ResumeFrom existed: that run covered the window that ended at it.
+        return previous.ResumeFrom ?? HourOf(previous.LastRun).AddHours(-(_options.WindowHours - 1));
+    }
+
+    // True when the hour is complete for every resource prefix (recorded before, or now).
+    private async Task<bool> ReplayHourAsync(DateTimeOffset hour, IReadOnlyList<ResourcePrefix> prefixes, DateTimeOffset now, Tally tally, CancellationToken cancellationToken)
+    {
+        IReadOnlySet<string> complete = await _state.GetCompletedAsync(hour, cancellationToken).ConfigureAwait(false);
+        bool allComplete = true;
+        Dictionary<string, BlobCheckpoint>? checkpoints = null;
         bool hourIsOver = hour.AddHours(1) + _options.CompletionGrace <= now;
         string hourFolder = string.Create(CultureInfo.InvariantCulture, $"y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/");
         foreach (ResourcePrefix prefix in prefixes)
@@ -112,8 +192,12 @@ public sealed partial class MissedHourReplay
                 continue;
             }
 
+            // One query lists every checkpoint of the hour (the checkpoint partition), made only when something is listed.
+            checkpoints ??= await CheckpointsOfHourAsync(hour, cancellationToken).ConfigureAwait(false);
             tally.Listings++;
             var behind = new List<FlowLogBlob>();
+            bool quiet = true;
+            int deferred = 0;
             await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
             {
                 if (!found.Blob.IsHourBlob)
@@ -122,51 +206,92 @@ public sealed partial class MissedHourReplay
                 }
 
                 tally.Checked++;
+                if (found.LastModified is { } modified && modified + _options.CompletionGrace > now)
+                {
+                    quiet = false;
+                }
+
                 checkpoints.TryGetValue(found.Blob.FullName, out BlobCheckpoint? checkpoint);
-                if (checkpoint is not null && checkpoint.BlobLength == found.Length && checkpoint.LeaseOwner is null)
+                bool claimed = checkpoint is { LeaseOwner: not null, LeaseExpires: { } expires } && expires > now;
+                if (checkpoint is not null && checkpoint.BlobLength == found.Length && !claimed)
                 {
                     continue;
                 }
 
-                behind.Add(found.Blob);
                 // Unread bytes were committed after the last checkpoint, or (never read) after the hour began.
                 DateTimeOffset unreadSince = checkpoint?.Updated ?? hour;
                 tally.NoteUnread(now - unreadSince);
+                if (claimed || (checkpoint is not null && now - checkpoint.Updated < _options.TriggerGrace))
+                {
+                    // Its holder, or the trigger that wrote it moments ago, reads it: competing would only cost requests.
+                    deferred++;
+                    continue;
+                }
+
+                behind.Add(found.Blob);
             }
 
             tally.Behind += behind.Count;
-            bool allCaughtUp = await CatchUpAsync(behind, tally, cancellationToken).ConfigureAwait(false);
-            if (hourIsOver && allCaughtUp)
+            tally.AddDeferred(deferred);
+            bool allCaughtUp = await CatchUpAsync(behind, tally, cancellationToken).ConfigureAwait(false) && deferred == 0;
+            if (hourIsOver && allCaughtUp && quiet)
             {
                 await _state.MarkCompleteAsync(hour, prefix, cancellationToken).ConfigureAwait(false);
                 tally.Completed++;
             }
+            else
+            {
+                allComplete = false;
+            }
         }
+
+        return allComplete;
+    }
+
+    private async Task<Dictionary<string, BlobCheckpoint>> CheckpointsOfHourAsync(DateTimeOffset hour, CancellationToken cancellationToken)
+    {
+        var checkpoints = new Dictionary<string, BlobCheckpoint>(StringComparer.Ordinal);
+        await foreach (BlobCheckpoint checkpoint in _checkpoints.ListHourAsync(hour, cancellationToken).ConfigureAwait(false))
+        {
+            checkpoints[checkpoint.BlobName] = checkpoint;
+        }
+
+        return checkpoints;
     }
 
     // Processes the blobs behind, a few at a time; true when every one was brought up to its committed end.
     private async Task<bool> CatchUpAsync(List<FlowLogBlob> blobs, Tally tally, CancellationToken cancellationToken)
     {
-        int failures = 0;
+        int unsettled = 0;
         await Parallel.ForEachAsync(blobs, new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken }, async (blob, token) =>
         {
             try
             {
                 BlobProcessResult result = await _processor.ProcessAsync(blob, token).ConfigureAwait(false);
                 tally.Add(result.BytesRead, result.Events);
-                if (result.Outcome is not (BlobProcessOutcome.CaughtUp or BlobProcessOutcome.NotFound))
+                switch (result.Outcome)
                 {
-                    Interlocked.Increment(ref failures);
+                    case BlobProcessOutcome.CaughtUp or BlobProcessOutcome.NotFound:
+                        break;
+                    case BlobProcessOutcome.HandedToHolder or BlobProcessOutcome.ClaimLost:
+                        // Another process reads it now; the hour is looked at again next run, but nothing failed.
+                        Interlocked.Increment(ref unsettled);
+                        tally.AddDeferred(1);
+                        break;
+                    default:
+                        Interlocked.Increment(ref unsettled);
+                        tally.AddFailure();
+                        break;
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
             {
                 // The processor logged it and left the checkpoint where it was: the next run tries again.
-                Interlocked.Increment(ref failures);
+                Interlocked.Increment(ref unsettled);
                 tally.AddFailure();
             }
         }).ConfigureAwait(false);
-        return failures == 0;
+        return unsettled == 0;
     }
 
     // Walks each container with delimiter listings down to the folders just above "y=": the resource prefixes.
@@ -206,14 +331,19 @@ public sealed partial class MissedHourReplay
         return [.. all];
     }
 
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+
     private static DateTimeOffset HourOf(DateTimeOffset time)
     {
         DateTimeOffset utc = time.ToUniversalTime();
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {From:u}..{To:u}: {Checked} blobs checked, {Behind} behind, {Bytes} bytes and {Events} events caught up, oldest unread byte {OldestUnreadSeconds:F0} s old, {Failed} failed; {Listings} hour listings, {Skipped} complete hours skipped")]
-    private static partial void LogReport(ILogger logger, DateTimeOffset from, DateTimeOffset to, int @checked, int behind, long bytes, long events, double oldestUnreadSeconds, int failed, int listings, int skipped);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {From:u}..{To:u}: {Checked} blobs checked, {Behind} behind, {Bytes} bytes and {Events} events caught up, oldest unread byte {OldestUnreadSeconds:F0} s old, {Failed} failed, {Deferred} left to triggers; {Listings} hour listings, {Skipped} complete hours skipped, {HoursLeft} hours left for the next run")]
+    private static partial void LogReport(ILogger logger, DateTimeOffset from, DateTimeOffset to, int @checked, int behind, long bytes, long events, double oldestUnreadSeconds, int failed, int deferred, int listings, int skipped, int hoursLeft);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay skips the hours {First:u}..{Last:u} ({Hours} hours): they were never read to their end and are older than {Section}:MaxLookbackHours")]
+    private static partial void LogBeyondLookback(ILogger logger, DateTimeOffset first, DateTimeOffset last, int hours, string section);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay found a new resource folder {Prefix}")]
     private static partial void LogNewPrefix(ILogger logger, string prefix);
@@ -224,6 +354,7 @@ public sealed partial class MissedHourReplay
         private long _bytes;
         private long _events;
         private int _failed;
+        private int _deferred;
         private long _oldestTicks;
 
         public int Listings { get; set; }
@@ -235,6 +366,12 @@ public sealed partial class MissedHourReplay
         public int Behind { get; set; }
 
         public int Completed { get; set; }
+
+        public int HoursLeft { get; set; }
+
+        public int HoursBeyondLookback { get; set; }
+
+        public int Deferred => Volatile.Read(ref _deferred);
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
@@ -251,6 +388,8 @@ public sealed partial class MissedHourReplay
         }
 
         public void AddFailure() => Interlocked.Increment(ref _failed);
+
+        public void AddDeferred(int blobs) => Interlocked.Add(ref _deferred, blobs);
 
         public void NoteUnread(TimeSpan age) => _oldestTicks = Math.Max(_oldestTicks, Math.Max(age.Ticks, 0));
     }

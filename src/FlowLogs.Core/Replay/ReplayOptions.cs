@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Replay;
 
@@ -8,7 +9,7 @@ public sealed class ReplayOptions
     /// <summary>The configuration section (environment: <c>FlowLogs__Replay__WindowHours</c> and so on).</summary>
     public const string SectionName = "FlowLogs:Replay";
 
-    /// <summary>Hours each run looks back over, the current one included.</summary>
+    /// <summary>Hours every run looks at, the current one included, whatever earlier runs found.</summary>
     [Range(1, 24 * 31)]
     public int WindowHours { get; set; } = 3;
 
@@ -16,9 +17,31 @@ public sealed class ReplayOptions
     [Range(1, 24 * 366)]
     public int FirstRunLookbackHours { get; set; } = 24;
 
-    /// <summary>An hour is complete (never listed again) once it is over by this much and every blob of it is read.</summary>
+    /// <summary>
+    /// The furthest back a run goes to reach the oldest hour not yet complete (after an outage, a failing intake, a
+    /// removed role). Azure keeps flow logs for the retention the customer set, 7 days or more in practice: hours older
+    /// than this are reported by name and left alone.
+    /// </summary>
+    [Range(1, 24 * 366)]
+    public int MaxLookbackHours { get; set; } = 7 * 24;
+
+    /// <summary>
+    /// Hour listings (one resource folder, one hour) one run makes at most before it stops and leaves the rest of a
+    /// backlog to the next run; the window's hours are always listed. Bounds a run's time and cost.
+    /// </summary>
+    [Range(10, 10_000_000)]
+    public int MaxListingsPerRun { get; set; } = 10_000;
+
+    /// <summary>An hour is complete (never listed again) once it is over by this much, every blob of it is read, and none changed for this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan CompletionGrace { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// A blob whose checkpoint was written this recently is left to its trigger (which is evidently working) instead
+    /// of being competed for; zero where nothing else reads the blobs (the <c>flowlogs ingest</c> runner).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TriggerGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Resource prefixes are discovered again (delimiter listings) at most this often; in between the remembered ones are used.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
@@ -35,4 +58,21 @@ public sealed class ReplayOptions
     /// <summary>Blobs processed at once by one run.</summary>
     [Range(1, 64)]
     public int Parallelism { get; set; } = 4;
+}
+
+/// <summary>Checks the relations between <see cref="ReplayOptions"/> settings, naming them.</summary>
+internal sealed class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReplayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string S = ReplayOptions.SectionName;
+        var failures = new List<string>();
+        if (options.MaxLookbackHours < options.WindowHours || options.MaxLookbackHours < options.FirstRunLookbackHours)
+        {
+            failures.Add($"{S}:MaxLookbackHours ({options.MaxLookbackHours}) must be at least {S}:WindowHours ({options.WindowHours}) and {S}:FirstRunLookbackHours ({options.FirstRunLookbackHours})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -27,6 +27,9 @@ public sealed record ReplayReport
     /// <summary>Blobs that could not be brought up to date this run (the sink failed, another process holds them).</summary>
     public int BlobsFailed { get; init; }
 
+    /// <summary>Blobs behind but left to the process that holds them, or to the trigger that checkpointed them moments ago.</summary>
+    public int BlobsLeftToTriggers { get; init; }
+
     /// <summary>Bytes read catching up.</summary>
     public long BytesCaughtUp { get; init; }
 
@@ -36,9 +39,19 @@ public sealed record ReplayReport
     /// <summary>Hours recorded complete by this run.</summary>
     public int HoursCompleted { get; init; }
 
+    /// <summary>Hours of a backlog not looked at because the run reached its listing budget; the next run starts with them.</summary>
+    public int HoursLeft { get; init; }
+
+    /// <summary>Hours never read to their end that were older than the maximum look-back and were skipped (named in a warning).</summary>
+    public int HoursBeyondLookback { get; init; }
+
+    /// <summary>The oldest hour the next run starts from: every hour before it is complete.</summary>
+    public DateTimeOffset? ResumeFrom { get; init; }
+
     /// <summary>
-    /// Age of the oldest byte that was unread when the run began (an upper bound: measured from when its blob was
-    /// last checkpointed, or from the start of its hour if it was never read); zero when nothing was behind.
+    /// Age of the oldest byte that was unread when the run began, wherever it is (an upper bound: measured from when
+    /// its blob was last checkpointed, or from the start of its hour if it was never read, or of the oldest hour a
+    /// budget-limited run did not reach); zero when nothing was behind.
     /// </summary>
     public TimeSpan OldestUnreadAge { get; init; }
 }

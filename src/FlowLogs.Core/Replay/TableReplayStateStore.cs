@@ -59,7 +59,11 @@ public sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
     {
         NullableResponse<TableEntity> response = await _table.GetEntityIfExistsAsync<TableEntity>(RunPartition, "last", cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue
-            ? new ReplayRunState(response.Value!.GetDateTimeOffset("LastRun") ?? default, response.Value.GetDateTimeOffset("LastDiscovery"))
+            ? new ReplayRunState(
+                response.Value!.GetDateTimeOffset("LastRun") ?? default,
+                response.Value.GetDateTimeOffset("LastDiscovery"),
+                response.Value.GetDateTimeOffset("ResumeFrom"),
+                response.Value.GetBoolean("LastRunSucceeded") ?? true)
             : null;
     }
 
@@ -67,7 +71,7 @@ public sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
     public async Task SaveRunStateAsync(ReplayRunState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var entity = new TableEntity(RunPartition, "last") { ["LastRun"] = state.LastRun, ["LastDiscovery"] = state.LastDiscovery };
+        var entity = new TableEntity(RunPartition, "last") { ["LastRun"] = state.LastRun, ["LastDiscovery"] = state.LastDiscovery, ["ResumeFrom"] = state.ResumeFrom, ["LastRunSucceeded"] = state.LastRunSucceeded };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
