@@ -14,8 +14,12 @@ if [ ! -x node_modules/.bin/azurite ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "== starting Azurite (in memory, free loopback ports)"
-node_modules/.bin/azurite --skipApiVersionCheck --inMemoryPersistence --disableProductStyleUrl \
+# Every Azurite start gets these flags, telemetry off first: nothing leaves the machine, and SIGTERM stops it at once.
+# The tests start theirs with AzuriteServer.Flags (tests/FlowLogs.Testing/AzuriteServer.cs); a test checks both.
+AZURITE_FLAGS=(--disableTelemetry --skipApiVersionCheck --disableProductStyleUrl)
+
+echo "== starting Azurite (in memory, free loopback ports, telemetry off)"
+node_modules/.bin/azurite "${AZURITE_FLAGS[@]}" --inMemoryPersistence \
   --blobHost 127.0.0.1 --blobPort 0 --queueHost 127.0.0.1 --queuePort 0 --tableHost 127.0.0.1 --tablePort 0 \
   > "$OUT/azurite.log" 2>&1 &
 AZURITE=$!

@@ -6,7 +6,8 @@ namespace FlowLogs.Testing;
 
 /// <summary>
 /// Azurite, the Azure Storage emulator, installed from the repository's npm lockfile and started on free loopback
-/// ports with in-memory storage; stopped (its whole process tree) on dispose.
+/// ports with in-memory storage, always with <see cref="Flags"/> (telemetry off: it sends nothing off the machine);
+/// stopped (its whole process tree) on dispose.
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
@@ -16,16 +17,25 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     private readonly string? _location;
+    private readonly string? _debugLog;
     private Process _process;
 
-    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location)
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location, string? debugLog)
     {
         _process = process;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
         _location = location;
+        _debugLog = debugLog;
     }
+
+    /// <summary>
+    /// The flags every Azurite this repository starts gets, first of all <c>--disableTelemetry</c>: without it Azurite
+    /// opens connections off the machine and takes up to half a minute to exit after SIGTERM.
+    /// <c>scripts/run-local.sh</c> keeps the same list in <c>AZURITE_FLAGS</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Flags { get; } = ["--disableTelemetry", "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl"];
 
     /// <summary>The blob service's port.</summary>
     public int BlobPort { get; }
@@ -45,16 +55,32 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, 0, 0, 0, cancellationToken);
 
     /// <summary>Starts Azurite keeping its data in <paramref name="location"/> (null: in memory), on the given ports (0: free ones).</summary>
-    public static async Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken = default)
+    public static Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken = default) =>
+        StartAsync(location, blobPort, queuePort, tablePort, null, cancellationToken);
+
+    /// <summary>As above, with Azurite's own debug log (<c>--debug</c>) written to <paramref name="debugLog"/> (null: none).</summary>
+    public static async Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, string? debugLog, CancellationToken cancellationToken = default)
     {
-        (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, cancellationToken).ConfigureAwait(false);
-        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location);
+        (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, debugLog, cancellationToken).ConfigureAwait(false);
+        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location, debugLog);
     }
 
     /// <summary>Stops Azurite and starts it again on the same ports (with a location, the data survives).</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
+        await StopAsync(cancellationToken).ConfigureAwait(false);
+        _process.Dispose();
+        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, _debugLog, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops Azurite gracefully (SIGTERM; SIGKILL after 15 s) and returns how long it took to exit after SIGTERM.
+    /// Dispose still releases the process.
+    /// </summary>
+    public async Task<TimeSpan> StopAsync(CancellationToken cancellationToken = default)
+    {
         // SIGTERM, not SIGKILL: Azurite saves its metadata on a graceful stop (a storage service's restart, not a crash).
+        var stopwatch = Stopwatch.StartNew();
         using (Process term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await term.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -72,11 +98,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _process.Dispose();
-        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, cancellationToken).ConfigureAwait(false);
+        return stopwatch.Elapsed;
     }
 
-    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
+    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, string? debugLog, CancellationToken cancellationToken)
     {
         string azurite = await EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
         var start = new ProcessStartInfo(azurite)
@@ -86,15 +111,20 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot.Path,
         };
-        foreach (string argument in new[]
-        {
-            "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl",
+        foreach (string argument in Flags.Concat(
+        [
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),
-        })
+        ]))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (debugLog is not null)
+        {
+            start.ArgumentList.Add("--debug");
+            start.ArgumentList.Add(debugLog);
         }
 
         if (location is null)
