@@ -82,7 +82,7 @@ internal static class SinkBenchmark
 
     private sealed class NoDeadLetters : IDeadLetterStore
     {
-        public Task WriteAsync(BlobSource.FlowLogBlob blob, ParseIssue issue, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task WriteAsync(BlobSource.FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
     }

@@ -277,7 +277,17 @@ public static class ScenarioRunner
         await foreach (BlobItem item in blobs.GetBlobContainerClient(deadLetters).GetBlobsAsync().ConfigureAwait(false))
         {
             using JsonDocument letter = JsonDocument.Parse((await blobs.GetBlobContainerClient(deadLetters).GetBlobClient(item.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content.ToMemory());
-            letters.Add($"{letter.RootElement.GetProperty("kind").GetString()}: {letter.RootElement.GetProperty("reason").GetString()}");
+            if (!letter.RootElement.TryGetProperty("items", out JsonElement items))
+            {
+                // An event the sink could not send.
+                letters.Add($"{letter.RootElement.GetProperty("kind").GetString()}: {letter.RootElement.GetProperty("reason").GetString()}");
+                continue;
+            }
+
+            foreach (JsonElement issue in items.EnumerateArray())
+            {
+                letters.Add($"{issue.GetProperty("kind").GetString()}: {issue.GetProperty("reason").GetString()}");
+            }
         }
 
         int unique = first.Count;

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using Azure.Core;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -24,7 +26,9 @@ public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogB
                 blocks.Add(new CommittedBlock(block.Name, block.SizeLong));
             }
 
-            return new BlockListSnapshot(blocks, response.GetRawResponse().Headers.ETag ?? default, response.Value.BlobContentLength);
+            ResponseHeaders headers = response.GetRawResponse().Headers;
+            DateTimeOffset? modified = headers.TryGetValue("Last-Modified", out string? text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed) ? parsed : null;
+            return new BlockListSnapshot(blocks, headers.ETag ?? default, response.Value.BlobContentLength, modified);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -70,7 +74,7 @@ public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogB
                 Conditions = new BlobRequestConditions { IfMatch = ifMatch },
             };
             Response<BlobDownloadStreamingResult> response = await Client(blob).DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
-            return response.Value.Content;
+            return new ConditionalReadStream(response.Value.Content, blob);
         }
         catch (RequestFailedException ex) when (ex.Status is 412 or 404 or 416)
         {

@@ -11,4 +11,5 @@ public readonly record struct CommittedBlock(string Id, long Size);
 /// <param name="Blocks">The committed blocks in order.</param>
 /// <param name="ETag">The blob's ETag when listed: ranged reads are made conditional on it.</param>
 /// <param name="Length">The blob's length: the sum of the block sizes.</param>
-public sealed record BlockListSnapshot(IReadOnlyList<CommittedBlock> Blocks, ETag ETag, long Length);
+/// <param name="LastModified">When the blob was last committed, by the storage service's clock; null when not known.</param>
+public sealed record BlockListSnapshot(IReadOnlyList<CommittedBlock> Blocks, ETag ETag, long Length, DateTimeOffset? LastModified = null);

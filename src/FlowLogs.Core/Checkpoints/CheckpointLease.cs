@@ -12,13 +12,29 @@ public enum LeaseOutcome
     HandedToHolder,
 }
 
-/// <summary>A blob held by this process: the checkpoint as stored, with its ETag.</summary>
-public sealed class HeldBlob
+/// <summary>The outcome of <see cref="CheckpointLease.TryReleaseAsync"/>.</summary>
+public enum ReleaseOutcome
 {
-    internal HeldBlob(StoredCheckpoint stored, string owner)
+    /// <summary>The checkpoint is written and the blob let go.</summary>
+    Released,
+
+    /// <summary>Another process marked the blob pending: the claim is kept (the mark cleared) and the caller looks again.</summary>
+    LookAgain,
+
+    /// <summary>The claim was taken by another process: the caller must stop at once.</summary>
+    ClaimLost,
+}
+
+/// <summary>A blob held by this process: the checkpoint as stored, with its ETag.</summary>
+public sealed class HeldBlob : IDisposable
+{
+    private volatile bool _lost;
+
+    internal HeldBlob(StoredCheckpoint stored, string owner, DateTimeOffset confirmed)
     {
         Stored = stored;
         Owner = owner;
+        Confirmed = confirmed;
     }
 
     /// <summary>The checkpoint and its ETag as last written or read.</summary>
@@ -29,6 +45,20 @@ public sealed class HeldBlob
 
     /// <summary>The checkpoint.</summary>
     public BlobCheckpoint Checkpoint => Stored.Value;
+
+    /// <summary>True once another process was found holding the blob: every later write is refused.</summary>
+    public bool IsLost => _lost;
+
+    /// <summary>When the claim was last written (its expiry then being that time plus the duration).</summary>
+    public DateTimeOffset Confirmed { get; internal set; }
+
+    /// <summary>Serializes this process's writes of the entity (the renewal runs beside the work).</summary>
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+
+    internal void MarkLost() => _lost = true;
+
+    /// <inheritdoc/>
+    public void Dispose() => Gate.Dispose();
 }
 
 /// <summary>
@@ -38,6 +68,8 @@ public sealed class HeldBlob
 /// <item>a process that finds the blob held writes <see cref="BlobCheckpoint.Pending"/> instead and leaves;</item>
 /// <item>the holder renews with every checkpoint and lets go with a write that fails if Pending was set since it last
 /// read the entity, so it looks at the blob again: no commit is left behind by a process that stepped aside;</item>
+/// <item>the holder renews its claim while it works (<see cref="RenewAsync"/>), and stops at once when it finds the
+/// claim taken: every later write of a lost claim is refused;</item>
 /// <item>a crashed holder's claim lapses after the lease duration.</item>
 /// </list>
 /// </summary>
@@ -62,7 +94,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
                 StoredCheckpoint? added = await _store.TryAddAsync(fresh, cancellationToken).ConfigureAwait(false);
                 if (added is not null)
                 {
-                    return (LeaseOutcome.Acquired, new HeldBlob(added, owner));
+                    return (LeaseOutcome.Acquired, new HeldBlob(added, owner, now));
                 }
 
                 continue;
@@ -82,7 +114,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
                 StoredCheckpoint? replaced = await _store.TryReplaceAsync(claimed, stored.ETag, cancellationToken).ConfigureAwait(false);
                 if (replaced is not null)
                 {
-                    return (LeaseOutcome.Acquired, new HeldBlob(replaced, owner));
+                    return (LeaseOutcome.Acquired, new HeldBlob(replaced, owner, now));
                 }
 
                 continue;
@@ -109,8 +141,114 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(checkpoint);
-        EnsureForward(held.Checkpoint, checkpoint);
-        for (int attempt = 0; attempt < MaxConflicts; attempt++)
+        await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureForward(held.Checkpoint, checkpoint);
+            return await WriteClaimedAsync(held, checkpoint, duration, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            held.Gate.Release();
+        }
+    }
+
+    /// <summary>Extends the claim by <paramref name="duration"/> from now, leaving the checkpoint as last saved.</summary>
+    /// <returns>False when the claim was lost.</returns>
+    public async Task<bool> RenewAsync(HeldBlob held, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await WriteClaimedAsync(held, held.Checkpoint, duration, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            held.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> and lets go of the blob, unless another process marked it pending since
+    /// this one last read the entity (then the claim is kept and the caller looks at the blob again), or took the claim.
+    /// </summary>
+    public async Task<ReleaseOutcome> TryReleaseAsync(HeldBlob held, BlobCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (held.IsLost)
+            {
+                return ReleaseOutcome.ClaimLost;
+            }
+
+            EnsureForward(held.Checkpoint, checkpoint);
+            DateTimeOffset now = _time.GetUtcNow();
+            if (held.Checkpoint.Pending)
+            {
+                // Clear the mark but keep the claim: the caller is about to look again.
+                BlobCheckpoint cleared = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = held.Checkpoint.LeaseExpires, Updated = now, Pending = false };
+                StoredCheckpoint? written = await _store.TryReplaceAsync(cleared, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
+                if (written is not null)
+                {
+                    held.Stored = written;
+                    return ReleaseOutcome.LookAgain;
+                }
+
+                return await RefreshAsync(held, cancellationToken).ConfigureAwait(false) ? ReleaseOutcome.LookAgain : ReleaseOutcome.ClaimLost;
+            }
+
+            BlobCheckpoint released = checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = now, Pending = false };
+            StoredCheckpoint? done = await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
+            if (done is not null)
+            {
+                held.Stored = done;
+                return ReleaseOutcome.Released;
+            }
+
+            return await RefreshAsync(held, cancellationToken).ConfigureAwait(false) ? ReleaseOutcome.LookAgain : ReleaseOutcome.ClaimLost;
+        }
+        finally
+        {
+            held.Gate.Release();
+        }
+    }
+
+    /// <summary>Lets go without advancing anything (after a failure), if the claim is still ours.</summary>
+    public async Task AbandonAsync(HeldBlob held, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (int attempt = 0; attempt < 3 && !held.IsLost; attempt++)
+            {
+                // Keep a pending mark: whoever comes next must look at the blob.
+                BlobCheckpoint released = held.Checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = _time.GetUtcNow() };
+                if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return;
+                }
+
+                if (!await RefreshAsync(held, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            held.Gate.Release();
+        }
+    }
+
+    // Writes the checkpoint with the claim extended; under the gate.
+    private async Task<bool> WriteClaimedAsync(HeldBlob held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < MaxConflicts && !held.IsLost; attempt++)
         {
             DateTimeOffset now = _time.GetUtcNow();
             BlobCheckpoint next = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = now + duration, Updated = now, Pending = held.Checkpoint.Pending };
@@ -118,6 +256,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             if (written is not null)
             {
                 held.Stored = written;
+                held.Confirmed = now;
                 return true;
             }
 
@@ -128,66 +267,14 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             }
         }
 
+        // Outwritten every time: as good as lost, and treated so, rather than retried without end.
+        if (!held.IsLost)
+        {
+            held.MarkLost();
+            LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, "whoever kept writing it");
+        }
+
         return false;
-    }
-
-    /// <summary>
-    /// Writes <paramref name="checkpoint"/> and lets go of the blob, unless another process marked it pending since
-    /// this one last read the entity: then returns false with the claim kept, and the caller looks at the blob again.
-    /// </summary>
-    public async Task<bool> TryReleaseAsync(HeldBlob held, BlobCheckpoint checkpoint, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(held);
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        EnsureForward(held.Checkpoint, checkpoint);
-        DateTimeOffset now = _time.GetUtcNow();
-        if (held.Checkpoint.Pending)
-        {
-            // Clear the mark but keep the claim: the caller is about to look again.
-            BlobCheckpoint cleared = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = held.Checkpoint.LeaseExpires, Updated = now, Pending = false };
-            StoredCheckpoint? written = await _store.TryReplaceAsync(cleared, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
-            if (written is not null)
-            {
-                held.Stored = written;
-            }
-            else
-            {
-                await RefreshAsync(held, cancellationToken).ConfigureAwait(false);
-            }
-
-            return false;
-        }
-
-        BlobCheckpoint released = checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = now, Pending = false };
-        StoredCheckpoint? done = await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
-        if (done is not null)
-        {
-            held.Stored = done;
-            return true;
-        }
-
-        await RefreshAsync(held, cancellationToken).ConfigureAwait(false);
-        return false;
-    }
-
-    /// <summary>Lets go without advancing anything (after a failure), if the claim is still ours.</summary>
-    public async Task AbandonAsync(HeldBlob held, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(held);
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            // Keep a pending mark: whoever comes next must look at the blob.
-            BlobCheckpoint released = held.Checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = _time.GetUtcNow() };
-            if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return;
-            }
-
-            if (!await RefreshAsync(held, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-        }
     }
 
     // The offset only moves back when a rewrite is acknowledged by counting it: a stale writer can never rewind it.
@@ -199,13 +286,19 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
         }
     }
 
-    // Re-reads the entity; true when it is still ours (possibly with a pending mark), false when the claim was lost.
+    // Re-reads the entity; true when it is still ours (possibly with a pending mark), false when the claim was lost,
+    // which is then final: the holder stops, and says so once.
     private async Task<bool> RefreshAsync(HeldBlob held, CancellationToken cancellationToken)
     {
         StoredCheckpoint? stored = await _store.GetAsync(held.Checkpoint.BlobName, cancellationToken).ConfigureAwait(false);
         if (stored is null || stored.Value.LeaseOwner != held.Owner)
         {
-            LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, stored?.Value.LeaseOwner ?? "nobody");
+            if (!held.IsLost)
+            {
+                held.MarkLost();
+                LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, stored?.Value.LeaseOwner ?? "nobody");
+            }
+
             return false;
         }
 
@@ -216,6 +309,6 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     [LoggerMessage(Level = LogLevel.Warning, Message = "Claim of {Blob} by {PreviousOwner} lapsed at {Expires}; {Owner} takes over from byte {Offset}")]
     private static partial void LogLapsedClaim(ILogger logger, string blob, string previousOwner, DateTimeOffset? expires, string owner, long offset);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Claim of {Blob} by {Owner} was lost (now held by {Holder})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Claim of {Blob} by {Owner} was lost (now held by {Holder}); this process stops reading it")]
     private static partial void LogLostClaim(ILogger logger, string blob, string owner, string holder);
 }

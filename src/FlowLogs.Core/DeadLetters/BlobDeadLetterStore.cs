@@ -17,13 +17,16 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
     /// <summary>Creates the container if needed.</summary>
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The dead letter's blob name for an issue of a blob.</summary>
-    public static string NameOf(FlowLogBlob blob, ParseIssue issue)
+    // One item holds the issues of one read, up to this many of their bytes: a chunk of corrupt tuples is a few PUTs, not thousands.
+    private const int MaxItemBytes = 4 * 1024 * 1024;
+
+    /// <summary>The dead letter's blob name for a group of issues of a blob, starting with <paramref name="first"/>.</summary>
+    public static string NameOf(FlowLogBlob blob, ParseIssue first, int count)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        ArgumentNullException.ThrowIfNull(issue);
+        ArgumentNullException.ThrowIfNull(first);
         string name = blob.Name.EndsWith(".json", StringComparison.Ordinal) ? blob.Name[..^".json".Length] : blob.Name;
-        return string.Create(CultureInfo.InvariantCulture, $"{blob.Container}/{name}/{issue.Offset:D15}-{issue.TupleOrdinal + 1:D6}-{issue.Kind}.json");
+        return string.Create(CultureInfo.InvariantCulture, $"{blob.Container}/{name}/{first.Offset:D15}-{first.TupleOrdinal + 1:D6}-{count:D6}-{first.Kind}.json");
     }
 
     /// <inheritdoc/>
@@ -51,17 +54,40 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
     }
 
     /// <inheritdoc/>
-    public async Task WriteAsync(FlowLogBlob blob, ParseIssue issue, CancellationToken cancellationToken)
+    public async Task WriteAsync(FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        ArgumentNullException.ThrowIfNull(issue);
-        using var content = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+        ArgumentNullException.ThrowIfNull(issues);
+        int first = 0;
+        while (first < issues.Count)
         {
-            ParseIssueJson.Write(writer, issue, blob.FullName);
-        }
+            int count = 0;
+            long bytes = 0;
+            while (first + count < issues.Count && (count == 0 || bytes + issues[first + count].Bytes.Length <= MaxItemBytes))
+            {
+                bytes += issues[first + count].Bytes.Length;
+                count++;
+            }
 
-        content.Position = 0;
-        await _container.GetBlobClient(NameOf(blob, issue)).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+            using var content = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("source", blob.FullName);
+                writer.WriteNumber("count", count);
+                writer.WriteStartArray("items");
+                for (int i = first; i < first + count; i++)
+                {
+                    ParseIssueJson.Write(writer, issues[i], blob.FullName);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            content.Position = 0;
+            await _container.GetBlobClient(NameOf(blob, issues[first], count)).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+            first += count;
+        }
     }
 }

@@ -15,8 +15,9 @@ namespace FlowLogs.Processing;
 /// <summary>
 /// Brings one blob's delivery up to its committed end: claims the blob, reads only the blocks committed since its
 /// checkpoint (ranged reads conditional on the listed ETag), turns them into events, hands them to the sink, and
-/// advances the checkpoint only once the sink acknowledged them. Before letting go it lists the blocks again, so
-/// nothing committed meanwhile is left behind. The same code path serves the blob trigger, the replay and the CLI.
+/// advances the checkpoint only once the sink acknowledged them. The claim is renewed while the work lasts; a holder
+/// that finds it taken stops at once. Before letting go it lists the blocks again, so nothing committed meanwhile is
+/// left behind. The same code path serves the blob trigger, the replay and the CLI.
 /// </summary>
 public sealed partial class BlobProcessor
 {
@@ -25,6 +26,7 @@ public sealed partial class BlobProcessor
     private readonly IEventSink _sink;
     private readonly IDeadLetterStore _deadLetters;
     private readonly BlobProcessorOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<BlobProcessor> _logger;
 
     /// <summary>Creates a processor.</summary>
@@ -34,7 +36,8 @@ public sealed partial class BlobProcessor
         IEventSink sink,
         IDeadLetterStore deadLetters,
         IOptions<BlobProcessorOptions> options,
-        ILogger<BlobProcessor> logger)
+        ILogger<BlobProcessor> logger,
+        TimeProvider? time = null)
     {
         _blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
         _lease = lease ?? throw new ArgumentNullException(nameof(lease));
@@ -42,13 +45,7 @@ public sealed partial class BlobProcessor
         _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-    }
-
-    private enum ChunkOutcome
-    {
-        Delivered,
-        NeedsNextBlock,
-        FramingAnomaly,
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Processes <paramref name="blob"/>: safe to call from any number of processes at once, as often as wanted.</summary>
@@ -61,26 +58,88 @@ public sealed partial class BlobProcessor
         }
 
         string owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
-        (LeaseOutcome outcome, HeldBlob? held) = await _lease.TryAcquireAsync(blob.FullName, owner, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        (LeaseOutcome outcome, HeldBlob? acquired) = await _lease.TryAcquireAsync(blob.FullName, owner, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         if (outcome == LeaseOutcome.HandedToHolder)
         {
             LogHandedToHolder(_logger, blob.FullName);
             return new BlobProcessResult { Outcome = BlobProcessOutcome.HandedToHolder };
         }
 
-        using var run = new Run(blob, held!);
+        using HeldBlob held = acquired!;
+        using var run = new Run(blob, held);
         using var batch = new EventBatchBuilder(_sink.Payload);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopRenewal = new CancellationTokenSource();
+        Task renewal = RenewWhileWorkingAsync(held, work, stopRenewal.Token);
         try
         {
-            return await RunAsync(run, batch, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(run, batch, work.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!run.ClaimLost)
+        catch (Exception) when (held.IsLost && !cancellationToken.IsCancellationRequested)
         {
-            // Nothing past the last acknowledged chunk was checkpointed: let go so the next trigger or the replay retries.
+            // The renewal found the claim taken (or could not confirm it in time) and cut the work short: the new holder
+            // carries on from the checkpoint.
+            return run.Result(BlobProcessOutcome.ClaimLost);
+        }
+        catch (Exception ex) when (!held.IsLost)
+        {
+            // Nothing past the last acknowledged batch was checkpointed: let go so the next trigger or the replay retries.
             LogFailed(_logger, ex, blob.FullName, run.Current.Offset);
             FlowLogMetrics.ProcessingFailures.Add(1);
-            await _lease.AbandonAsync(run.Held, CancellationToken.None).ConfigureAwait(false);
+            await stopRenewal.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+            try
+            {
+                await _lease.AbandonAsync(held, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception abandonFailure)
+            {
+                // The original failure is what the caller must see; the claim then lapses on its own.
+                LogAbandonFailed(_logger, abandonFailure, blob.FullName);
+            }
+
             throw;
+        }
+        finally
+        {
+            await stopRenewal.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+    }
+
+    // Renews the claim every third of its duration while the work goes on (a slow intake, a long catch-up, many dead
+    // letters); cancels the work when the claim is found taken, or cannot be confirmed before it would lapse.
+    private async Task RenewWhileWorkingAsync(HeldBlob held, CancellationTokenSource work, CancellationToken stop)
+    {
+        TimeSpan interval = _options.LeaseDuration / 3;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(interval, _time, stop).ConfigureAwait(false);
+                await _lease.RenewAsync(held, _options.LeaseDuration, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage hiccups are retried at the next tick, as long as the claim has not run out meanwhile.
+                LogRenewalFailed(_logger, ex, held.Checkpoint.BlobName);
+            }
+
+            if (!held.IsLost && _time.GetUtcNow() - held.Confirmed > _options.LeaseDuration - interval)
+            {
+                LogClaimUnconfirmed(_logger, held.Checkpoint.BlobName, _options.LeaseDuration);
+                held.MarkLost();
+            }
+
+            if (held.IsLost)
+            {
+                await work.CancelAsync().ConfigureAwait(false);
+                return;
+            }
         }
     }
 
@@ -93,12 +152,15 @@ public sealed partial class BlobProcessor
             if (snapshot is null)
             {
                 Anomaly(run, "deleted", "the blob does not exist (deleted, or not yet visible); its checkpoint is kept");
-                if (await _lease.TryReleaseAsync(run.Held, run.Current, cancellationToken).ConfigureAwait(false))
+                switch (await _lease.TryReleaseAsync(run.Held, run.Current, cancellationToken).ConfigureAwait(false))
                 {
-                    return run.Result(BlobProcessOutcome.NotFound);
+                    case ReleaseOutcome.Released:
+                        return run.Result(BlobProcessOutcome.NotFound);
+                    case ReleaseOutcome.ClaimLost:
+                        return run.Result(BlobProcessOutcome.ClaimLost);
+                    default:
+                        continue;
                 }
-
-                continue;
             }
 
             bool readSomething;
@@ -115,7 +177,7 @@ public sealed partial class BlobProcessor
                 continue;
             }
 
-            if (run.ClaimLost)
+            if (run.Held.IsLost)
             {
                 return run.Result(BlobProcessOutcome.ClaimLost);
             }
@@ -127,20 +189,18 @@ public sealed partial class BlobProcessor
 
             // Nothing new since the last look: write the final checkpoint and let go, unless marked pending meanwhile.
             BlobCheckpoint final = run.Current with { BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
-            if (await _lease.TryReleaseAsync(run.Held, final, cancellationToken).ConfigureAwait(false))
+            switch (await _lease.TryReleaseAsync(run.Held, final, cancellationToken).ConfigureAwait(false))
             {
-                run.Current = final;
-                return run.Result(BlobProcessOutcome.CaughtUp);
+                case ReleaseOutcome.Released:
+                    run.Current = final;
+                    return run.Result(BlobProcessOutcome.CaughtUp);
+                case ReleaseOutcome.ClaimLost:
+                    return run.Result(BlobProcessOutcome.ClaimLost);
+                default:
+                    run.Current = final;
+                    run.Unsaved = true;
+                    break;
             }
-
-            if (run.Held.Checkpoint.LeaseOwner != run.Held.Owner)
-            {
-                run.ClaimLost = true;
-                return run.Result(BlobProcessOutcome.ClaimLost);
-            }
-
-            run.Current = final;
-            run.Unsaved = false;
         }
     }
 
@@ -167,31 +227,48 @@ public sealed partial class BlobProcessor
             return false;
         }
 
-        var chunks = plan.Chunks.ToList();
+        IReadOnlyList<DeltaChunk> chunks = plan.Chunks;
+        Carry? carry = null;
         for (int i = 0; i < chunks.Count; i++)
         {
             DeltaChunk chunk = chunks[i];
-            (ChunkOutcome outcome, long detail, string? reason) = await ReadChunkAsync(run, snapshot, chunk, batch, cancellationToken).ConfigureAwait(false);
-            if (run.ClaimLost)
+            if (carry is { } carried)
+            {
+                // A record runs on from the last chunk: read at least as many new bytes as are carried, so each carried
+                // byte is parsed a bounded number of times however small the blocks are.
+                while (chunk.Length < carried.Length && i + 1 < chunks.Count)
+                {
+                    DeltaChunk next = chunks[++i];
+                    chunk = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, false, next.HasTail);
+                }
+            }
+
+            ChunkRead read = await ReadChunkAsync(run, snapshot, chunk, carry, batch, cancellationToken).ConfigureAwait(false);
+            if (run.Held.IsLost)
             {
                 return false;
             }
 
-            switch (outcome)
+            switch (read)
             {
-                case ChunkOutcome.NeedsNextBlock:
-                    // A record runs on past this chunk's last block: read it with the next chunk, from that record on.
-                    Anomaly(run, "record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {detail}; reading it together with the next block"));
-                    DeltaChunk next = chunks[i + 1];
-                    chunks[i + 1] = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, chunk.HasHead, next.HasTail);
+                case ChunkRead.RecordRunsOn runsOn:
+                    if (carry is null)
+                    {
+                        Anomaly(run, "record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {runsOn.Carry.BlobOffset}; reading it together with the next block"));
+                    }
+
+                    carry = runsOn.Carry;
                     continue;
-                case ChunkOutcome.FramingAnomaly:
-                    Anomaly(run, "framing", string.Create(CultureInfo.InvariantCulture, $"{reason}; reading the blob as a document from byte {run.Current.Offset} (a record boundary)"));
+                case ChunkRead.Framing framing:
+                    Anomaly(run, "framing", string.Create(CultureInfo.InvariantCulture, $"{framing.Reason}; reading the blob as a document from byte {run.Current.Offset} (a record boundary)"));
                     run.Current = run.Current with { DocumentMode = true, BlocksConsumed = 0, LastBlockId = null };
                     run.Unsaved = true;
                     return true;
+                case ChunkRead.Stopped:
+                    return false;
             }
 
+            carry = null;
             int consumed = chunk.FirstBlock + chunk.BlockCount - (chunk.HasTail ? 1 : 0);
             run.Current = run.Current with
             {
@@ -213,63 +290,70 @@ public sealed partial class BlobProcessor
         return true;
     }
 
-    private async Task<(ChunkOutcome Outcome, long Detail, string? Reason)> ReadChunkAsync(
-        Run run, BlockListSnapshot snapshot, DeltaChunk chunk, EventBatchBuilder batch, CancellationToken cancellationToken)
+    // Reads one chunk (after the bytes carried from the last one, if any), delivers its events and dead-letters its bad bytes.
+    private async Task<ChunkRead> ReadChunkAsync(
+        Run run, BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, EventBatchBuilder batch, CancellationToken cancellationToken)
     {
-        if (chunk.Length > int.MaxValue)
+        int carried = carry?.Length ?? 0;
+        if (chunk.Length + carried > int.MaxValue / 2)
         {
-            return (ChunkOutcome.FramingAnomaly, 0, string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read can hold"));
+            return new ChunkRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read can hold"));
         }
 
-        int length = (int)chunk.Length;
-        byte[] buffer = run.ChunkBuffer(length);
+        int length = carried + (int)chunk.Length;
+        byte[] buffer = run.ChunkBuffer(length, carry);
         var stopwatch = Stopwatch.StartNew();
-        await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(0, length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
-        run.BytesRead += length;
-        FlowLogMetrics.BytesRead.Add(length);
+        await _blobs.ReadRangeAsync(run.Blob, chunk.Start, buffer.AsMemory(carried, (int)chunk.Length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
+        run.BytesRead += chunk.Length;
+        FlowLogMetrics.BytesRead.Add(chunk.Length);
 
-        int head = chunk.HasHead ? (int)snapshot.Blocks[0].Size : 0;
+        int head = chunk.HasHead && carry is null ? (int)snapshot.Blocks[0].Size : 0;
         int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
-        if (chunk.HasHead && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
+        if (head > 0 && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
         {
-            return (ChunkOutcome.FramingAnomaly, 0, "the first block is not the head block {\"records\":[");
+            return new ChunkRead.Framing("the first block is not the head block {\"records\":[");
         }
 
         if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
         {
-            return (ChunkOutcome.FramingAnomaly, 0, "the last block is not the tail block ]}");
+            return new ChunkRead.Framing("the last block is not the tail block ]}");
         }
 
-        long dataStart = chunk.Start + head;
-        var issues = new List<ParseIssue>();
-        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
-        using var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), run.Source, dataStart, readerOptions);
-        while (reader.Read())
-        {
-            if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
-            {
-                return (ChunkOutcome.Delivered, 0, null);
-            }
-        }
-
+        long dataStart = carry?.BlobOffset ?? chunk.Start + head;
         long dataEnd = chunk.End - tail;
-        if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
+        var issues = new List<ParseIssue>();
+        using (var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), run.Source, dataStart, ReaderOptions(run, issues)))
         {
-            // Everything before the cut record is delivered; the merged chunk resumes at it.
-            if (!await DeliverAndMarkAsync(run, batch, cut.Offset, 0, cancellationToken).ConfigureAwait(false))
+            while (reader.Read())
             {
-                return (ChunkOutcome.Delivered, 0, null);
+                if (!await AddRecordAsync(run, reader.Current, batch, cancellationToken).ConfigureAwait(false))
+                {
+                    return new ChunkRead.Stopped();
+                }
             }
 
-            return (ChunkOutcome.NeedsNextBlock, cut.Offset, null);
+            if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < _options.MaxRecordBytes)
+            {
+                // Everything before the cut record is delivered; the record is carried into the next read, not read again.
+                issues.RemoveAt(issues.Count - 1);
+                await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
+                if (!await DeliverAndMarkAsync(run, batch, cut.Offset, 0, cancellationToken).ConfigureAwait(false))
+                {
+                    return new ChunkRead.Stopped();
+                }
+
+                int index = head + (int)(cut.Offset - dataStart);
+                return new ChunkRead.RecordRunsOn(new Carry(index, (int)cut.Length, cut.Offset));
+            }
+
+            await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
+            await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
+            run.Chunks++;
+            LogChunk(_logger, run.Blob.FullName, dataStart, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
         }
 
-        await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
-        await DeliverAsync(run, batch, cancellationToken).ConfigureAwait(false);
-        run.Chunks++;
-        LogChunk(_logger, run.Blob.FullName, chunk.Start, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
         FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
-        return (ChunkOutcome.Delivered, 0, null);
+        return new ChunkRead.Delivered();
     }
 
     private async Task<bool> ReadAsDocumentAsync(Run run, BlockListSnapshot snapshot, EventBatchBuilder batch, CancellationToken cancellationToken)
@@ -291,13 +375,15 @@ public sealed partial class BlobProcessor
             return false;
         }
 
+        // A blob whose hour is over and that has not changed for the grace will not be completed: a record cut by its
+        // end is then bad bytes like any other, not a record still being written.
+        bool final = IsFinal(run.Blob, snapshot);
         long offset = current.Offset;
         var issues = new List<ParseIssue>();
-        var readerOptions = new FlowLogReaderOptions { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
         Stream stream = await _blobs.OpenReadAsync(run.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var reader = new FlowLogReader(stream, run.Source, offset, readerOptions);
+            using var reader = new FlowLogReader(stream, run.Source, offset, ReaderOptions(run, issues));
             long delivered = offset;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -310,14 +396,23 @@ public sealed partial class BlobProcessor
                 delivered = reader.Current.Offset + reader.Current.Length;
             }
 
-            // Bad bytes move the checkpoint past them too, except a record cut by the end of the blob: it may be completed.
-            foreach (ParseIssue issue in issues)
+            // Bad bytes move the checkpoint past them too, except a record cut by the end of a blob still being written.
+            for (int i = 0; i < issues.Count; i++)
             {
+                ParseIssue issue = issues[i];
                 bool openEnded = issue.Kind == ParseIssueKind.TruncatedRecord && issue.Offset + issue.Length == snapshot.Length;
-                if (!openEnded)
+                if (openEnded && !final)
                 {
-                    delivered = Math.Max(delivered, issue.Offset + issue.Length);
+                    issues.RemoveAt(i--);
+                    continue;
                 }
+
+                if (openEnded)
+                {
+                    Anomaly(run, "cut-short", string.Create(CultureInfo.InvariantCulture, $"the blob's hour is over and it ends inside a record at byte {issue.Offset}; the record is dead-lettered"));
+                }
+
+                delivered = Math.Max(delivered, issue.Offset + issue.Length);
             }
 
             await DeadLetterAsync(run, issues, cancellationToken).ConfigureAwait(false);
@@ -330,6 +425,17 @@ public sealed partial class BlobProcessor
             return delivered != offset;
         }
     }
+
+    private bool IsFinal(FlowLogBlob blob, BlockListSnapshot snapshot)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        return BlobPath.TryParse(blob.Name, out BlobPath path)
+            && path.Hour.AddHours(1) + _options.CompletionGrace <= now
+            && (snapshot.LastModified is not { } modified || modified + _options.CompletionGrace <= now);
+    }
+
+    private FlowLogReaderOptions ReaderOptions(Run run, List<ParseIssue> issues)
+        => new() { MaxRecordBytes = _options.MaxRecordBytes, MaxIssuesKept = 0, IssueReported = issues.Add, Record = run.Record };
 
     // Adds the record's events not delivered yet; a full batch is delivered and marked in the checkpoint, so a failure
     // later re-sends only what was never acknowledged. False when the claim was lost.
@@ -366,12 +472,23 @@ public sealed partial class BlobProcessor
         return await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false);
     }
 
+    // The issues of one read go out as one dead letter (a few when their bytes are large), not one write per bad tuple.
     private async Task DeadLetterAsync(Run run, List<ParseIssue> issues, CancellationToken cancellationToken)
     {
-        foreach (ParseIssue issue in issues)
+        if (issues.Count == 0)
         {
-            await _deadLetters.WriteAsync(run.Blob, issue, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _deadLetters.WriteAsync(run.Blob, issues, cancellationToken).ConfigureAwait(false);
+        foreach (ParseIssue issue in issues.Count <= MaxDeadLetterWarnings ? issues : issues[..MaxDeadLetterWarnings])
+        {
             LogDeadLettered(_logger, run.Blob.FullName, issue.Kind, issue.Offset, issue.Reason);
+        }
+
+        if (issues.Count > MaxDeadLetterWarnings)
+        {
+            LogMoreDeadLettered(_logger, run.Blob.FullName, issues.Count - MaxDeadLetterWarnings);
         }
 
         run.DeadLettered += issues.Count;
@@ -394,17 +511,16 @@ public sealed partial class BlobProcessor
         batch.Reset();
     }
 
-    // Writes the checkpoint if it moved since the last write; false (and ClaimLost) when the claim is gone.
+    // Writes the checkpoint if it moved since the last write; false when the claim is gone.
     private async Task<bool> SaveIfUnsavedAsync(Run run, CancellationToken cancellationToken)
     {
         if (!run.Unsaved)
         {
-            return true;
+            return !run.Held.IsLost;
         }
 
         if (!await _lease.SaveAsync(run.Held, run.Current, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))
         {
-            run.ClaimLost = true;
             return false;
         }
 
@@ -426,6 +542,8 @@ public sealed partial class BlobProcessor
         }
     }
 
+    private const int MaxDeadLetterWarnings = 5;
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Blob} is held by another process, which will look at it again before letting go")]
     private static partial void LogHandedToHolder(ILogger logger, string blob);
 
@@ -435,11 +553,42 @@ public sealed partial class BlobProcessor
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Kind} at byte {Offset} of {Blob}: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string blob, ParseIssueKind kind, long offset, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {More} more items of {Blob} in the same read")]
+    private static partial void LogMoreDeadLettered(ILogger logger, string blob, int more);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered bytes {Start}-{End} of {Blob}: {Events} events in {ElapsedMs} ms")]
     private static partial void LogChunk(ILogger logger, string blob, long start, long end, long events, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing {Blob} failed; delivery stays checkpointed at byte {Offset} and will be retried")]
     private static partial void LogFailed(ILogger logger, Exception exception, string blob, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not let go of {Blob} after a failure; its claim lapses on its own")]
+    private static partial void LogAbandonFailed(ILogger logger, Exception exception, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the claim of {Blob}; trying again")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The claim of {Blob} could not be renewed in time (it lasts {Duration}); this process stops reading it so that no other reads it at the same time")]
+    private static partial void LogClaimUnconfirmed(ILogger logger, string blob, TimeSpan duration);
+
+    /// <summary>Bytes of a record that runs on past a chunk: where they sit in the read buffer and in the blob.</summary>
+    private readonly record struct Carry(int Index, int Length, long BlobOffset);
+
+    /// <summary>How reading one chunk ended.</summary>
+    private abstract record ChunkRead
+    {
+        /// <summary>Its events were delivered and its bad bytes dead-lettered: the checkpoint may move past it.</summary>
+        public sealed record Delivered : ChunkRead;
+
+        /// <summary>It ends inside a record, which is carried into the next read.</summary>
+        public sealed record RecordRunsOn(Carry Carry) : ChunkRead;
+
+        /// <summary>The blob is not framed as Azure frames PT1H.json: read it as a document.</summary>
+        public sealed record Framing(string Reason) : ChunkRead;
+
+        /// <summary>The claim was lost midway: stop.</summary>
+        public sealed record Stopped : ChunkRead;
+    }
 
     /// <summary>The state of one call: the blob, the claim, the checkpoint as it will be written, the figures.</summary>
     private sealed class Run(FlowLogBlob blob, HeldBlob held) : IDisposable
@@ -453,8 +602,6 @@ public sealed partial class BlobProcessor
         public BlobCheckpoint Current { get; set; } = held.Checkpoint;
 
         public bool Unsaved { get; set; }
-
-        public bool ClaimLost { get; set; }
 
         public long Events { get; set; }
 
@@ -472,15 +619,22 @@ public sealed partial class BlobProcessor
         /// <summary>One record reused by every chunk's reader, so its buffers grow once per call, not once per chunk.</summary>
         public FlowRecord Record { get; } = new();
 
-        /// <summary>One read buffer for every chunk of the call.</summary>
-        public byte[] ChunkBuffer(int length)
+        /// <summary>One read buffer for every chunk of the call, with the carried bytes (if any) moved to its start.</summary>
+        public byte[] ChunkBuffer(int length, Carry? carry)
         {
-            if (_chunk.Length < length)
+            byte[] buffer = _chunk;
+            if (buffer.Length < length)
             {
-                _chunk = new byte[Math.Max(length, Math.Min(_chunk.Length * 2, int.MaxValue / 2))];
+                buffer = new byte[Math.Max(length, (int)Math.Min(buffer.Length * 2L, int.MaxValue / 2))];
             }
 
-            return _chunk;
+            if (carry is { } c)
+            {
+                _chunk.AsSpan(c.Index, c.Length).CopyTo(buffer);
+            }
+
+            _chunk = buffer;
+            return buffer;
         }
 
         public void Dispose() => Record.Dispose();

@@ -74,17 +74,68 @@ public class CheckpointLeaseTests
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
         BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me");
+        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
 
         // The release write loses the race to a pending mark...
         store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.LeaseOwner == null), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { Pending = true }, "e2"));
 
-        bool released = await Lease(store).TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
+        ReleaseOutcome released = await Lease(store).TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
 
-        Assert.That(released, Is.False);
+        Assert.That(released, Is.EqualTo(ReleaseOutcome.LookAgain));
         Assert.That(held.Checkpoint.Pending, Is.True, "the caller sees the mark and looks at the blob again");
         Assert.That(held.Checkpoint.LeaseOwner, Is.EqualTo("me"));
+    }
+
+    [Test]
+    public async Task AHolderThatFindsItsClaimTakenStopsAtOnceWithOneWarning()
+    {
+        // A slow holder: its claim lapsed and another process took the blob and moved on.
+        var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
+        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
+        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
+        store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
+        store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { LeaseOwner = "other", Offset = 30 }, "e2"));
+        var log = new CapturingLogger<CheckpointLease>();
+        var lease = new CheckpointLease(store.Object, new FixedTime(Now), log);
+
+        ReleaseOutcome first = await lease.TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
+        ReleaseOutcome second = await lease.TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
+        bool saved = await lease.SaveAsync(held, mine with { Offset = 20 }, Duration, CancellationToken.None);
+        bool renewed = await lease.RenewAsync(held, Duration, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo(ReleaseOutcome.ClaimLost));
+            Assert.That(second, Is.EqualTo(ReleaseOutcome.ClaimLost));
+            Assert.That(saved || renewed, Is.False);
+            Assert.That(held.IsLost, Is.True);
+            Assert.That(log.Lines.Count(l => l.Message.Contains("was lost", StringComparison.Ordinal)), Is.EqualTo(1));
+        });
+
+        // One failed write and one read: everything after is refused without a request.
+        store.Verify(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), It.IsAny<ETag>(), It.IsAny<CancellationToken>()), Times.Once);
+        store.Verify(s => s.GetAsync("b", It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task ARenewalExtendsTheClaimWithoutMovingTheCheckpointAndKeepsAPendingMark()
+    {
+        var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
+        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
+        var held = new HeldBlob(Stored(mine, "e1"), "me", Now - Duration);
+
+        // Another process marked the blob pending since our last write.
+        store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
+        store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { Pending = true }, "e2"));
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.Offset == 10 && c.LeaseExpires == Now + Duration && c.LeaseOwner == "me"), new ETag("e2"), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e3"));
+
+        bool renewed = await Lease(store).RenewAsync(held, Duration, CancellationToken.None);
+
+        Assert.That(renewed, Is.True);
+        Assert.That(held.Confirmed, Is.EqualTo(Now));
+        Assert.That(held.Stored.ETag, Is.EqualTo(new ETag("e3")));
     }
 
     [Test]
@@ -92,7 +143,7 @@ public class CheckpointLeaseTests
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
         BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", Offset = 100 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me");
+        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
 
         Assert.That(async () => await Lease(store).SaveAsync(held, mine with { Offset = 50 }, Duration, CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains("move back"));
         store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>()))

@@ -126,6 +126,8 @@ public class BadInputPipelineTests
 
         Assert.That(names, Has.Count.EqualTo(1), string.Join(", ", names));
         string json = (await storage.DeadLetters.GetBlobClient(names[0]).DownloadContentAsync()).Value.Content.ToString();
-        return JsonDocument.Parse(json).RootElement;
+        JsonElement letter = JsonDocument.Parse(json).RootElement;
+        Assert.That(letter.GetProperty("count").GetInt32(), Is.EqualTo(letter.GetProperty("items").GetArrayLength()));
+        return letter.GetProperty("items")[0];
     }
 }

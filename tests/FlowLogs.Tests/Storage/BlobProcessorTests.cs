@@ -266,9 +266,10 @@ public class BlobProcessorTests
 
         string letter = (await storage.DeadLetters.GetBlobClient(letters.Single()).DownloadContentAsync()).Value.Content.ToString();
         using var json = System.Text.Json.JsonDocument.Parse(letter);
-        Assert.That(json.RootElement.GetProperty("kind").GetString(), Is.EqualTo("UnexpectedBytes"));
+        System.Text.Json.JsonElement issue = json.RootElement.GetProperty("items").EnumerateArray().Single();
+        Assert.That(issue.GetProperty("kind").GetString(), Is.EqualTo("UnexpectedBytes"));
         Assert.That(json.RootElement.GetProperty("source").GetString(), Is.EqualTo(blob.FullName));
-        Assert.That(Encoding.UTF8.GetString(json.RootElement.GetProperty("bytes").GetBytesFromBase64()), Is.EqualTo("this is not json"));
+        Assert.That(Encoding.UTF8.GetString(issue.GetProperty("bytes").GetBytesFromBase64()), Is.EqualTo("this is not json"));
         Assert.That(letters.Single(), Does.StartWith(blob.Container + "/"));
     }
 

@@ -69,6 +69,7 @@ internal sealed class StorageHarness
             sink,
             new BlobDeadLetterStore(DeadLetters),
             Options.Create(options ?? new BlobProcessorOptions()),
-            ProcessorLog);
+            ProcessorLog,
+            time);
     }
 }

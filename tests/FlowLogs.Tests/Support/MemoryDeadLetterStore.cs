@@ -10,7 +10,7 @@ internal sealed class MemoryDeadLetterStore : IDeadLetterStore
 {
     public ConcurrentQueue<(string Source, long Start, long End, int Length, string Reason)> Events { get; } = new();
 
-    public Task WriteAsync(FlowLogBlob blob, ParseIssue issue, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task WriteAsync(FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
     {
