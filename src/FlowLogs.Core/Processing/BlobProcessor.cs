@@ -188,7 +188,10 @@ public sealed partial class BlobProcessor
             }
 
             // Nothing new since the last look: write the final checkpoint and let go, unless marked pending meanwhile.
-            BlobCheckpoint final = run.Current with { BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
+            // A blob that ends inside a record still being written keeps its old length, so the replay comes back to it.
+            BlobCheckpoint final = run.AwaitingCutRecord
+                ? run.Current
+                : run.Current with { BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString() };
             switch (await _lease.TryReleaseAsync(run.Held, final, cancellationToken).ConfigureAwait(false))
             {
                 case ReleaseOutcome.Released:
@@ -370,14 +373,20 @@ public sealed partial class BlobProcessor
             return false;
         }
 
+        // A blob whose hour is over and that has not changed for the grace will not be completed: a record cut by its
+        // end is then bad bytes like any other, not a record still being written.
+        bool final = IsFinal(run.Blob, snapshot);
+        if (run.AwaitingCutRecord && run.CutRecordSeenAt == snapshot.ETag && !final)
+        {
+            // Looked at already in this call, and nothing changed.
+            return false;
+        }
+
         if (!await SaveIfUnsavedAsync(run, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        // A blob whose hour is over and that has not changed for the grace will not be completed: a record cut by its
-        // end is then bad bytes like any other, not a record still being written.
-        bool final = IsFinal(run.Blob, snapshot);
         long offset = current.Offset;
         var issues = new List<ParseIssue>();
         Stream stream = await _blobs.OpenReadAsync(run.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
@@ -397,12 +406,15 @@ public sealed partial class BlobProcessor
             }
 
             // Bad bytes move the checkpoint past them too, except a record cut by the end of a blob still being written.
+            run.AwaitingCutRecord = false;
             for (int i = 0; i < issues.Count; i++)
             {
                 ParseIssue issue = issues[i];
                 bool openEnded = issue.Kind == ParseIssueKind.TruncatedRecord && issue.Offset + issue.Length == snapshot.Length;
                 if (openEnded && !final)
                 {
+                    run.AwaitingCutRecord = true;
+                    run.CutRecordSeenAt = snapshot.ETag;
                     issues.RemoveAt(i--);
                     continue;
                 }
@@ -420,7 +432,9 @@ public sealed partial class BlobProcessor
             run.BytesRead += reader.Counts.Bytes;
             FlowLogMetrics.BytesRead.Add(reader.Counts.Bytes);
             run.Chunks++;
-            run.Current = run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0 };
+            run.Current = run.AwaitingCutRecord
+                ? run.Current with { Offset = delivered, PartialRecordOffset = null, PartialRecordTuples = 0 }
+                : run.Current with { Offset = delivered, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0 };
             run.Unsaved = true;
             return delivered != offset;
         }
@@ -602,6 +616,12 @@ public sealed partial class BlobProcessor
         public BlobCheckpoint Current { get; set; } = held.Checkpoint;
 
         public bool Unsaved { get; set; }
+
+        /// <summary>Set when a document-mode read ended inside a record of a blob still being written.</summary>
+        public bool AwaitingCutRecord { get; set; }
+
+        /// <summary>The blob's ETag when that record was last seen cut.</summary>
+        public Azure.ETag CutRecordSeenAt { get; set; }
 
         public long Events { get; set; }
 

@@ -46,6 +46,8 @@ internal sealed class StorageHarness
 
     public CapturingLogger<BlobProcessor> ProcessorLog { get; } = new();
 
+    public CapturingLogger<CheckpointLease> LeaseLog { get; } = new();
+
     public long Requests => BlobRequests.Count + TableRequests.Count;
 
     public static async Task<StorageHarness> CreateAsync()
@@ -62,7 +64,7 @@ internal sealed class StorageHarness
 
     public BlobProcessor Processor(IEventSink sink, BlobProcessorOptions? options = null, ICheckpointStore? store = null, TimeProvider? time = null)
     {
-        var lease = new CheckpointLease(store ?? Store, time ?? TimeProvider.System, new CapturingLogger<CheckpointLease>());
+        var lease = new CheckpointLease(store ?? Store, time ?? TimeProvider.System, LeaseLog);
         return new BlobProcessor(
             new AzureFlowLogBlobStore(Blobs),
             lease,
