@@ -79,6 +79,9 @@ public sealed class LoopbackIntake : IAsyncDisposable
     /// <summary>Decides the fault of request number n (from 1); null means none.</summary>
     public Func<int, IntakeFault>? Faults { get; set; }
 
+    /// <summary>Events the intake refuses: a request holding one is answered 400, nothing stored.</summary>
+    public Func<string, bool>? RefuseEvent { get; set; }
+
     /// <summary>Requests received.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -214,6 +217,15 @@ public sealed class LoopbackIntake : IAsyncDisposable
                 context.Response.StatusCode = 413;
                 return;
             }
+        }
+
+        // The intake refuses the whole request when one event is malformed, naming what it did not like.
+        if (RefuseEvent is { } refuse && events.Any(refuse))
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"message\":\"invalid event in jsons\"}", context.RequestAborted).ConfigureAwait(false);
+            return;
         }
 
         DateTimeOffset now = DateTimeOffset.UtcNow;

@@ -5,12 +5,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
 
 namespace FlowLogs.Sinks;
 
 /// <summary>Registers the configured <see cref="IEventSink"/> (the Sekoia intake, an NDJSON file or stdout).</summary>
 public static class SinkServiceCollectionExtensions
 {
+    private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
+
     /// <summary>Binds <see cref="SinkOptions"/> and <see cref="SekoiaIntakeOptions"/>, validated at start, and registers the sink.</summary>
     public static IServiceCollection AddFlowLogSink(this IServiceCollection services, IConfiguration configuration)
     {
@@ -69,7 +73,15 @@ public static class SinkServiceCollectionExtensions
                 resilience.CircuitBreaker.FailureRatio = 0.5;
                 resilience.CircuitBreaker.MinimumThroughput = 20;
                 resilience.CircuitBreaker.SamplingDuration = options.RequestTimeout * 2 > TimeSpan.FromSeconds(30) ? options.RequestTimeout * 2 : TimeSpan.FromSeconds(30);
-                resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(5);
+                resilience.CircuitBreaker.BreakDuration = BreakDuration;
+
+                // An open breaker is waited out within the budget, like any transient failure: a short outage of the
+                // intake must not turn every delivery of the process into a failed invocation.
+                resilience.Retry.ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is BrokenCircuitException || HttpClientResiliencePredicates.IsTransient(args.Outcome));
+                Func<RetryDelayGeneratorArguments<HttpResponseMessage>, ValueTask<TimeSpan?>>? retryAfter = resilience.Retry.DelayGenerator;
+                resilience.Retry.DelayGenerator = args => args.Outcome.Exception is BrokenCircuitException
+                    ? ValueTask.FromResult<TimeSpan?>(BreakDuration)
+                    : retryAfter?.Invoke(args) ?? ValueTask.FromResult<TimeSpan?>(null);
             });
         services.AddSingleton<IEventSink, SekoiaIntakeSink>();
         return services;

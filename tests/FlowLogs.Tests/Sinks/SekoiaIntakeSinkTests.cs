@@ -192,6 +192,58 @@ public class SekoiaIntakeSinkTests
     }
 
     [Test]
+    public async Task AnEventTheIntakeRefusesIsDeadLetteredWithItsAnswerAndTheOthersAreSent()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        string[] events = [.. Enumerable.Range(0, 100).Select(i => $"{{\"n\":{i}}}")];
+        intake.RefuseEvent = e => e == "{\"n\":37}";
+
+        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(intake.Events, Is.EquivalentTo(events.Where(e => e != "{\"n\":37}")));
+            Assert.That(harness.DeadLetters.Events.Single().Reason, Does.Contain("refused this event (400)").And.Contains("invalid event in jsons"));
+            Assert.That(intake.Requests, Is.LessThanOrEqualTo(1 + 2 * 7), "halves down to the one event");
+        });
+        harness.AssertKeyNeverLogged();
+    }
+
+    [Test]
+    public async Task AnIntakeThatRefusesEveryRequestFailsNamingTheSettingsAndDeadLettersNothing()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        intake.RefuseEvent = _ => true;
+        string[] events = [.. Enumerable.Range(0, 2000).Select(i => $"{{\"n\":{i}}}")];
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None));
+
+        Assert.That(error!.IsConfigurationError, Is.True);
+        Assert.That(error.Message, Does.Contain("FlowLogs:Sekoia:BaseUrl"));
+        Assert.That(harness.DeadLetters.Events, Is.Empty);
+        Assert.That(intake.Requests, Is.LessThan(40), "it gives up after a few single events, not after 2,000");
+    }
+
+    [Test]
+    public async Task AnOpenCircuitBreakerIsWaitedOutWithinTheRetryBudget()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+
+        // A burst of failures opens the breaker (20 requests, half failing); then the intake recovers.
+        intake.Faults = n => n <= 22 ? IntakeFault.ServerError : IntakeFault.None;
+        using Harness harness = Harness.Create(intake.BaseUrl, ("RetryBaseDelay", "00:00:00.050"), ("RetryBudget", "00:01:00"), ("MaxConcurrentRequests", "8"));
+        (EventBatch batch, List<string> sent) = Batch(20, EventPayload.Raw);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => harness.Sink.DeliverAsync(batch, CancellationToken.None).AsTask()));
+
+        Assert.That(intake.Events, Has.Count.EqualTo(8 * sent.Count));
+        Assert.That(intake.FaultsServed[IntakeFault.ServerError], Is.EqualTo(22));
+        Assert.That(harness.Logs, Has.Some.Contains("OnCircuitOpened"), "the breaker did open");
+    }
+
+    [Test]
     public async Task RequestsInFlightAreBounded()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
@@ -251,6 +303,8 @@ public class SekoiaIntakeSinkTests
         public MemoryDeadLetterStore DeadLetters { get; }
 
         public IEventSink Sink => Provider.GetRequiredService<IEventSink>();
+
+        public IReadOnlyCollection<string> Logs => _logs.Lines;
 
         public static Harness Create(Uri baseUrl, params (string Name, string Value)[] settings)
         {

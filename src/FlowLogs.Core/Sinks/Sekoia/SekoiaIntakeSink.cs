@@ -33,6 +33,7 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly ILogger<SekoiaIntakeSink> _logger;
     private readonly SemaphoreSlim _inFlight;
     private readonly Uri _batchUrl;
+    private int _requestsRefusedWhole;
 
     /// <summary>Creates the sink.</summary>
     public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger)
@@ -60,6 +61,7 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         var request = new IntakeRequestWriter(_options.IntakeKey, _options.MaxRequestBytes);
+        var events = new List<ReadOnlyMemory<byte>>();
         foreach (ReadOnlyMemory<byte> item in batch.Events())
         {
             if (item.Length > _options.MaxEventBytes)
@@ -70,24 +72,58 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 
             if (!request.TryAdd(item.Span))
             {
-                await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+                await SendRequestAsync(batch, request, events, cancellationToken).ConfigureAwait(false);
                 request.Reset();
+                events.Clear();
                 request.TryAdd(item.Span);
             }
+
+            events.Add(item);
         }
 
-        if (request.Count > 0)
+        if (events.Count > 0)
         {
-            await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+            await SendRequestAsync(batch, request, events, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // One request, and whatever splitting a 400 or 413 calls for; events the intake refused alone are dead-lettered
+    // once the split is over, unless the intake refused everything (then it is the request, not the events).
+    private async Task SendRequestAsync(EventBatch batch, IntakeRequestWriter request, List<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    {
+        var rejections = new Rejections();
+        await SendAsync(batch, request, events, rejections, cancellationToken).ConfigureAwait(false);
+        if (rejections.Refused.Count == 0)
+        {
+            if (rejections.Accepted > 0)
+            {
+                Volatile.Write(ref _requestsRefusedWhole, 0);
+            }
+
+            return;
+        }
+
+        if (rejections.Accepted == 0 && Interlocked.Increment(ref _requestsRefusedWhole) >= 2)
+        {
+            throw RefusedEverything(rejections.Refused[0].Answer);
+        }
+
+        foreach ((ReadOnlyMemory<byte> item, string answer) in rejections.Refused)
+        {
+            await DeadLetterAsync(batch, item, $"the intake refused this event (400): {answer}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static IntakeException RefusedEverything(string answer)
+        => new($"the intake refused every event as malformed (400): {answer}; check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
 
     /// <inheritdoc/>
     public void Dispose() => _inFlight.Dispose();
 
-    private async Task SendAsync(EventBatch batch, IntakeRequestWriter request, CancellationToken cancellationToken)
+    // Sends one request whose body holds exactly `events`; a 413 or a 400 is answered by sending halves, so one event
+    // the intake refuses is found and dead-lettered with its answer instead of blocking its blob.
+    private async Task SendAsync(EventBatch batch, IntakeRequestWriter request, List<ReadOnlyMemory<byte>> events, Rejections rejections, CancellationToken cancellationToken)
     {
-        int count = request.Count;
         ReadOnlyMemory<byte> body = request.Body;
         byte[] compressed = Gzip(body.Span);
         var stopwatch = Stopwatch.StartNew();
@@ -101,9 +137,13 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             using var message = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = content };
             response = await _clients.CreateClient(HttpClientName).SendAsync(message, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (BrokenCircuitException ex)
         {
-            throw new IntakeException($"the intake at {_batchUrl} did not answer within the retry budget ({_options.RetryBudget}): {ex.GetType().Name}", inner: ex);
+            throw new IntakeException($"the intake at {_batchUrl} kept failing and the circuit breaker stayed open past the retry budget ({SekoiaIntakeOptions.SectionName}:RetryBudget, {_options.RetryBudget}); the events go out with a later trigger or the replay", inner: ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new IntakeException($"the intake at {_batchUrl} did not answer within the retry budget ({SekoiaIntakeOptions.SectionName}:RetryBudget, {_options.RetryBudget}): {ex.GetType().Name}", inner: ex);
         }
         finally
         {
@@ -113,9 +153,10 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         using (response)
         {
             int status = (int)response.StatusCode;
-            if (response.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+            if (response.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest)
             {
-                await SplitAfterTooLargeAsync(batch, body, count, cancellationToken).ConfigureAwait(false);
+                string answer = await ExcerptAsync(response, cancellationToken).ConfigureAwait(false);
+                await SplitAsync(batch, events, status, answer, rejections, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -125,26 +166,37 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             int acknowledged = await CountEventIdsAsync(response, cancellationToken).ConfigureAwait(false);
-            if (acknowledged != count)
+            if (acknowledged != events.Count)
             {
-                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {count} events; the batch will be sent again"), status);
+                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {events.Count} events; the batch will be sent again"), status);
             }
 
-            LogSent(_logger, count, body.Length, compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
+            rejections.Accepted += events.Count;
+            LogSent(_logger, events.Count, body.Length, compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
         }
     }
 
-    // 413 should not happen within the limits; if the intake's limits are lower than ours, halve until it passes.
-    private async Task SplitAfterTooLargeAsync(EventBatch batch, ReadOnlyMemory<byte> body, int count, CancellationToken cancellationToken)
+    private async Task SplitAsync(EventBatch batch, List<ReadOnlyMemory<byte>> events, int status, string answer, Rejections rejections, CancellationToken cancellationToken)
     {
-        List<ReadOnlyMemory<byte>> events = EventsOf(body);
-        if (count <= 1)
+        if (events.Count == 1 && status == 400)
+        {
+            // Every event refused alone, none accepted: the intake refuses the requests, not these events.
+            rejections.Refused.Add((events[0], answer));
+            if (rejections.Refused.Count > Rejections.MaxRefusedAlone && rejections.Accepted == 0)
+            {
+                throw RefusedEverything(answer);
+            }
+
+            return;
+        }
+
+        if (events.Count == 1)
         {
             await DeadLetterAsync(batch, events[0], "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        LogTooLarge(_logger, count, body.Length);
+        LogSplit(_logger, status, events.Count);
         int half = events.Count / 2;
         foreach (List<ReadOnlyMemory<byte>> part in new[] { events[..half], events[half..] })
         {
@@ -154,39 +206,14 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
                 request.TryAdd(item.Span);
             }
 
-            await SendAsync(batch, request, cancellationToken).ConfigureAwait(false);
+            await SendAsync(batch, request, part, rejections, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    // The events of a body we built, unescaped back to their JSON.
-    private static List<ReadOnlyMemory<byte>> EventsOf(ReadOnlyMemory<byte> body)
-    {
-        var events = new List<ReadOnlyMemory<byte>>();
-        var reader = new Utf8JsonReader(body.Span);
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("jsons"u8))
-            {
-                reader.Read();
-                while (reader.Read() && reader.TokenType == JsonTokenType.String)
-                {
-                    var item = new byte[reader.ValueSpan.Length];
-                    int length = reader.CopyString(item);
-                    events.Add(item.AsMemory(0, length));
-                }
-
-                break;
-            }
-        }
-
-        return events;
     }
 
     private IntakeException Failure(int status, string excerpt) => status switch
     {
         401 or 403 => new IntakeException($"the intake refused the intake key ({status}): check {SekoiaIntakeOptions.SectionName}:IntakeKey", status) { IsConfigurationError = true },
         404 => new IntakeException($"there is no intake at {_batchUrl} (404): check {SekoiaIntakeOptions.SectionName}:BaseUrl", status) { IsConfigurationError = true },
-        400 => new IntakeException($"the intake refused the request as malformed (400): {excerpt}", status) { IsConfigurationError = true },
         _ => new IntakeException($"the intake answered {status} and retries ran out within {_options.RetryBudget}: {excerpt}", status),
     };
 
@@ -255,6 +282,17 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
     private static partial void LogUnsent(ILogger logger, string blob, long start, long end, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered 413 for {Events} events ({Bytes} bytes); sending them in two halves")]
-    private static partial void LogTooLarge(ILogger logger, int events, int bytes);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered {Status} for {Events} events; sending them in two halves to find what it refuses")]
+    private static partial void LogSplit(ILogger logger, int status, int events);
+
+    /// <summary>What one delivery's splitting found: events accepted, single events refused.</summary>
+    private sealed class Rejections
+    {
+        /// <summary>Single events refused with none accepted before the intake is taken to refuse everything.</summary>
+        public const int MaxRefusedAlone = 4;
+
+        public int Accepted { get; set; }
+
+        public List<(ReadOnlyMemory<byte> Event, string Answer)> Refused { get; } = [];
+    }
 }
