@@ -21,6 +21,7 @@ public static class FlowLogServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BlobProcessorOptions>().Bind(configuration.GetSection(BlobProcessorOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BlobProcessorOptions>, ProcessingLimitsValidator>();
         services.AddOptions<ReplayOptions>().Bind(configuration.GetSection(ReplayOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReplayOptions>, ReplayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);

@@ -117,7 +117,11 @@ public sealed partial class BlobProcessor
             try
             {
                 await Task.Delay(interval, _time, stop).ConfigureAwait(false);
-                await _lease.RenewAsync(held, _options.LeaseDuration, stop).ConfigureAwait(false);
+
+                // A renewal stuck in storage retries must not outlive the claim it renews.
+                using var deadline = new CancellationTokenSource(interval, _time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
+                await _lease.RenewAsync(held, _options.LeaseDuration, attempt.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

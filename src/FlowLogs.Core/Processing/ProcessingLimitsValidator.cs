@@ -1,0 +1,48 @@
+using System.Globalization;
+using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
+using Microsoft.Extensions.Options;
+
+namespace FlowLogs.Processing;
+
+/// <summary>
+/// Checks at start that the time limits fit together: one batch's delivery (its requests, each retried within the
+/// intake's budget) must fit in an invocation with room for the reads around it. Messages name every setting involved.
+/// </summary>
+internal sealed class ProcessingLimitsValidator(IOptions<SinkOptions> sink, IServiceProvider services) : IValidateOptions<BlobProcessorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BlobProcessorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string P = BlobProcessorOptions.SectionName;
+        const string S = SekoiaIntakeOptions.SectionName;
+        var failures = new List<string>();
+        if (options.InvocationTimeout is { } timeout)
+        {
+            if (options.LeaseDuration >= timeout)
+            {
+                failures.Add($"{P}:LeaseDuration ({options.LeaseDuration}) must be shorter than {P}:InvocationTimeout ({timeout}): a blob whose invocation was cut off would stay claimed past it");
+            }
+
+            if (sink.Value.Kind == "sekoia" && services.GetService(typeof(IOptions<SekoiaIntakeOptions>)) is IOptions<SekoiaIntakeOptions> { Value: { } intake })
+            {
+                // Escaping makes a request body up to ~10% larger than its events; requests of one batch go one after another.
+                int requests = (int)Math.Ceiling(options.MaxBatchBytes * 1.1 / intake.MaxRequestBytes);
+                TimeSpan longest = intake.RetryBudget * requests;
+                if (longest * 2 > timeout)
+                {
+                    failures.Add(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{P}:InvocationTimeout ({timeout}) must be at least twice the longest delivery of one batch: {S}:RetryBudget ({intake.RetryBudget}) × {requests} requests for {P}:MaxBatchBytes ({options.MaxBatchBytes}) over {S}:MaxRequestBytes ({intake.MaxRequestBytes}); lower the budget or the batch, or raise the timeout"));
+                }
+            }
+        }
+
+        if (options.MaxRecordBytes > int.MaxValue / 4 - options.MaxChunkBytes)
+        {
+            failures.Add($"{P}:MaxRecordBytes and {P}:MaxChunkBytes together must leave a read buffer under 512 MiB");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
