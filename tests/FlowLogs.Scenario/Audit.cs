@@ -42,6 +42,12 @@ public sealed record Audit
 
     public int IntakeFaults { get; init; }
 
+    /// <summary>Requests the intake acknowledged only after longer than a claim lasts.</summary>
+    public int SlowAcknowledgements { get; init; }
+
+    /// <summary>Tuples written into past hours while the app was down (read only by the replay).</summary>
+    public long OutageTuples { get; init; }
+
     public double Seconds { get; init; }
 
     public void Print(TextWriter output)
@@ -62,7 +68,8 @@ public sealed record Audit
         output.WriteLine(string.Create(c, $"Azurite restarts              {AzuriteRestarts,10}"));
         output.WriteLine(string.Create(c, $"blobs rewritten               {BlobsRewritten,10}"));
         output.WriteLine(string.Create(c, $"events/s, end to end          {EventsPerSecond,10:F0}"));
-        output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults}"));
+        output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults} ({SlowAcknowledgements} acknowledged after longer than a claim)"));
+        output.WriteLine(string.Create(c, $"tuples written in the outage  {OutageTuples,10} (hours 9, 7, 5 ago; window 3 hours)"));
         output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
         foreach (string reason in DeadLetterReasons)
         {

@@ -20,6 +20,18 @@ public sealed class ScenarioOptions
     /// <summary>Share of intake requests answered with a fault.</summary>
     public double IntakeFaultRate { get; set; } = 0.15;
 
+    /// <summary>
+    /// Share of intake requests acknowledged only after longer than a processor's claim lasts: the holder must keep its
+    /// claim by renewal, or another process reads the blob at the same time.
+    /// </summary>
+    public double SlowAcknowledgementRate { get; set; } = 0.03;
+
+    /// <summary>
+    /// Before the run, the app is down for ten hours: the replay last completed then, and Azure wrote into hours 9, 7
+    /// and 5 hours ago, which no trigger announced and the replay's window (3 hours) does not cover.
+    /// </summary>
+    public bool Outage { get; set; } = true;
+
     /// <summary>Write a bad block into one blob every this many appends (0: never).</summary>
     public int BadBlockEvery { get; set; } = 25;
 
@@ -49,11 +61,15 @@ public sealed class ScenarioOptions
                 case "--kill-every-ms": options.KillEvery = TimeSpan.FromMilliseconds(int.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--fault-rate": options.IntakeFaultRate = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--restart-azurite": options.RestartAzurite = bool.Parse(value); break;
+                case "--slow-ack-rate": options.SlowAcknowledgementRate = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--outage": options.Outage = bool.Parse(value); break;
                 case "--load":
                     if (bool.Parse(value))
                     {
                         options.Load = true;
                         options.IntakeFaultRate = 0;
+                        options.SlowAcknowledgementRate = 0;
+                        options.Outage = false;
                         options.KillEvery = TimeSpan.Zero;
                         options.RestartAzurite = false;
                         options.RewriteBlob = false;

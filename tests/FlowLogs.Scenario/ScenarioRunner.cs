@@ -34,6 +34,9 @@ namespace FlowLogs.Scenario;
 /// </summary>
 public static class ScenarioRunner
 {
+    /// <summary>How long a processor's claim lasts: shorter than the slow acknowledgements, so only renewal keeps it.</summary>
+    public static readonly TimeSpan ClaimDuration = TimeSpan.FromSeconds(8);
+
     private const string Key = "scenario-intake-key";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -49,11 +52,15 @@ public static class ScenarioRunner
         var faultRandom = new Random(7);
         IntakeFault[] faults = [IntakeFault.ServerError, IntakeFault.Unavailable, IntakeFault.TooManyRequests, IntakeFault.Slow, IntakeFault.Reset];
         intake.SlowDelay = TimeSpan.FromSeconds(3);
+        intake.SlowAcknowledgementDelay = ClaimDuration + TimeSpan.FromSeconds(4);
         intake.Faults = _ =>
         {
             lock (faultRandom)
             {
-                return faultRandom.NextDouble() < o.IntakeFaultRate ? faults[faultRandom.Next(faults.Length)] : IntakeFault.None;
+                double draw = faultRandom.NextDouble();
+                return draw < o.IntakeFaultRate ? faults[faultRandom.Next(faults.Length)]
+                    : draw < o.IntakeFaultRate + o.SlowAcknowledgementRate ? IntakeFault.SlowAcknowledgement
+                    : IntakeFault.None;
             }
         };
 
@@ -106,6 +113,29 @@ public static class ScenarioRunner
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         SimulatedNic[] nics = [.. Enumerable.Range(0, o.Nics).Select(i => new SimulatedNic(i))];
+        var replayState = new TableReplayStateStore(new TableClient(cs, table + "replay"));
+        await replayState.CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
+        long outageTuples = 0;
+        if (o.Outage)
+        {
+            // The replay last completed ten hours ago; since then the app was down and nothing announced these hours.
+            await replayState.SaveRunStateAsync(new ReplayRunState(now.AddHours(-10), null, firstHour.AddHours(-10)), CancellationToken.None).ConfigureAwait(false);
+            foreach (int hoursAgo in new[] { 9, 7, 5 })
+            {
+                foreach (SimulatedNic nic in nics)
+                {
+                    for (int minute = 0; minute < 3; minute++)
+                    {
+                        // Not timed for the lag figures: these wait for the replay by design.
+                        await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, nic, firstHour.AddHours(-hoursAgo).AddMinutes(minute), CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            outageTuples = simulator.TuplesWritten;
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] outage: {outageTuples} tuples written into hours 9, 7 and 5 hours ago, no trigger");
+        }
+
         for (int minute = 0; minute < o.Minutes; minute++)
         {
             if (o.RestartAzurite && minute == o.Minutes / 2)
@@ -171,7 +201,7 @@ public static class ScenarioRunner
         await killer.ConfigureAwait(false);
         workers.StopAll();
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
-        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, intake.BaseUrl, table, deadLetters, firstHour).ConfigureAwait(false);
+        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, intake.BaseUrl, table, deadLetters, replayState).ConfigureAwait(false);
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds, last found {last.BlobsBehind} behind");
 
         Audit audit = await AuditAsync(blobs, simulator, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
@@ -183,6 +213,8 @@ public static class ScenarioRunner
             BadBlocksWritten = badBlocks,
             IntakeRequests = intake.Requests,
             IntakeFaults = intake.FaultsServed.Values.Sum(),
+            SlowAcknowledgements = intake.FaultsServed.GetValueOrDefault(IntakeFault.SlowAcknowledgement),
+            OutageTuples = outageTuples,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
         audit.Print(output);
@@ -195,7 +227,7 @@ public static class ScenarioRunner
         return audit;
     }
 
-    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, Uri intake, string table, string deadLetters, DateTimeOffset firstHour)
+    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, Uri intake, string table, string deadLetters, TableReplayStateStore state)
     {
         var blobs = new BlobServiceClient(cs);
         await using ServiceProvider provider = ScenarioServices.Build(intake, Key, blobs.GetBlobContainerClient(deadLetters), logToConsole: false);
@@ -207,16 +239,17 @@ public static class ScenarioRunner
             provider.GetRequiredService<IDeadLetterStore>(),
             Options.Create(new BlobProcessorOptions { LeaseDuration = TimeSpan.FromSeconds(20) }),
             NullLogger<BlobProcessor>.Instance);
-        var state = new TableReplayStateStore(new TableClient(cs, table + "replay"));
-        await state.CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
-        var replay = new MissedHourReplay(new AzureFlowLogBlobStore(blobs), state, store, processor, Options.Create(new ReplayOptions()), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
+        // The processors are stopped: the replay reads whatever is behind, however recently it was checkpointed.
+        var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero };
+        var replay = new MissedHourReplay(new AzureFlowLogBlobStore(blobs), state, store, processor, Options.Create(options), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
 
-        // Claims of killed processors lapse after the lease duration; until then their blobs are handed over, not read.
+        // The replay's own run, as the timer makes it: from the oldest hour not complete, wherever that is. Claims of
+        // killed processors lapse after the claim duration; until then their blobs are left to them, not read.
         ReplayReport report = null!;
         for (int round = 1; round <= 30; round++)
         {
-            report = await replay.RunAsync(firstHour, DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
-            if (report.BlobsBehind == 0)
+            report = await replay.RunAsync(CancellationToken.None).ConfigureAwait(false);
+            if (report.BlobsBehind == 0 && report.BlobsLeftToTriggers == 0 && report.BlobsFailed == 0)
             {
                 return (round, report);
             }

@@ -18,8 +18,8 @@ internal static class ScenarioServices
             ["FlowLogs:Sekoia:BaseUrl"] = intake.AbsoluteUri,
             ["FlowLogs:Sekoia:IntakeKey"] = key,
             ["FlowLogs:Sekoia:Payload"] = "Ecs",
-            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:02",
-            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:06",
+            ["FlowLogs:Sekoia:RequestTimeout"] = "00:00:15",
+            ["FlowLogs:Sekoia:RetryBudget"] = "00:00:30",
             ["FlowLogs:Sekoia:RetryBaseDelay"] = "00:00:00.100",
         }).Build();
         var services = new ServiceCollection();

@@ -38,7 +38,7 @@ internal static class ScenarioWorker
             new CheckpointLease(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<CheckpointLease>()),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
-            Options.Create(new BlobProcessorOptions { LeaseDuration = TimeSpan.FromSeconds(20), MaxBatchBytes = 256 * 1024 }),
+            Options.Create(new BlobProcessorOptions { LeaseDuration = ScenarioRunner.ClaimDuration, MaxBatchBytes = 256 * 1024 }),
             logs.CreateLogger<BlobProcessor>());
         var queue = new QueueClient(a["--storage"], a["--queue"]);
 

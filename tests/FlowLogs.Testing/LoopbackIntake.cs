@@ -37,6 +37,9 @@ public enum IntakeFault
 
     /// <summary>413, nothing stored.</summary>
     TooLarge,
+
+    /// <summary>Store the events and acknowledge them, but only after <see cref="LoopbackIntake.SlowAcknowledgementDelay"/>.</summary>
+    SlowAcknowledgement,
 }
 
 /// <summary>
@@ -105,6 +108,9 @@ public sealed class LoopbackIntake : IAsyncDisposable
 
     /// <summary>How long <see cref="IntakeFault.Slow"/> waits.</summary>
     public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a <see cref="IntakeFault.SlowAcknowledgement"/> takes to acknowledge what it stored.</summary>
+    public TimeSpan SlowAcknowledgementDelay { get; set; } = TimeSpan.FromSeconds(12);
 
     /// <summary>Starts the server on a free loopback port, answering under <paramref name="pathBase"/>.</summary>
     public static async Task<LoopbackIntake> StartAsync(string intakeKey, string pathBase = "")
@@ -244,6 +250,11 @@ public sealed class LoopbackIntake : IAsyncDisposable
         {
             context.Abort();
             return;
+        }
+
+        if (fault == IntakeFault.SlowAcknowledgement)
+        {
+            await Task.Delay(SlowAcknowledgementDelay, context.RequestAborted).ConfigureAwait(false);
         }
 
         int acknowledged = fault == IntakeFault.WrongCount ? events.Count - 1 : events.Count;

@@ -3,8 +3,9 @@ using FlowLogs.Scenario;
 namespace FlowLogs.Tests.Scenario;
 
 /// <summary>
-/// The end-to-end fault scenario, short: its own Azurite restarted midway, processor processes killed with SIGKILL,
-/// triggers duplicated and out of order, an intake failing some requests, a bad block, then the replay.
+/// The end-to-end fault scenario, short: an outage longer than the replay window before it, its own Azurite restarted
+/// midway, processor processes killed with SIGKILL, triggers duplicated and out of order, an intake failing some
+/// requests and acknowledging some only after longer than a claim lasts, a bad block, then the replay.
 /// </summary>
 public class ShortScenarioTests
 {
@@ -21,6 +22,7 @@ public class ShortScenarioTests
             Interval = TimeSpan.FromMilliseconds(500),
             KillEvery = TimeSpan.FromSeconds(2),
             BadBlockEvery = 10,
+            SlowAcknowledgementRate = 0.1,
         };
 
         Audit audit = await ScenarioRunner.RunAsync(options, TestContext.Out);
@@ -35,6 +37,8 @@ public class ShortScenarioTests
             Assert.That(audit.ProcessorsKilled, Is.GreaterThan(0));
             Assert.That(audit.AzuriteRestarts, Is.EqualTo(1));
             Assert.That(audit.IntakeFaults, Is.GreaterThan(0));
+            Assert.That(audit.SlowAcknowledgements, Is.GreaterThan(0), "some deliveries outlived the claim");
+            Assert.That(audit.OutageTuples, Is.GreaterThan(0), "an outage longer than the replay window");
         });
     }
 }
