@@ -9,7 +9,8 @@ namespace FlowLogs.Hosting;
 /// <summary>
 /// Builds storage clients from a named connection the way the Functions host does: a connection string (or
 /// <c>UseDevelopmentStorage=true</c>) under the name, or <c>{name}:blobServiceUri</c> / <c>{name}:tableServiceUri</c>
-/// with a managed identity (<c>{name}:clientId</c> for a user-assigned one).
+/// with a managed identity (<c>{name}:clientId</c> for a user-assigned one), or <c>{name}:accountName</c> with the
+/// cloud's storage suffix (<c>{name}:endpointSuffix</c>: <c>core.windows.net</c> unless set, e.g. <c>core.chinacloudapi.cn</c>).
 /// </summary>
 public static class StorageAccounts
 {
@@ -24,7 +25,7 @@ public static class StorageAccounts
         }
 
         string uri = configuration[$"{name}:blobServiceUri"]
-            ?? (configuration[$"{name}:accountName"] is { } account ? $"https://{account}.blob.core.windows.net" : null)
+            ?? FromAccountName(configuration, name, "blob")
             ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
         return new BlobServiceClient(new Uri(uri), Credential(configuration, name));
     }
@@ -40,10 +41,16 @@ public static class StorageAccounts
         }
 
         string uri = configuration[$"{name}:tableServiceUri"]
-            ?? (configuration[$"{name}:accountName"] is { } account ? $"https://{account}.table.core.windows.net" : null)
+            ?? FromAccountName(configuration, name, "table")
             ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
         return new TableServiceClient(new Uri(uri), Credential(configuration, name));
     }
+
+    // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.
+    private static string? FromAccountName(IConfiguration configuration, string name, string service)
+        => configuration[$"{name}:accountName"] is { Length: > 0 } account
+            ? $"https://{account}.{service}.{configuration[$"{name}:endpointSuffix"] is { Length: > 0 } suffix ? suffix : "core.windows.net"}"
+            : null;
 
     private static TokenCredential Credential(IConfiguration configuration, string name)
         => configuration[$"{name}:clientId"] is { Length: > 0 } clientId
