@@ -48,9 +48,15 @@ public static class StorageAccounts
 
     // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.
     private static string? FromAccountName(IConfiguration configuration, string name, string service)
-        => configuration[$"{name}:accountName"] is { Length: > 0 } account
-            ? $"https://{account}.{service}.{configuration[$"{name}:endpointSuffix"] is { Length: > 0 } suffix ? suffix : "core.windows.net"}"
-            : null;
+    {
+        if (configuration[$"{name}:accountName"] is not { Length: > 0 } account)
+        {
+            return null;
+        }
+
+        string suffix = configuration[$"{name}:endpointSuffix"] is { Length: > 0 } given ? given : "core.windows.net";
+        return $"https://{account}.{service}.{suffix}";
+    }
 
     private static TokenCredential Credential(IConfiguration configuration, string name)
         => configuration[$"{name}:clientId"] is { Length: > 0 } clientId
