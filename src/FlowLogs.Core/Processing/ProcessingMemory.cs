@@ -1,0 +1,22 @@
+using FlowLogs.Sinks.Sekoia;
+
+namespace FlowLogs.Processing;
+
+/// <summary>
+/// The most memory one processing call can hold at once under given limits, so instances can be sized to never run out:
+/// the read buffer (a chunk plus a record carried over from the previous one), the record being parsed, the batch
+/// being filled (a growing buffer may be twice its content), and one intake request with its gzipped copy.
+/// </summary>
+internal static class ProcessingMemory
+{
+    /// <summary>Bytes one call may hold at worst.</summary>
+    public static long WorstCaseBytesPerCall(BlobProcessorOptions processing, SekoiaIntakeOptions? intake)
+    {
+        ArgumentNullException.ThrowIfNull(processing);
+        long read = (long)processing.MaxChunkBytes + processing.MaxRecordBytes;
+        long record = processing.MaxRecordBytes;
+        long batch = 2L * processing.MaxBatchBytes;
+        long request = intake is null ? 0 : intake.MaxRequestBytes + (intake.MaxRequestBytes / 4);
+        return read + record + batch + request;
+    }
+}
