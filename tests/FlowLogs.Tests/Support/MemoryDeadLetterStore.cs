@@ -5,12 +5,25 @@ using FlowLogs.Parsing;
 
 namespace FlowLogs.Tests.Support;
 
-/// <summary>A dead-letter store in memory, for sink tests that need no storage.</summary>
+/// <summary>A dead-letter store in memory, for tests that need no storage.</summary>
 internal sealed class MemoryDeadLetterStore : IDeadLetterStore
 {
     public ConcurrentQueue<(string Source, long Start, long End, int Length, string Reason)> Events { get; } = new();
 
-    public Task WriteAsync(FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Task.CompletedTask;
+    public ConcurrentQueue<(string Blob, ParseIssue Issue)> Issues { get; } = new();
+
+    public int Writes { get; private set; }
+
+    public Task WriteAsync(FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken)
+    {
+        Writes++;
+        foreach (ParseIssue issue in issues)
+        {
+            Issues.Enqueue((blob.FullName, issue));
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
     {
