@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using FlowLogs.BlobSource;
+using FlowLogs.Delta;
+using FlowLogs.Hosting;
+using FlowLogs.Parsing;
+using Microsoft.Extensions.Logging;
+
+namespace FlowLogs.Processing;
+
+/// <summary>
+/// Reads a PT1H.json as Azure writes it: only the blocks committed since the checkpoint, in runs of whole blocks, each
+/// run read with one ranged request conditional on the listed ETag, delivered, then checkpointed. A record cut by the
+/// end of a run is carried into the next read instead of being read again.
+/// </summary>
+internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery delivery, IFlowLogBlobStore blobs, BlobProcessorOptions options, ILogger logger) : IBlobReader
+{
+    private byte[] _buffer = [];
+
+    /// <inheritdoc/>
+    public async Task<ReadOutcome> ReadAsync(BlockListSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        DeltaPlan plan = BlockDelta.Plan(snapshot.Blocks, cursor.Current, options.MaxChunkBytes);
+        switch (plan.Status)
+        {
+            case DeltaStatus.Empty:
+                cursor.Anomaly("empty", "the blob has no committed blocks");
+                return ReadOutcome.NothingNew;
+            case DeltaStatus.UpToDate:
+                return ReadOutcome.NothingNew;
+            case DeltaStatus.Restart:
+                cursor.Anomaly("rewritten", $"{plan.Reason}; reading it again from byte 0 (event ids of unchanged tuples repeat, so downstream can drop duplicates)");
+                cursor.Restart();
+                break;
+        }
+
+        if (!await cursor.SaveAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return ReadOutcome.ClaimLost;
+        }
+
+        IReadOnlyList<DeltaChunk> chunks = plan.Chunks;
+        Carry? carry = null;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            DeltaChunk chunk = chunks[i];
+            if (carry is { } carried)
+            {
+                // Read at least as many new bytes as are carried: each carried byte is parsed a bounded number of times
+                // however small the blocks.
+                while (chunk.Length < carried.Length && i + 1 < chunks.Count)
+                {
+                    DeltaChunk next = chunks[++i];
+                    chunk = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, false, next.HasTail);
+                }
+            }
+
+            RunRead read = await ReadRunAsync(snapshot, chunk, carry, cancellationToken).ConfigureAwait(false);
+            switch (read)
+            {
+                case RunRead.Stopped:
+                    return ReadOutcome.ClaimLost;
+                case RunRead.Framing framing:
+                    return new NotFramed(framing.Reason);
+                case RunRead.RecordRunsOn runsOn:
+                    if (carry is null)
+                    {
+                        cursor.Anomaly("record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {runsOn.Carry.BlobOffset}; reading it together with the next block"));
+                    }
+
+                    carry = runsOn.Carry;
+                    continue;
+            }
+
+            carry = null;
+            int consumed = chunk.FirstBlock + chunk.BlockCount - (chunk.HasTail ? 1 : 0);
+            cursor.BlocksDelivered(
+                chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End,
+                consumed,
+                consumed > 0 ? snapshot.Blocks[consumed - 1].Id : null);
+
+            // The last run's checkpoint is written with the release (or before more reading): one write less a minute.
+            if (i < chunks.Count - 1 && !await cursor.SaveAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return ReadOutcome.ClaimLost;
+            }
+        }
+
+        return ReadOutcome.ReadSome;
+    }
+
+    // Reads one run of blocks (after the bytes carried from the last one, if any), delivers its events, dead-letters its bad bytes.
+    private async Task<RunRead> ReadRunAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, CancellationToken cancellationToken)
+    {
+        int carried = carry?.Length ?? 0;
+        if (chunk.Length + carried > int.MaxValue / 2)
+        {
+            return new RunRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read can hold"));
+        }
+
+        int length = carried + (int)chunk.Length;
+        byte[] buffer = Buffer(length, carry);
+        var stopwatch = Stopwatch.StartNew();
+        await blobs.ReadRangeAsync(cursor.Blob, chunk.Start, buffer.AsMemory(carried, (int)chunk.Length), snapshot.ETag, cancellationToken).ConfigureAwait(false);
+        delivery.Read(chunk.Length);
+
+        int head = chunk.HasHead && carry is null ? (int)snapshot.Blocks[0].Size : 0;
+        int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
+        if (head > 0 && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
+        {
+            return new RunRead.Framing("the first block is not the head block {\"records\":[");
+        }
+
+        if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
+        {
+            return new RunRead.Framing("the last block is not the tail block ]}");
+        }
+
+        long dataStart = carry?.BlobOffset ?? chunk.Start + head;
+        long dataEnd = chunk.End - tail;
+        var issues = new List<ParseIssue>();
+        using (var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), delivery.Source, dataStart, delivery.ReaderOptions(issues)))
+        {
+            while (reader.Read())
+            {
+                if (!await delivery.AddAsync(reader.Current, cancellationToken).ConfigureAwait(false))
+                {
+                    return new RunRead.Stopped();
+                }
+            }
+
+            if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < options.MaxRecordBytes)
+            {
+                // Everything before the cut record is delivered; the record is carried into the next read.
+                issues.RemoveAt(issues.Count - 1);
+                await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
+                if (!await delivery.DeliverBeforeAsync(cut.Offset, cancellationToken).ConfigureAwait(false))
+                {
+                    return new RunRead.Stopped();
+                }
+
+                return new RunRead.RecordRunsOn(new Carry(head + (int)(cut.Offset - dataStart), (int)cut.Length, cut.Offset));
+            }
+
+            await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
+            await delivery.DeliverAsync(cancellationToken).ConfigureAwait(false);
+            delivery.ReadDelivered();
+            ProcessingLog.Chunk(logger, cursor.Blob.FullName, dataStart, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
+        }
+
+        FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
+        return new RunRead.Delivered();
+    }
+
+    // One read buffer for every run of the call, with the carried bytes (if any) moved to its start.
+    private byte[] Buffer(int length, Carry? carry)
+    {
+        byte[] buffer = _buffer;
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, (int)Math.Min(buffer.Length * 2L, int.MaxValue / 2))];
+        }
+
+        if (carry is { } c)
+        {
+            _buffer.AsSpan(c.Index, c.Length).CopyTo(buffer);
+        }
+
+        _buffer = buffer;
+        return buffer;
+    }
+
+    /// <summary>Bytes of a record that runs on past a run: where they sit in the read buffer and in the blob.</summary>
+    private readonly record struct Carry(int Index, int Length, long BlobOffset);
+
+    /// <summary>How reading one run ended.</summary>
+    private abstract record RunRead
+    {
+        /// <summary>Its events were delivered and its bad bytes dead-lettered: the checkpoint may move past it.</summary>
+        public sealed record Delivered : RunRead;
+
+        /// <summary>It ends inside a record, which is carried into the next read.</summary>
+        public sealed record RecordRunsOn(Carry Carry) : RunRead;
+
+        /// <summary>The blob is not framed as Azure frames PT1H.json.</summary>
+        public sealed record Framing(string Reason) : RunRead;
+
+        /// <summary>The claim was lost midway.</summary>
+        public sealed record Stopped : RunRead;
+    }
+}
