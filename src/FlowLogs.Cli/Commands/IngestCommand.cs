@@ -87,6 +87,8 @@ public static class IngestCommand
         long bytes = 0;
         int rounds = 0;
         int lastFailed = 0;
+        int hoursLeft = 0;
+        int hoursSkipped = 0;
         DateTimeOffset? resumedFrom = null;
         try
         {
@@ -97,6 +99,8 @@ public static class IngestCommand
                 events += report.EventsCaughtUp;
                 bytes += report.BytesCaughtUp;
                 lastFailed = report.BlobsFailed;
+                hoursLeft = report.HoursLeft;
+                hoursSkipped += report.HoursBeyondLookback;
                 await stderr.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
                     $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed, {report.HoursLeft} hours left")).ConfigureAwait(false);
@@ -123,7 +127,8 @@ public static class IngestCommand
 
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs ingest: {rounds} rounds, {events} events delivered, {bytes} bytes read")).ConfigureAwait(false);
-        return lastFailed > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
+        // Blobs not delivered, hours not reached, hours older than the look-back: not everything is in.
+        return lastFailed > 0 || hoursLeft > 0 || hoursSkipped > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
     }
 
     // The host reports settings that fail validation at start as one or more OptionsValidationExceptions.

@@ -55,8 +55,15 @@ public sealed record BlobCheckpoint
     /// <summary>When this blob was first seen.</summary>
     public DateTimeOffset FirstSeen { get; init; }
 
-    /// <summary>When the checkpoint last changed.</summary>
+    /// <summary>When the checkpoint was last written (claims, renewals and releases included).</summary>
     public DateTimeOffset Updated { get; init; }
+
+    /// <summary>
+    /// When delivery last moved forward (the offset or the partial-record mark): what the lag and the replay's trigger
+    /// grace go by, since a failing trigger writes the checkpoint (its claim, its abandon) without delivering anything.
+    /// Null in checkpoints written before it existed.
+    /// </summary>
+    public DateTimeOffset? Progressed { get; init; }
 
     /// <summary>The process that holds the blob, or null.</summary>
     public string? LeaseOwner { get; init; }

@@ -49,6 +49,9 @@ public sealed class HeldBlob : IDisposable
     /// <summary>True once another process was found holding the blob: every later write is refused.</summary>
     public bool IsLost => _lost;
 
+    /// <summary>True once this process let go (released or abandoned): a late renewal must not claim it again.</summary>
+    public bool IsReleased { get; internal set; }
+
     /// <summary>When the claim was last written (its expiry then being that time plus the duration).</summary>
     public DateTimeOffset Confirmed { get; internal set; }
 
@@ -206,6 +209,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             if (done is not null)
             {
                 held.Stored = done;
+                held.IsReleased = true;
                 return ReleaseOutcome.Released;
             }
 
@@ -230,6 +234,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
                 BlobCheckpoint released = held.Checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = _time.GetUtcNow() };
                 if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
                 {
+                    held.IsReleased = true;
                     return;
                 }
 
@@ -248,6 +253,11 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     // Writes the checkpoint with the claim extended; under the gate.
     private async Task<bool> WriteClaimedAsync(HeldBlob held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
     {
+        if (held.IsReleased)
+        {
+            return false;
+        }
+
         for (int attempt = 0; attempt < MaxConflicts && !held.IsLost; attempt++)
         {
             DateTimeOffset now = _time.GetUtcNow();

@@ -67,7 +67,7 @@ public sealed class BlobProcessor
         }
 
         using HeldBlob held = acquired!;
-        var cursor = new DeliveryCursor(blob, held, _claims, _options.LeaseDuration, _logger);
+        var cursor = new DeliveryCursor(blob, held, _claims, _options.LeaseDuration, _time, _logger);
         using var delivery = new RecordDelivery(cursor, _sink, _deadLetters, _options, _logger);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ClaimRenewal renewal = ClaimRenewal.Start(_claims, held, _options.LeaseDuration, _time, work, _logger);

@@ -34,17 +34,23 @@ internal sealed class ClaimRenewal : IAsyncDisposable
 
     private static async Task RenewAsync(CheckpointLease claims, HeldBlob held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger, CancellationToken stop)
     {
+        // Renewed every third of the claim; not confirmed for two thirds, the work stops with a third still to spare.
         TimeSpan interval = duration / 3;
+        TimeSpan limit = duration - interval;
         while (true)
         {
             try
             {
                 await Task.Delay(interval, time, stop).ConfigureAwait(false);
 
-                // A renewal stuck in storage retries must not outlive the claim it renews.
-                using var deadline = new CancellationTokenSource(interval, time);
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
-                await claims.RenewAsync(held, duration, attempt.Token).ConfigureAwait(false);
+                // A renewal stuck in storage retries must end while the claim still has its spare third.
+                TimeSpan left = held.Confirmed + limit - time.GetUtcNow();
+                if (left > TimeSpan.Zero && !held.IsReleased)
+                {
+                    using var deadline = new CancellationTokenSource(left < interval ? left : interval, time);
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
+                    await claims.RenewAsync(held, duration, attempt.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -56,7 +62,7 @@ internal sealed class ClaimRenewal : IAsyncDisposable
                 ProcessingLog.RenewalFailed(logger, ex, held.Checkpoint.BlobName);
             }
 
-            if (!held.IsLost && time.GetUtcNow() - held.Confirmed > duration - interval)
+            if (!held.IsLost && !held.IsReleased && time.GetUtcNow() - held.Confirmed >= limit)
             {
                 ProcessingLog.ClaimUnconfirmed(logger, held.Checkpoint.BlobName, duration);
                 held.MarkLost();

@@ -12,7 +12,8 @@ namespace FlowLogs.Processing;
 /// State rules, which every reader keeps by going through this type:
 /// <list type="bullet">
 /// <item>progress (offset, blocks consumed, the partial-record mark) only moves once the sink acknowledged what lies
-/// before it; the offset only moves back through <see cref="Restart"/>, which counts it;</item>
+/// before it, and only forward: the offset moves back only through <see cref="Restart"/>, which counts it, and the
+/// mark never moves back while the offset stays (a run read again after a new commit finds the same cut record);</item>
 /// <item>a change not yet written makes the cursor unsaved; <see cref="SaveAsync"/> writes it and renews the claim,
 /// <see cref="ReleaseAsync"/> writes it and lets go (or keeps the claim when another process marked the blob
 /// pending, so the caller looks again);</item>
@@ -20,7 +21,7 @@ namespace FlowLogs.Processing;
 /// <item>an anomaly is recorded in the checkpoint and logged once per distinct anomaly, not at every call.</item>
 /// </list>
 /// </remarks>
-internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, CheckpointLease claims, TimeSpan claimDuration, ILogger logger)
+internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, CheckpointLease claims, TimeSpan claimDuration, TimeProvider time, ILogger logger)
 {
     /// <summary>The blob.</summary>
     public FlowLogBlob Blob { get; } = blob;
@@ -66,13 +67,22 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, Checkpoint
         PartialRecordOffset = null,
         PartialRecordTuples = 0,
         Restarts = Current.Restarts + 1,
+        Progressed = time.GetUtcNow(),
     });
 
     /// <summary>The blob is not framed as Azure frames PT1H.json: from now on it is read as a document from the offset, a record boundary.</summary>
     public void EnterDocumentMode() => Move(Current with { DocumentMode = true, BlocksConsumed = 0, LastBlockId = null });
 
     /// <summary>The first <paramref name="tuples"/> events of the record at <paramref name="recordOffset"/>, and every record before it, were acknowledged.</summary>
-    public void MarkPartialRecord(long recordOffset, int tuples) => Move(Current with { PartialRecordOffset = recordOffset, PartialRecordTuples = tuples });
+    public void MarkPartialRecord(long recordOffset, int tuples)
+    {
+        if (Current.PartialRecordOffset is long mark && (mark > recordOffset || (mark == recordOffset && Current.PartialRecordTuples >= tuples)))
+        {
+            return;
+        }
+
+        Move(Current with { PartialRecordOffset = recordOffset, PartialRecordTuples = tuples, Progressed = time.GetUtcNow() });
+    }
 
     /// <summary>How many leading tuples of the record at <paramref name="recordOffset"/> were delivered already; -1 for the whole record.</summary>
     public int TuplesDelivered(long recordOffset) => Current.PartialRecordOffset switch
@@ -90,6 +100,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, Checkpoint
         LastBlockId = lastBlockId,
         PartialRecordOffset = null,
         PartialRecordTuples = 0,
+        Progressed = time.GetUtcNow(),
     });
 
     /// <summary>
@@ -103,11 +114,11 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, Checkpoint
         if (awaitingCutRecord)
         {
             CutRecordSeenAt = snapshot.ETag;
-            Move(Current with { Offset = offset, PartialRecordOffset = null, PartialRecordTuples = 0 });
+            Move(Current with { Offset = offset, PartialRecordOffset = null, PartialRecordTuples = 0, Progressed = time.GetUtcNow() });
             return;
         }
 
-        Move(Current with { Offset = offset, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0 });
+        Move(Current with { Offset = offset, BlobLength = snapshot.Length, BlobETag = snapshot.ETag.ToString(), PartialRecordOffset = null, PartialRecordTuples = 0, Progressed = time.GetUtcNow() });
     }
 
     /// <summary>Counts events the sink acknowledged.</summary>

@@ -102,9 +102,16 @@ public sealed partial class MissedHourReplay
         // Oldest first (retention deletes those first); the backlog within the listing budget, the window always.
         DateTimeOffset? resumeFrom = null;
         int windowListings = _options.WindowHours * prefixes.Count;
+        if (!backfill && from < windowStart && windowListings >= _options.MaxListingsPerRun)
+        {
+            LogBudgetTooSmall(_logger, windowListings, ReplayOptions.SectionName, _options.MaxListingsPerRun);
+        }
+
+        int backlogHours = 0;
         for (DateTimeOffset hour = from; hour <= to; hour = hour.AddHours(1))
         {
-            if (!backfill && hour < windowStart && tally.Listings + windowListings >= _options.MaxListingsPerRun)
+            // At least one backlog hour a run, whatever the window takes: a backlog always moves.
+            if (!backfill && hour < windowStart && backlogHours++ > 0 && tally.Listings + windowListings >= _options.MaxListingsPerRun)
             {
                 tally.HoursLeft = (int)(windowStart - hour).TotalHours;
                 tally.NoteUnread(now - hour);
@@ -218,10 +225,11 @@ public sealed partial class MissedHourReplay
                     continue;
                 }
 
-                // Unread bytes were committed after the last checkpoint, or (never read) after the hour began.
-                DateTimeOffset unreadSince = checkpoint?.Updated ?? hour;
-                tally.NoteUnread(now - unreadSince);
-                if (claimed || (checkpoint is not null && now - checkpoint.Updated < _options.TriggerGrace))
+                // Unread bytes were committed after delivery last moved, or (never read) after the hour began. A failing
+                // trigger writes the checkpoint too (its claim, its abandon) without moving it: that is no progress.
+                DateTimeOffset? progressed = checkpoint is null ? null : checkpoint.Progressed ?? checkpoint.FirstSeen;
+                tally.NoteUnread(now - (progressed ?? hour));
+                if (claimed || (progressed is { } moved && now - moved < _options.TriggerGrace))
                 {
                     // Its holder, or the trigger that wrote it moments ago, reads it: competing would only cost requests.
                     deferred++;
@@ -341,6 +349,9 @@ public sealed partial class MissedHourReplay
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay {From:u}..{To:u}: {Checked} blobs checked, {Behind} behind, {Bytes} bytes and {Events} events caught up, oldest unread byte {OldestUnreadSeconds:F0} s old, {Failed} failed, {Deferred} left to triggers; {Listings} hour listings, {Skipped} complete hours skipped, {HoursLeft} hours left for the next run")]
     private static partial void LogReport(ILogger logger, DateTimeOffset from, DateTimeOffset to, int @checked, int behind, long bytes, long events, double oldestUnreadSeconds, int failed, int deferred, int listings, int skipped, int hoursLeft);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay: the window alone takes {Listings} hour listings, {Section}:MaxListingsPerRun is {Budget}; a backlog moves one hour a run until it is raised")]
+    private static partial void LogBudgetTooSmall(ILogger logger, int listings, string section, int budget);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay skips the hours {First:u}..{Last:u} ({Hours} hours): they were never read to their end and are older than {Section}:MaxLookbackHours")]
     private static partial void LogBeyondLookback(ILogger logger, DateTimeOffset first, DateTimeOffset last, int hours, string section);

@@ -107,6 +107,37 @@ public class BlobProcessorStateTests
     }
 
     [Test]
+    public async Task ACommitInTheMiddleOfACarriedRecordNeverSendsAcknowledgedEventsAgain()
+    {
+        var p = new Pipeline();
+        string data = string.Join(",", Enumerable.Range(0, 12).Select(i => SimpleVNet([.. Enumerable.Range(0, 5).Select(t => VNetTuple(sport: (i * 10) + t))]).ToJsonString()));
+        var blocks = new List<string> { "{\"records\":[" };
+        for (int at = 0; at < data.Length; at += 700)
+        {
+            blocks.Add(data.Substring(at, Math.Min(700, data.Length - at)));
+        }
+
+        blocks.Add("]}");
+        p.Blobs.Write(Blob, [.. blocks]);
+
+        // Azure commits a new block while the third batch is delivered: the next ranged read fails and the runs are
+        // planned again from the checkpoint, where the first cut record is met again.
+        int batches = 0;
+        p.Sink.AfterAcknowledge = _ =>
+        {
+            if (++batches == 3)
+            {
+                p.Blobs.InsertBeforeTail(Blob, "," + Record(99));
+            }
+        };
+
+        await p.Processor(new BlobProcessorOptions { MaxChunkBytes = 1024, MaxBatchBytes = 1 }).ProcessAsync(Blob, CancellationToken.None);
+
+        Assert.That(p.Sink.EventIds, Has.Count.EqualTo((12 * 5) + 1), "every event once, each batch acknowledged once");
+        Assert.That(p.Sink.EventIds.Distinct().Count(), Is.EqualTo((12 * 5) + 1));
+    }
+
+    [Test]
     public async Task ADeletedBlobEndsCleanlyAndKeepsItsCheckpoint()
     {
         var p = new Pipeline();

@@ -202,6 +202,53 @@ public class MissedHourReplayTests
     }
 
     [Test]
+    public async Task ABacklogMovesEvenWhenTheWindowAloneTakesTheWholeBudget()
+    {
+        Scenario s = await Scenario.CreateAsync();
+        await s.WriteHourAsync(Now.AddHours(-6), minutes: 1);
+        await s.WriteHourAsync(Now.AddHours(-5), minutes: 1);
+        await s.State.SaveRunStateAsync(new ReplayRunState(Now.AddHours(-6), null, HourOf(Now).AddHours(-6)), CancellationToken.None);
+
+        // 4 folders × 3 window hours = 12 listings, over a budget of 10.
+        ReplayReport first = await s.Replay(firstRunLookbackHours: 1, configure: o => o.MaxListingsPerRun = 10).RunAsync(CancellationToken.None);
+        ReplayReport second = await s.Replay(firstRunLookbackHours: 1, configure: o => o.MaxListingsPerRun = 10).RunAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ResumeFrom, Is.EqualTo(HourOf(Now).AddHours(-5)), "one backlog hour a run");
+            Assert.That(second.ResumeFrom, Is.EqualTo(HourOf(Now).AddHours(-4)));
+            Assert.That(s.Sink.EventIds.Distinct().Count(), Is.EqualTo(s.Simulator.TuplesWritten));
+            Assert.That(s.Log.Lines.Select(l => l.Message), Has.Some.Contains("FlowLogs:Replay:MaxListingsPerRun is 10"));
+        });
+    }
+
+    [Test]
+    public async Task ATriggerThatKeepsFailingIsNotTakenForOneThatWorksAndTheLagSaysSo()
+    {
+        Scenario s = await Scenario.CreateAsync();
+        await s.WriteHourAsync(Now.AddHours(-3), minutes: 1);
+        await s.Replay(firstRunLookbackHours: 4, now: Now.AddHours(-3).AddMinutes(10)).RunAsync(CancellationToken.None);
+        await s.WriteHourAsync(Now.AddHours(-3), minutes: 1, firstMinute: 1);
+
+        // Every trigger since fails (the intake is down): each claims the blob and abandons it, writing the checkpoint.
+        s.Sink.BeforeAcknowledge = _ => throw new IOException("intake down");
+        BlobProcessor trigger = s.Storage.Processor(s.Sink, time: new FixedTime(Now.AddMinutes(-1)));
+        foreach (FlowLogBlob blob in s.Simulator.TuplesPerBlob.Keys.Select(n => new FlowLogBlob(n[..n.IndexOf('/', StringComparison.Ordinal)], n[(n.IndexOf('/', StringComparison.Ordinal) + 1)..])))
+        {
+            Assert.That(async () => await trigger.ProcessAsync(blob, CancellationToken.None), Throws.InstanceOf<IOException>());
+        }
+
+        ReplayReport report = await s.Replay(firstRunLookbackHours: 4, configure: o => o.TriggerGrace = TimeSpan.FromMinutes(5)).RunAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.BlobsLeftToTriggers, Is.Zero, "a checkpoint written by a failing trigger is no sign of a working one");
+            Assert.That(report.BlobsFailed, Is.EqualTo(4));
+            Assert.That(report.OldestUnreadAge, Is.GreaterThan(TimeSpan.FromHours(2)), "unread since delivery last moved, hours ago");
+        });
+    }
+
+    [Test]
     public async Task ARunCutShortContinuesWhereItStoppedWithoutListingTheHoursItFinished()
     {
         Scenario s = await Scenario.CreateAsync();
