@@ -88,7 +88,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         };
         foreach (string argument in new[]
         {
-            "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl",
+            "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),
