@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.Simulation;
+using FlowLogs.Testing;
+
+namespace FlowLogs.Functions.Tests;
+
+/// <summary>
+/// One test's world in the shared Azurite: its own subscription (so its blobs are its own), the simulator writing
+/// them as Azure does, and the events of those blobs among what an intake received.
+/// </summary>
+internal sealed class Scenario
+{
+    private Scenario(AzuriteServer storage, int seed)
+    {
+        Storage = storage;
+        SubscriptionId = Guid.NewGuid().ToString();
+        Simulator = new FlowLogSimulator(new BlobServiceClient(storage.ConnectionString), seed, tuplesPerRecord: 12);
+        Checkpoints = new TableCheckpointStore(new TableServiceClient(storage.ConnectionString).GetTableClient("flowlogcheckpoints"));
+    }
+
+    public AzuriteServer Storage { get; }
+
+    public string SubscriptionId { get; }
+
+    public FlowLogSimulator Simulator { get; }
+
+    public TableCheckpointStore Checkpoints { get; }
+
+    public static Scenario Create(int seed = 1) => new(AzuriteFixture.Server, seed);
+
+    public SimulatedNic Nic(int index) => new(index, SubscriptionId);
+
+    public long Tuples(FlowLogBlob blob) => Simulator.TuplesPerBlob[blob.FullName];
+
+    /// <summary>The event ids the intake received for <paramref name="blob"/>, duplicates included.</summary>
+    public static List<string> EventIds(LoopbackIntake intake, FlowLogBlob blob)
+    {
+        var ids = new List<string>();
+        foreach (string item in intake.Events)
+        {
+            using JsonDocument document = JsonDocument.Parse(item);
+            JsonElement root = document.RootElement;
+            if (root.GetProperty("log").GetProperty("file").GetProperty("path").GetString()!.EndsWith(blob.Name, StringComparison.Ordinal))
+            {
+                ids.Add(root.GetProperty("event").GetProperty("id").GetString()!);
+            }
+        }
+
+        return ids;
+    }
+
+    public async Task<long> CommittedLengthAsync(FlowLogBlob blob)
+        => (await new BlobServiceClient(Storage.ConnectionString).GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).GetPropertiesAsync()).Value.ContentLength;
+}
