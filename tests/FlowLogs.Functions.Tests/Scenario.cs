@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using FlowLogs.BlobSource;
@@ -14,13 +15,17 @@ namespace FlowLogs.Functions.Tests;
 /// </summary>
 internal sealed class Scenario
 {
-    private Scenario(AzuriteServer storage, int seed)
+    private Scenario(AzuriteServer storage, int seed, HttpPipelineTransport? transport)
     {
         Storage = storage;
         SubscriptionId = Guid.NewGuid().ToString();
-        Simulator = new FlowLogSimulator(new BlobServiceClient(storage.ConnectionString), seed, tuplesPerRecord: 12);
-        Checkpoints = new TableCheckpointStore(new TableServiceClient(storage.ConnectionString).GetTableClient("flowlogcheckpoints"));
+        _blobs = transport is null ? new BlobServiceClient(storage.ConnectionString) : new BlobServiceClient(storage.ConnectionString, new BlobClientOptions { Transport = transport });
+        Simulator = new FlowLogSimulator(_blobs, seed, tuplesPerRecord: 12);
+        TableServiceClient tables = transport is null ? new TableServiceClient(storage.ConnectionString) : new TableServiceClient(storage.ConnectionString, new TableClientOptions { Transport = transport });
+        Checkpoints = new TableCheckpointStore(tables.GetTableClient("flowlogcheckpoints"));
     }
+
+    private readonly BlobServiceClient _blobs;
 
     public AzuriteServer Storage { get; }
 
@@ -30,7 +35,10 @@ internal sealed class Scenario
 
     public TableCheckpointStore Checkpoints { get; }
 
-    public static Scenario Create(int seed = 1) => new(AzuriteFixture.Server, seed);
+    public static Scenario Create(int seed = 1) => new(AzuriteFixture.Server, seed, null);
+
+    /// <summary>A world in another Azurite (HTTPS with its own certificate: <paramref name="transport"/> trusts it).</summary>
+    public static Scenario Create(AzuriteServer storage, int seed, HttpPipelineTransport transport) => new(storage, seed, transport);
 
     public SimulatedNic Nic(int index) => new(index, SubscriptionId);
 
@@ -54,5 +62,5 @@ internal sealed class Scenario
     }
 
     public async Task<long> CommittedLengthAsync(FlowLogBlob blob)
-        => (await new BlobServiceClient(Storage.ConnectionString).GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).GetPropertiesAsync()).Value.ContentLength;
+        => (await _blobs.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).GetPropertiesAsync()).Value.ContentLength;
 }

@@ -16,11 +16,13 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     private readonly string? _location;
+    private readonly AzuriteTls? _tls;
     private Process _process;
 
-    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location)
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location, AzuriteTls? tls = null)
     {
         _process = process;
+        _tls = tls;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
@@ -39,7 +41,18 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>A connection string for the Azure SDK clients.</summary>
     public string ConnectionString => string.Create(
         CultureInfo.InvariantCulture,
-        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};");
+        $"DefaultEndpointsProtocol={Scheme};AccountName={Account};AccountKey={AccountKey};BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};TableEndpoint={TableServiceUri};");
+
+    /// <summary>The blob service's URI (the account's root), as an identity-based connection names it.</summary>
+    public Uri BlobServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{BlobPort}/{Account}"));
+
+    /// <summary>The queue service's URI.</summary>
+    public Uri QueueServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{QueuePort}/{Account}"));
+
+    /// <summary>The table service's URI.</summary>
+    public Uri TableServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{TablePort}/{Account}"));
+
+    private string Scheme => _tls is null ? "http" : "https";
 
     /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it in memory on free ports.</summary>
     public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, 0, 0, 0, cancellationToken);
@@ -49,6 +62,18 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     {
         (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, cancellationToken).ConfigureAwait(false);
         return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location);
+    }
+
+    /// <summary>
+    /// Starts Azurite in memory on free ports serving HTTPS with <paramref name="tls"/>'s certificate and accepting
+    /// OAuth bearer tokens (<c>--oauth basic</c>: issuer, audience and expiry are checked, not the signature), so
+    /// clients with a token credential can be tested against it.
+    /// </summary>
+    public static async Task<AzuriteServer> StartWithOAuthAsync(AzuriteTls tls, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        (Process process, Dictionary<string, int> ports) = await LaunchAsync(null, 0, 0, 0, cancellationToken, tls).ConfigureAwait(false);
+        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], null, tls);
     }
 
     /// <summary>Stops Azurite and starts it again on the same ports (with a location, the data survives).</summary>
@@ -73,10 +98,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
 
         _process.Dispose();
-        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, cancellationToken).ConfigureAwait(false);
+        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, cancellationToken, _tls).ConfigureAwait(false);
     }
 
-    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
+    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken, AzuriteTls? tls = null)
     {
         string azurite = await EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
         var start = new ProcessStartInfo(azurite)
@@ -95,6 +120,14 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (tls is not null)
+        {
+            foreach (string argument in new[] { "--cert", tls.CertificatePemPath, "--key", tls.KeyPemPath, "--oauth", "basic" })
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
 
         if (location is null)
@@ -196,6 +229,6 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
 }
