@@ -7,6 +7,7 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
@@ -25,6 +26,11 @@ if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_
         .WithMetrics(metrics => metrics.AddMeter(FlowLogMetrics.MeterName))
         .UseAzureMonitorExporter(options => options.Credential = credential);
 }
+
+// The pipeline logs one line per delivered chunk; the HTTP client's and the resilience handler's own lines for every
+// intake request would bury it (failures still show: they log warnings).
+builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
 builder.Services.AddFlowLogPipeline(builder.Configuration);
 builder.Build().Run();

@@ -27,6 +27,9 @@ public sealed class WorkerChannel : IDisposable
     /// <summary>Every log the worker streamed, in arrival order.</summary>
     public ConcurrentQueue<RpcLog> Logs { get; } = new();
 
+    /// <summary>Called for each log as it arrives.</summary>
+    public Action<RpcLog>? LogReceived { get; set; }
+
     /// <summary>Serves the stream until the worker closes it (called by the gRPC service).</summary>
     public async Task RunAsync(IAsyncStreamReader<StreamingMessage> requests, IServerStreamWriter<StreamingMessage> responses, CancellationToken cancellationToken)
     {
@@ -123,6 +126,7 @@ public sealed class WorkerChannel : IDisposable
                 break;
             case StreamingMessage.ContentOneofCase.RpcLog:
                 Logs.Enqueue(message.RpcLog);
+                LogReceived?.Invoke(message.RpcLog);
                 break;
             case StreamingMessage.ContentOneofCase.InvocationResponse:
                 if (_invocations.TryRemove(message.InvocationResponse.InvocationId, out TaskCompletionSource<InvocationResponse>? invocation))

@@ -74,6 +74,7 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly Dictionary<string, RpcFunctionMetadata> _functions = new(StringComparer.Ordinal);
+    private long _peakWorkingSet;
 
     private WorkerProtocolHost(WebApplication server, WorkerChannel channel, Process process)
     {
@@ -97,16 +98,28 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr, line by line.</summary>
     public IReadOnlyCollection<string> ProcessOutput => _output;
 
-    /// <summary>Called for each log the worker streams and each line it prints (the local run shows them).</summary>
+    /// <summary>Called for each line the process prints (the local run shows them).</summary>
     public Action<string>? OnLine { get; set; }
 
-    /// <summary>The worker process's peak working set so far (VmHWM), in bytes.</summary>
+    /// <summary>The worker process's peak working set (VmHWM), in bytes, as last seen while it ran.</summary>
     public long PeakWorkingSet
     {
         get
         {
-            _process.Refresh();
-            return _process.PeakWorkingSet64;
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Refresh();
+                    _peakWorkingSet = Math.Max(_peakWorkingSet, _process.PeakWorkingSet64);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited meanwhile: the last sample stands.
+            }
+
+            return _peakWorkingSet;
         }
     }
 
@@ -115,7 +128,12 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
     /// only app settings, and drives it to ready: init, metadata, loads. Throws <see cref="WorkerStartException"/>
     /// (with the process's output) when the worker exits or fails a step.
     /// </summary>
-    public static async Task<WorkerProtocolHost> StartAsync(string appDirectory, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken, Action<string>? onLine = null)
+    /// <param name="appDirectory">The built or published app.</param>
+    /// <param name="settings">The app settings, as environment variables.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="onLine">Called for each line the process prints.</param>
+    /// <param name="onLog">Called for each log the worker streams.</param>
+    public static async Task<WorkerProtocolHost> StartAsync(string appDirectory, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken, Action<string>? onLine = null, Action<RpcLog>? onLog = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         string app = Path.GetFullPath(appDirectory);
@@ -124,7 +142,7 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
             throw new FileNotFoundException($"the Functions app is not built in {app}", Path.Combine(app, FunctionsApp.AssemblyFile));
         }
 
-        var channel = new WorkerChannel();
+        var channel = new WorkerChannel { LogReceived = onLog };
         WebApplication server = await StartServerAsync(channel, cancellationToken).ConfigureAwait(false);
         var uri = new Uri(server.Urls.First());
         string workerId = Guid.NewGuid().ToString();
@@ -229,6 +247,7 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
     /// <summary>Asks the worker to terminate, as the host does on shutdown, and waits for its exit code.</summary>
     public async Task<int> StopAsync(CancellationToken cancellationToken)
     {
+        _ = PeakWorkingSet;
         if (!_process.HasExited)
         {
             try
