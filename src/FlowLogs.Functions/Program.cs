@@ -33,7 +33,19 @@ builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
 builder.Services.AddFlowLogPipeline(builder.Configuration);
-builder.Build().Run();
+using IHost host = builder.Build();
+
+// Taken before running: RunAsync disposes the host's services when it ends.
+CancellationToken stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+try
+{
+    await host.RunAsync().ConfigureAwait(false);
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    // The host told the worker to stop (WorkerTerminate, scale-in) while start-up work (creating the checkpoint table)
+    // was still running: a clean stop, not a crash.
+}
 
 // The deployment turns Application Insights' local authentication off and says which identity ingests with
 // APPLICATIONINSIGHTS_AUTHENTICATION_STRING ("ClientId=…;Authorization=AAD"), the setting the host reads; the exporter

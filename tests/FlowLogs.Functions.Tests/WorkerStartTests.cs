@@ -31,7 +31,7 @@ public class WorkerStartTests
         }
 
         Assert.That(worker.Timings.Loaded, Is.LessThan(TimeSpan.FromSeconds(30)));
-        Assert.That(await worker.StopAsync(CancellationToken.None), Is.Zero, "WorkerTerminate ends the process cleanly");
+        Assert.That(await worker.StopAsync(CancellationToken.None), Is.Zero, () => "WorkerTerminate ends the process cleanly: " + string.Join(Environment.NewLine, worker.ProcessOutput));
     }
 
     // Compared case-insensitively, and an empty "properties" object counts as absent: the build writes one for the
