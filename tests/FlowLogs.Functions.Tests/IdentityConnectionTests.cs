@@ -53,4 +53,26 @@ public class IdentityConnectionTests
         Assert.That(identity.Requests.Select(r => r.ClientId), Is.All.EqualTo(clientId), "the user-assigned identity named by __clientId");
         Assert.That(identity.Requests.Select(r => r.Resource), Is.All.StartsWith("https://storage.azure.com"));
     }
+
+    [Test]
+    public async Task WithoutABlobEndpointTheTriggersBindingRefusesTheInvocationBeforeThePipelineRuns()
+    {
+        // The negative control of the test above: the binding really reads the connection's settings. __serviceUri is
+        // what some other bindings read; the blob binding wants __blobServiceUri (or __accountName).
+        const string Key = "identity-negative-key";
+        Scenario scenario = Scenario.Create(seed: 32);
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        Dictionary<string, string?> settings = AppSettings.For(scenario.Storage, intake, Key);
+        settings.Remove("FlowLogStorage");
+        settings["FlowLogStorage__serviceUri"] = scenario.Storage.BlobServiceUri.ToString();
+        await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None);
+        FlowLogBlob blob = await scenario.Simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, scenario.Nic(0), new DateTimeOffset(2031, 7, 8, 10, 0, 0, TimeSpan.Zero), CancellationToken.None);
+
+        InvocationResult result = await worker.InvokeBlobTriggerAsync("VNetFlowLogs", blob.Name, CancellationToken.None);
+
+        TestContext.Out.WriteLine(result.Exception);
+        Assert.That(result.Succeeded, Is.False);
+        Assert.That(result.Exception, Does.Contain("Cannot convert input parameter 'blob'"), "refused by the binding, before the pipeline runs");
+        Assert.That(intake.Events, Is.Empty);
+    }
 }
