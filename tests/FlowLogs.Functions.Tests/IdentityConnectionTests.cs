@@ -15,14 +15,14 @@ public class IdentityConnectionTests
         const string Key = "identity-test-key";
         string clientId = Guid.NewGuid().ToString();
         using var tls = new AzuriteTls();
-        await using AzuriteServer storage = await AzuriteServer.StartWithOAuthAsync(tls);
+        await using HttpsAzuriteServer storage = await HttpsAzuriteServer.StartAsync(tls);
         await using ManagedIdentityEndpoint identity = await ManagedIdentityEndpoint.StartAsync();
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => tls.Validate(certificate) };
-        Scenario scenario = Scenario.Create(storage, seed: 31, new HttpClientTransport(handler));
+        Scenario scenario = Scenario.Create(storage.ConnectionString, seed: 31, new HttpClientTransport(handler));
 
         // Both connections by identity, as infra/main.bicep sets them: no connection string, no key anywhere.
-        Dictionary<string, string?> settings = AppSettings.For(storage, intake, Key);
+        Dictionary<string, string?> settings = AppSettings.For(storage.ConnectionString, intake, Key);
         settings.Remove("FlowLogStorage");
         settings.Remove("AzureWebJobsStorage");
         settings["FlowLogStorage__blobServiceUri"] = storage.BlobServiceUri.ToString();
@@ -64,7 +64,7 @@ public class IdentityConnectionTests
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         Dictionary<string, string?> settings = AppSettings.For(scenario.Storage, intake, Key);
         settings.Remove("FlowLogStorage");
-        settings["FlowLogStorage__serviceUri"] = scenario.Storage.BlobServiceUri.ToString();
+        settings["FlowLogStorage__serviceUri"] = $"http://127.0.0.1:{AzuriteFixture.Server.BlobPort}/devstoreaccount1";
         await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None);
         FlowLogBlob blob = await scenario.Simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, scenario.Nic(0), new DateTimeOffset(2031, 7, 8, 10, 0, 0, TimeSpan.Zero), CancellationToken.None);
 

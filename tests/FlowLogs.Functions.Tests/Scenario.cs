@@ -15,19 +15,20 @@ namespace FlowLogs.Functions.Tests;
 /// </summary>
 internal sealed class Scenario
 {
-    private Scenario(AzuriteServer storage, int seed, HttpPipelineTransport? transport)
+    private Scenario(string storage, int seed, HttpPipelineTransport? transport)
     {
         Storage = storage;
         SubscriptionId = Guid.NewGuid().ToString();
-        _blobs = transport is null ? new BlobServiceClient(storage.ConnectionString) : new BlobServiceClient(storage.ConnectionString, new BlobClientOptions { Transport = transport });
+        _blobs = transport is null ? new BlobServiceClient(storage) : new BlobServiceClient(storage, new BlobClientOptions { Transport = transport });
         Simulator = new FlowLogSimulator(_blobs, seed, tuplesPerRecord: 12);
-        TableServiceClient tables = transport is null ? new TableServiceClient(storage.ConnectionString) : new TableServiceClient(storage.ConnectionString, new TableClientOptions { Transport = transport });
+        TableServiceClient tables = transport is null ? new TableServiceClient(storage) : new TableServiceClient(storage, new TableClientOptions { Transport = transport });
         Checkpoints = new TableCheckpointStore(tables.GetTableClient("flowlogcheckpoints"));
     }
 
     private readonly BlobServiceClient _blobs;
 
-    public AzuriteServer Storage { get; }
+    /// <summary>The storage account's connection string.</summary>
+    public string Storage { get; }
 
     public string SubscriptionId { get; }
 
@@ -35,10 +36,10 @@ internal sealed class Scenario
 
     public TableCheckpointStore Checkpoints { get; }
 
-    public static Scenario Create(int seed = 1) => new(AzuriteFixture.Server, seed, null);
+    public static Scenario Create(int seed = 1) => new(AzuriteFixture.Server.ConnectionString, seed, null);
 
     /// <summary>A world in another Azurite (HTTPS with its own certificate: <paramref name="transport"/> trusts it).</summary>
-    public static Scenario Create(AzuriteServer storage, int seed, HttpPipelineTransport transport) => new(storage, seed, transport);
+    public static Scenario Create(string storage, int seed, HttpPipelineTransport transport) => new(storage, seed, transport);
 
     public SimulatedNic Nic(int index) => new(index, SubscriptionId);
 

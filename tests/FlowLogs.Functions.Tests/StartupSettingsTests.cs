@@ -13,7 +13,7 @@ public class StartupSettingsTests
     public async Task AMissingOrInvalidSettingStopsTheWorkerAtStartWithAMessageNamingIt(string name, string? value, string named)
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync("k");
-        Dictionary<string, string?> settings = AppSettings.For(AzuriteFixture.Server, intake, "k");
+        Dictionary<string, string?> settings = AppSettings.For(AzuriteFixture.Server.ConnectionString, intake, "k");
         if (value is null)
         {
             settings.Remove(name);

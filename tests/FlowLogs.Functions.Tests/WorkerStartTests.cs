@@ -11,7 +11,7 @@ public class WorkerStartTests
     public async Task TheBuiltAppConnectsInitialisesAndReportsExactlyItsThreeFunctionsWithTheBindingsOfFunctionsMetadata()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync("start-key");
-        await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, AppSettings.For(AzuriteFixture.Server, intake, "start-key"), CancellationToken.None);
+        await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, AppSettings.For(AzuriteFixture.Server.ConnectionString, intake, "start-key"), CancellationToken.None);
 
         JsonArray built = JsonNode.Parse(await File.ReadAllTextAsync(FunctionsApp.MetadataFile(FunctionsApp.BuildDirectory)))!.AsArray();
         Assert.That(worker.Functions.Keys, Is.EquivalentTo(new[] { "VNetFlowLogs", "NsgFlowLogs", "ReplayMissedHours" }));

@@ -6,7 +6,8 @@ namespace FlowLogs.Testing;
 
 /// <summary>
 /// Azurite, the Azure Storage emulator, installed from the repository's npm lockfile and started on free loopback
-/// ports with in-memory storage; stopped (its whole process tree) on dispose.
+/// ports with in-memory storage, always with <see cref="Flags"/> (telemetry off: it sends nothing off the machine);
+/// stopped (its whole process tree) on dispose.
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
@@ -16,18 +17,25 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     private readonly string? _location;
-    private readonly AzuriteTls? _tls;
+    private readonly string? _debugLog;
     private Process _process;
 
-    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location, AzuriteTls? tls = null)
+    private AzuriteServer(Process process, int blobPort, int queuePort, int tablePort, string? location, string? debugLog)
     {
         _process = process;
-        _tls = tls;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
         _location = location;
+        _debugLog = debugLog;
     }
+
+    /// <summary>
+    /// The flags every Azurite this repository starts gets, first of all <c>--disableTelemetry</c>: without it Azurite
+    /// opens connections off the machine and takes up to half a minute to exit after SIGTERM.
+    /// <c>scripts/run-local.sh</c> keeps the same list in <c>AZURITE_FLAGS</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Flags { get; } = ["--disableTelemetry", "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl"];
 
     /// <summary>The blob service's port.</summary>
     public int BlobPort { get; }
@@ -41,45 +49,38 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>A connection string for the Azure SDK clients.</summary>
     public string ConnectionString => string.Create(
         CultureInfo.InvariantCulture,
-        $"DefaultEndpointsProtocol={Scheme};AccountName={Account};AccountKey={AccountKey};BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};TableEndpoint={TableServiceUri};");
-
-    /// <summary>The blob service's URI (the account's root), as an identity-based connection names it.</summary>
-    public Uri BlobServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{BlobPort}/{Account}"));
-
-    /// <summary>The queue service's URI.</summary>
-    public Uri QueueServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{QueuePort}/{Account}"));
-
-    /// <summary>The table service's URI.</summary>
-    public Uri TableServiceUri => new(string.Create(CultureInfo.InvariantCulture, $"{Scheme}://127.0.0.1:{TablePort}/{Account}"));
-
-    private string Scheme => _tls is null ? "http" : "https";
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};");
 
     /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it in memory on free ports.</summary>
     public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, 0, 0, 0, cancellationToken);
 
     /// <summary>Starts Azurite keeping its data in <paramref name="location"/> (null: in memory), on the given ports (0: free ones).</summary>
-    public static async Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken = default)
-    {
-        (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, cancellationToken).ConfigureAwait(false);
-        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location);
-    }
+    public static Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken = default) =>
+        StartAsync(location, blobPort, queuePort, tablePort, null, cancellationToken);
 
-    /// <summary>
-    /// Starts Azurite in memory on free ports serving HTTPS with <paramref name="tls"/>'s certificate and accepting
-    /// OAuth bearer tokens (<c>--oauth basic</c>: issuer, audience and expiry are checked, not the signature), so
-    /// clients with a token credential can be tested against it.
-    /// </summary>
-    public static async Task<AzuriteServer> StartWithOAuthAsync(AzuriteTls tls, CancellationToken cancellationToken = default)
+    /// <summary>As above, with Azurite's own debug log (<c>--debug</c>) written to <paramref name="debugLog"/> (null: none).</summary>
+    public static async Task<AzuriteServer> StartAsync(string? location, int blobPort, int queuePort, int tablePort, string? debugLog, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(tls);
-        (Process process, Dictionary<string, int> ports) = await LaunchAsync(null, 0, 0, 0, cancellationToken, tls).ConfigureAwait(false);
-        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], null, tls);
+        (Process process, Dictionary<string, int> ports) = await LaunchAsync(location, blobPort, queuePort, tablePort, debugLog, cancellationToken).ConfigureAwait(false);
+        return new AzuriteServer(process, ports["Blob"], ports["Queue"], ports["Table"], location, debugLog);
     }
 
     /// <summary>Stops Azurite and starts it again on the same ports (with a location, the data survives).</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
+        await StopAsync(cancellationToken).ConfigureAwait(false);
+        _process.Dispose();
+        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, _debugLog, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops Azurite gracefully (SIGTERM; SIGKILL after 15 s) and returns how long it took to exit after SIGTERM.
+    /// Dispose still releases the process.
+    /// </summary>
+    public async Task<TimeSpan> StopAsync(CancellationToken cancellationToken = default)
+    {
         // SIGTERM, not SIGKILL: Azurite saves its metadata on a graceful stop (a storage service's restart, not a crash).
+        var stopwatch = Stopwatch.StartNew();
         using (Process term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await term.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -97,11 +98,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _process.Dispose();
-        (_process, _) = await LaunchAsync(_location, BlobPort, QueuePort, TablePort, cancellationToken, _tls).ConfigureAwait(false);
+        return stopwatch.Elapsed;
     }
 
-    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken, AzuriteTls? tls = null)
+    private static async Task<(Process Process, Dictionary<string, int> Ports)> LaunchAsync(string? location, int blobPort, int queuePort, int tablePort, string? debugLog, CancellationToken cancellationToken)
     {
         string azurite = await EnsureInstalledAsync(cancellationToken).ConfigureAwait(false);
         var start = new ProcessStartInfo(azurite)
@@ -111,23 +111,20 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot.Path,
         };
-        foreach (string argument in new[]
-        {
-            "--skipApiVersionCheck", "--silent", "--disableProductStyleUrl", "--disableTelemetry",
+        foreach (string argument in Flags.Concat(
+        [
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(CultureInfo.InvariantCulture),
-        })
+        ]))
         {
             start.ArgumentList.Add(argument);
         }
 
-        if (tls is not null)
+        if (debugLog is not null)
         {
-            foreach (string argument in new[] { "--cert", tls.CertificatePemPath, "--key", tls.KeyPemPath, "--oauth", "basic" })
-            {
-                start.ArgumentList.Add(argument);
-            }
+            start.ArgumentList.Add("--debug");
+            start.ArgumentList.Add(debugLog);
         }
 
         if (location is null)
@@ -179,7 +176,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
+    internal static async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
     {
         string azurite = Path.Combine(RepositoryRoot.Path, "node_modules", ".bin", "azurite");
         await InstallGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -251,6 +248,6 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https?://127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
 }

@@ -6,7 +6,7 @@ namespace FlowLogs.Testing;
 
 /// <summary>
 /// A self-signed certificate for 127.0.0.1, written as PEM files for Azurite's HTTPS mode; clients trust exactly this
-/// certificate (in process with <see cref="Validate"/>, in a child process with <c>SSL_CERT_FILE</c> = <see cref="CertificatePemPath"/>).
+/// certificate (in process with <see cref="Validate"/>, in a child process with <c>SSL_CERT_FILE</c> = <see cref="CertificatePemPath"/>); used by <see cref="HttpsAzuriteServer"/>.
 /// </summary>
 public sealed class AzuriteTls : IDisposable
 {

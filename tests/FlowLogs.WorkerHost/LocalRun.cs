@@ -25,7 +25,7 @@ internal static class LocalRun
 
         Console.WriteLine($"app: {app}");
         await using AzuriteServer storage = await AzuriteServer.StartAsync(cancellationToken);
-        Console.WriteLine($"Azurite (in memory, --disableTelemetry): blob {storage.BlobServiceUri}");
+        Console.WriteLine($"Azurite (in memory, --disableTelemetry): blob port {storage.BlobPort}, queue port {storage.QueuePort}, table port {storage.TablePort}");
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(key);
         Console.WriteLine($"loopback Sekoia intake: {intake.BaseUrl}");
         var settings = new Dictionary<string, string?>
