@@ -32,7 +32,7 @@ public class TelemetryTests
         TestContext.Out.WriteLine($"{insights.Items.Count} telemetry items; paths: {string.Join(", ", insights.Paths.Distinct())}");
         Assert.That(insights.Items, Is.Not.Empty, "telemetry reached the ingestion endpoint");
         Assert.That(all, Does.Contain("flowlogs.events.delivered"), "the FlowLogs meter is exported");
-        Assert.That(all, Does.Contain("Delivered bytes"), "the pipeline's log lines are exported");
+        Assert.That(insights.Items.Where(i => i.Contains("\"MessageData\"", StringComparison.Ordinal)), Has.Some.Contains(scenario.SubscriptionId.ToUpperInvariant()), "the invocation's log lines (naming the blob) are exported");
         Assert.That(all, Does.Not.Contain(Key), "the intake key is never in telemetry");
     }
 }
