@@ -185,6 +185,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FlowLogStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
         { name: 'FlowLogStorage__credential', value: 'managedidentity' }
         { name: 'FlowLogStorage__clientId', value: identity.properties.clientId }
+        // Logs, traces and the FlowLogs meter, exported by the worker with OpenTelemetry (host.json telemetryMode), by identity.
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'ReplaySchedule', value: replaySchedule }

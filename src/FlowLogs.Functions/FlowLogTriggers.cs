@@ -32,7 +32,10 @@ public sealed partial class FlowLogTriggers(BlobProcessor processor, ILogger<Flo
         CancellationToken cancellationToken)
         => ProcessAsync(blob, cancellationToken);
 
-    // A failure propagates: the invocation fails, Event Grid retries, and the checkpoint was not advanced meanwhile.
+    // A failure propagates and the checkpoint stays where it was. Event Grid does not redeliver a delivered event: its
+    // webhook only enqueued it into the host's blob-trigger queue, which retries the invocation 5 times
+    // (maxDequeueCount) and then moves the message to the poison queue webjobs-blobtrigger-poison; the replay timer
+    // catches up whatever is still unread.
     private async Task ProcessAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         var flowLog = new FlowLogBlob(blob.BlobContainerName, blob.Name);

@@ -176,12 +176,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
+    internal static async Task<string> EnsureInstalledAsync(CancellationToken cancellationToken)
     {
         string azurite = Path.Combine(RepositoryRoot.Path, "node_modules", ".bin", "azurite");
         await InstallGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // dotnet test runs test assemblies in parallel processes, and npm ci first deletes node_modules: one
+            // process installs while the others wait on a lock file outside node_modules.
+            string lockFolder = Directory.CreateDirectory(Path.Combine(RepositoryRoot.Path, "obj")).FullName;
+            using FileStream installLock = await LockAsync(Path.Combine(lockFolder, "azurite-install.lock"), cancellationToken).ConfigureAwait(false);
             if (!File.Exists(azurite))
             {
                 var npm = new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]) { WorkingDirectory = RepositoryRoot.Path, UseShellExecute = false };
@@ -198,6 +202,24 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         finally
         {
             InstallGate.Release();
+        }
+    }
+
+    private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(5));
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive advisory lock on Unix too; it goes with the handle, even on a crash.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(200, timeout.Token).ConfigureAwait(false);
+            }
         }
     }
 

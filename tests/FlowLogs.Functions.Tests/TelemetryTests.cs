@@ -1,0 +1,38 @@
+using FlowLogs.BlobSource;
+using FlowLogs.Parsing;
+using FlowLogs.Testing;
+using FlowLogs.WorkerHost;
+
+namespace FlowLogs.Functions.Tests;
+
+public class TelemetryTests
+{
+    [Test]
+    public async Task WithAnApplicationInsightsConnectionStringTheWorkerExportsItsLogsAndTheFlowLogsMetrics()
+    {
+        const string Key = "telemetry-test-key";
+        Scenario scenario = Scenario.Create(seed: 51);
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        await using LoopbackTelemetryIngestion insights = await LoopbackTelemetryIngestion.StartAsync();
+        Dictionary<string, string?> settings = AppSettings.For(scenario.Storage, intake, Key);
+        settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = insights.ConnectionString;
+
+        // The exporter's own usage statistics go to Microsoft's endpoints, not to the connection string's: off here.
+        settings["APPLICATIONINSIGHTS_STATSBEAT_DISABLED"] = "true";
+        settings["APPLICATIONINSIGHTS_SDKSTATS_DISABLED"] = "true";
+        await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None);
+        FlowLogBlob blob = await scenario.Simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, scenario.Nic(0), new DateTimeOffset(2031, 10, 1, 2, 0, 0, TimeSpan.Zero), CancellationToken.None);
+
+        InvocationResult result = await worker.InvokeBlobTriggerAsync("VNetFlowLogs", blob.Name, CancellationToken.None);
+
+        // Metrics are exported on an interval and when the worker stops (WorkerTerminate flushes them).
+        Assert.That(result.Succeeded, Is.True, result.Exception);
+        Assert.That(await worker.StopAsync(CancellationToken.None), Is.Zero);
+        string all = string.Join('\n', insights.Items);
+        TestContext.Out.WriteLine($"{insights.Items.Count} telemetry items; paths: {string.Join(", ", insights.Paths.Distinct())}");
+        Assert.That(insights.Items, Is.Not.Empty, "telemetry reached the ingestion endpoint");
+        Assert.That(all, Does.Contain("flowlogs.events.delivered"), "the FlowLogs meter is exported");
+        Assert.That(insights.Items.Where(i => i.Contains("\"MessageData\"", StringComparison.Ordinal)), Has.Some.Contains(scenario.SubscriptionId.ToUpperInvariant()), "the invocation's log lines (naming the blob) are exported");
+        Assert.That(all, Does.Not.Contain(Key), "the intake key is never in telemetry");
+    }
+}
