@@ -21,7 +21,7 @@ public sealed class EcsEventWriter : IDisposable
     };
 
     // Everything of an event but the fragments and the variable-length tuple values stays under this.
-    private const int FixedBytes = 1536;
+    private const int FixedBytes = 1664;
 
     private readonly EcsRecordFragments _fragments = new();
     private byte[] _event = new byte[8192];
@@ -69,7 +69,9 @@ public sealed class EcsEventWriter : IDisposable
     {
         EcsRecordFragments f = _fragments;
         bool isVNet = record.Kind == FlowLogKind.VirtualNetwork;
-        bool counters = isVNet || tuple.HasCounters;
+
+        // VNet counters are always written (0 when empty, as the intake does); NSG ones only when Azure wrote them.
+        int empty = isVNet ? 0 : tuple.EmptyCounterMask;
         ReadOnlySpan<byte> action = EcsVocabulary.Action(tuple.Decision);
         ReadOnlySpan<byte> sourceIp = record[tuple.SourceIP];
         ReadOnlySpan<byte> destinationIp = record[tuple.DestinationIP];
@@ -87,7 +89,9 @@ public sealed class EcsEventWriter : IDisposable
         b.Append(EcsVocabulary.EventType(record.Kind, tuple));
         b.Append("\"],\"action\":\""u8);
         b.Append(action);
-        b.Append((byte)'"');
+
+        // The flow was logged as Azure decided it: success, as the intake's NSG format writes for both decisions.
+        b.Append("\",\"outcome\":\"success\""u8);
         b.Append(f[f.EventFields]);
         b.Append(",\"id\":\""u8);
         b.Advance(EventId.Write(record, tuple, b.Free));
@@ -95,13 +99,12 @@ public sealed class EcsEventWriter : IDisposable
 
         b.Append(",\"action\":{\"name\":\""u8);
         b.Append(action);
-        b.Append("\",\"type\":"u8);
+        b.Append("\",\"outcome\":\"success\",\"type\":"u8);
         b.Append(f[f.Rule]);
-        b.Append(",\"target\":\"network-traffic\",\"properties\":"u8);
+        b.Append(",\"target\":\"network-traffic\",\"properties\":{"u8);
         if (isVNet)
         {
-            // Seed 002: an object.
-            b.Append("{\"FlowEncryption\":\""u8);
+            b.Append("\"FlowEncryption\":\""u8);
             b.Append(record[tuple.Encryption]);
             b.Append((byte)'"');
             if (record.OperationName.IsPresent)
@@ -109,26 +112,23 @@ public sealed class EcsEventWriter : IDisposable
                 b.Append(",\"OperationName\":"u8);
                 b.Append(f[f.OperationName]);
             }
-
-            b.Append("}}"u8);
         }
         else
         {
-            // Seed 003: an array of one object, Version as a string.
-            b.Append("[{"u8);
+            // The intake's NSG object: FlowState (v2 tuples), OperationName, Version as a string.
             bool first = true;
-            if (record.OperationName.IsPresent)
+            if (tuple.State != FlowState.None)
             {
-                b.Append("\"OperationName\":"u8);
-                b.Append(f[f.OperationName]);
+                b.Append("\"FlowState\":\""u8);
+                b.Append(EcsVocabulary.FlowStateName(tuple.State));
+                b.Append((byte)'"');
                 first = false;
             }
 
-            if (tuple.State != FlowState.None)
+            if (record.OperationName.IsPresent)
             {
-                b.Append(first ? "\"FlowState\":\""u8 : ",\"FlowState\":\""u8);
-                b.Append(EcsVocabulary.FlowStateName(tuple.State));
-                b.Append((byte)'"');
+                b.Append(first ? "\"OperationName\":"u8 : ",\"OperationName\":"u8);
+                b.Append(f[f.OperationName]);
                 first = false;
             }
 
@@ -137,18 +137,21 @@ public sealed class EcsEventWriter : IDisposable
                 b.Append(first ? "\"Version\":"u8 : ",\"Version\":"u8);
                 b.Append(f[f.Version]);
             }
-
-            b.Append("}]}"u8);
         }
+
+        b.Append("}}"u8);
 
         b.Append(",\"rule\":{\"name\":"u8);
         b.Append(f[f.Rule]);
         b.Append((byte)'}');
 
+        // The NIC is the destination of an inbound flow and the source of an outbound one.
+        bool inbound = tuple.Direction == FlowDirection.Inbound;
+        ReadOnlySpan<byte> nicMac = f[f.NicMac];
         b.Append(",\"source\":"u8);
-        AppendEndpoint(ref b, sourceIp, tuple.SourcePort, f[f.SourceMac], counters, tuple.BytesSent, tuple.PacketsSent);
+        AppendEndpoint(ref b, sourceIp, tuple.SourcePort, inbound ? default : nicMac, empty, tuple.PacketsSent, tuple.BytesSent);
         b.Append(",\"destination\":"u8);
-        AppendEndpoint(ref b, destinationIp, tuple.DestinationPort, default, counters, tuple.BytesReceived, tuple.PacketsReceived);
+        AppendEndpoint(ref b, destinationIp, tuple.DestinationPort, inbound ? nicMac : default, empty >> 2, tuple.PacketsReceived, tuple.BytesReceived);
 
         b.Append(",\"network\":{\"direction\":\""u8);
         b.Append(EcsVocabulary.Direction(tuple.Direction));
@@ -162,12 +165,17 @@ public sealed class EcsEventWriter : IDisposable
         b.Append("\",\"iana_number\":\""u8);
         b.Append(IanaProtocol.Number(tuple.Protocol));
         b.Append(tuple.SourceAddress.IsIPv6 ? "\",\"type\":\"ipv6\""u8 : "\",\"type\":\"ipv4\""u8);
-        if (counters)
+        // Totals of the counters written; left out when both are empty.
+        if ((empty & 0b1010) != 0b1010)
         {
             b.Append(",\"bytes\":"u8);
-            b.AppendNumber(tuple.BytesSent + tuple.BytesReceived);
+            b.AppendNumber(SaturatingSum(tuple.BytesSent, tuple.BytesReceived));
+        }
+
+        if ((empty & 0b0101) != 0b0101)
+        {
             b.Append(",\"packets\":"u8);
-            b.AppendNumber(tuple.PacketsSent + tuple.PacketsReceived);
+            b.AppendNumber(SaturatingSum(tuple.PacketsSent, tuple.PacketsReceived));
         }
 
         b.Append(",\"community_id\":\""u8);
@@ -197,16 +205,30 @@ public sealed class EcsEventWriter : IDisposable
 
         if (tuple.Encryption.IsPresent)
         {
+            ReadOnlySpan<byte> encryption = record[tuple.Encryption];
             b.Append(",\"encryption\":\""u8);
-            b.Append(record[tuple.Encryption]);
+            b.Append(encryption);
             b.Append((byte)'"');
+            int encrypted = EcsVocabulary.Encrypted(encryption);
+            if (encrypted >= 0)
+            {
+                b.Append(encrypted == 1 ? ",\"encrypted\":true"u8 : ",\"encrypted\":false"u8);
+            }
         }
 
         b.Append(f[f.Closing]);
         return b.Length;
     }
 
-    private static void AppendEndpoint(ref Utf8Builder b, ReadOnlySpan<byte> ip, ushort port, ReadOnlySpan<byte> quotedMac, bool counters, long bytes, long packets)
+    // Counters are never negative, so an overflowing sum (hostile input) comes out negative: cap it instead.
+    private static long SaturatingSum(long a, long b)
+    {
+        long sum = unchecked(a + b);
+        return sum < 0 ? long.MaxValue : sum;
+    }
+
+    // emptyMask: bit 0 the packets field, bit 1 the bytes field of this side (set when Azure left it empty).
+    private static void AppendEndpoint(ref Utf8Builder b, ReadOnlySpan<byte> ip, ushort port, ReadOnlySpan<byte> quotedMac, int emptyMask, long packets, long bytes)
     {
         b.Append("{\"address\":\""u8);
         b.Append(ip);
@@ -220,10 +242,14 @@ public sealed class EcsEventWriter : IDisposable
             b.Append(quotedMac);
         }
 
-        if (counters)
+        if ((emptyMask & 0b10) == 0)
         {
             b.Append(",\"bytes\":"u8);
             b.AppendNumber(bytes);
+        }
+
+        if ((emptyMask & 0b01) == 0)
+        {
             b.Append(",\"packets\":"u8);
             b.AppendNumber(packets);
         }

@@ -45,8 +45,11 @@ internal sealed class EcsRecordFragments : IDisposable
     /// <summary><c>,"acl_id":…</c> of the current group, or an empty range.</summary>
     public Range AclField { get; private set; }
 
-    /// <summary>The quoted MAC of an NSG group (<c>source.mac</c>), or an empty range.</summary>
-    public Range SourceMac { get; private set; }
+    /// <summary>
+    /// The quoted MAC of the NIC in ECS form (NSG <c>flows[].flows[].mac</c>, else the record's <c>macAddress</c>),
+    /// for the side of the flow that is the NIC; an empty range when there is none or it is not a MAC address.
+    /// </summary>
+    public Range NicMac { get; private set; }
 
     /// <summary>The <c>message</c> string up to where the tuple goes, opening quote included.</summary>
     public Range MessageHead { get; private set; }
@@ -118,19 +121,15 @@ internal sealed class EcsRecordFragments : IDisposable
 
         // Everything after "related", up to the tuple's own fields of azure.flow_log.
         BeginFields();
-        if (record.MacAddress.IsPresent)
+        Span<byte> mac = stackalloc byte[EcsMac.Length];
+        if (EcsMac.TryFormat(record[record.MacAddress], mac))
         {
             _writer.WriteStartObject("observer"u8);
-            _writer.WriteString("mac"u8, record[record.MacAddress]);
+            _writer.WriteString("mac"u8, mac);
             _writer.WriteEndObject();
         }
 
-        if (!isVNet && record.ResourceId.IsPresent)
-        {
-            _writer.WriteStartObject("host"u8);
-            _writer.WriteString("name"u8, record[record.ResourceId]);
-            _writer.WriteEndObject();
-        }
+        // No host.name: the NSG's resource id is not a host name (the intake dropped it too); it is in nsg_resource_id.
 
         _writer.WriteStartObject("cloud"u8);
         _writer.WriteString("provider"u8, "azure"u8);
@@ -198,9 +197,8 @@ internal sealed class EcsRecordFragments : IDisposable
             AclField = default;
         }
 
-        SourceMac = record.Kind == FlowLogKind.NetworkSecurityGroup && (tuple.Mac.IsPresent || record.MacAddress.IsPresent)
-            ? AddQuoted(record[tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress])
-            : default;
+        Span<byte> mac = stackalloc byte[EcsMac.Length];
+        NicMac = EcsMac.TryFormat(record[tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress], mac) ? AddQuoted(mac) : default;
 
         (Range head, Range tail) = SplitMessage(record, tuple);
         MessageHead = head;

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text.Json;
 using FlowLogs.Parsing;
 
@@ -65,8 +66,8 @@ public static class SekoiaRecordWriter
         writer.WriteEndObject();
     }
 
-    /// <summary>Maximum length of <see cref="FormatFlow"/>'s output.</summary>
-    internal const int MaxFlowLength = FlowTupleParser.MaxTupleLength + 4;
+    /// <summary>Maximum length of <see cref="FormatFlow"/>'s output: the tuple, four <c>0</c> counters, three digits of milliseconds.</summary>
+    internal const int MaxFlowLength = FlowTupleParser.MaxTupleLength + 4 + 3;
 
     // The intake's VNet pattern needs integer counters: empty ones (begin and deny tuples) are written as 0.
     private static void WriteVNetTuple(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple)
@@ -76,20 +77,35 @@ public static class SekoiaRecordWriter
     }
 
     /// <summary>
-    /// The tuple as the intake's <c>flow.0</c> needs it: as written, but VNet counters left empty become <c>0</c>.
-    /// It is ASCII without quotes or backslashes (the tuple parser validated every field), so it never needs escaping.
+    /// The tuple as the intake's <c>flow.0</c> needs it: as written, but for VNet the time in milliseconds (the intake
+    /// reads field 1 as milliseconds; Azure sometimes writes seconds) and empty counters as <c>0</c>. It is ASCII
+    /// without quotes or backslashes (the tuple parser validated every field), so it never needs escaping.
     /// </summary>
     internal static int FormatFlow(FlowRecord record, in FlowTuple tuple, Span<byte> destination)
     {
         ReadOnlySpan<byte> text = record[tuple.Text];
-        if (record.Kind != FlowLogKind.VirtualNetwork || tuple.EmptyCounterMask == 0)
+        bool inSeconds = tuple.RawTimestamp != tuple.TimestampMilliseconds;
+        if (record.Kind != FlowLogKind.VirtualNetwork || (tuple.EmptyCounterMask == 0 && !inSeconds))
         {
             text.CopyTo(destination);
             return text.Length;
         }
 
-        int commas = 0;
         int length = 0;
+        if (inSeconds)
+        {
+            Utf8Formatter.TryFormat(tuple.TimestampMilliseconds, destination, out length);
+            text = text[text.IndexOf((byte)',')..];
+        }
+
+        if (tuple.EmptyCounterMask == 0)
+        {
+            text.CopyTo(destination[length..]);
+            return length + text.Length;
+        }
+
+        // text starts at field 1 or at the comma that ends it: either way its ninth comma ends field 9.
+        int commas = 0;
         foreach (byte b in text)
         {
             destination[length++] = b;

@@ -63,7 +63,7 @@ public sealed class FlowRecord : IDisposable
     /// <summary>VNet <c>flowLogGUID</c>.</summary>
     public Utf8Slice FlowLogGuid { get; internal set; }
 
-    /// <summary>VNet <c>flowLogResourceID</c>.</summary>
+    /// <summary>VNet <c>flowLogResourceID</c>, or <c>resourceId</c> when a VNet record names it so.</summary>
     public Utf8Slice FlowLogResourceId { get; internal set; }
 
     /// <summary>VNet <c>targetResourceID</c>: the VNet, subnet or NIC the flow log watches.</summary>

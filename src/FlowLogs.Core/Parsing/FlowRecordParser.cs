@@ -61,6 +61,17 @@ internal static class FlowRecordParser
         }
 
         record.Kind = walk.SawNsg ? FlowLogKind.NetworkSecurityGroup : FlowLogKind.VirtualNetwork;
+        if (record.Kind == FlowLogKind.VirtualNetwork && record.ResourceId.IsPresent)
+        {
+            // Some VNet records (Microsoft's 2025 tutorial sample) name the flow log 'resourceId', not 'flowLogResourceID'.
+            if (!record.FlowLogResourceId.IsPresent)
+            {
+                record.FlowLogResourceId = record.ResourceId;
+            }
+
+            record.ResourceId = Utf8Slice.Absent;
+        }
+
         if (!TryNormalizeTime(record))
         {
             return (ParseIssueKind.UnknownRecordShape, $"'time' is not an ISO 8601 date: \"{System.Text.Encoding.UTF8.GetString(record[record.Time])}\"");

@@ -6,7 +6,7 @@ namespace FlowLogs.Tests.Ecs;
 
 public class CommunityIdTests
 {
-    // The published vectors of ../shared/reference/ecs.md (corelight/community-id-spec).
+    // The published vectors of the Community ID specification (corelight/community-id-spec).
     [TestCase("1.2.3.4", "5.6.7.8", 1122, 3344, 6, 0, "1:wCb3OG7yAFWelaUydu0D+125CLM=")]
     [TestCase("5.6.7.8", "1.2.3.4", 3344, 1122, 6, 0, "1:wCb3OG7yAFWelaUydu0D+125CLM=")]
     [TestCase("1.2.3.4", "5.6.7.8", 1122, 3344, 17, 0, "1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=")]

@@ -108,14 +108,14 @@ public class FlowLogReaderTests
     public void KeyOrderDoesNotMatter()
     {
         // Version after flows, flows before the record's header fields.
-        string record = "{\"properties\":{\"flows\":[{\"flows\":[{\"flowTuples\":[\"1542110377,1.1.1.1,10.0.0.4,1,2,T,I,A\"],\"mac\":\"AA\"}],\"rule\":\"R\"}],\"Version\":1},\"time\":\"2018-11-13T12:00:35Z\",\"resourceId\":\"/SUBSCRIPTIONS/S1/X\",\"operationName\":\"NetworkSecurityGroupFlowEvents\"}";
+        string record = "{\"properties\":{\"flows\":[{\"flows\":[{\"flowTuples\":[\"1542110377,1.1.1.1,10.0.0.4,1,2,T,I,A\"],\"mac\":\"000d3af87856\"}],\"rule\":\"R\"}],\"Version\":1},\"time\":\"2018-11-13T12:00:35Z\",\"resourceId\":\"/SUBSCRIPTIONS/S1/X\",\"operationName\":\"NetworkSecurityGroupFlowEvents\"}";
         ParseOutcome outcome = TestData.Parse(TestData.Utf8(record));
         Assert.That(outcome.Issues, Is.Empty);
         JsonObject e = outcome.Events.Single();
         Assert.Multiple(() =>
         {
             Assert.That(e["rule"]!["name"]!.GetValue<string>(), Is.EqualTo("R"));
-            Assert.That(e["source"]!["mac"]!.GetValue<string>(), Is.EqualTo("AA"));
+            Assert.That(e["destination"]!["mac"]!.GetValue<string>(), Is.EqualTo("00-0D-3A-F8-78-56"));
             Assert.That(e["cloud"]!["account"]!["id"]!.GetValue<string>(), Is.EqualTo("s1"));
             Assert.That(e["azure"]!["flow_log"]!["version"]!.GetValue<int>(), Is.EqualTo(1));
         });

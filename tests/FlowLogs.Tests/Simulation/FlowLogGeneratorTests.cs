@@ -27,7 +27,7 @@ public class FlowLogGeneratorTests
             Assert.That(Values(e => e["network"]!["type"]), Is.EquivalentTo(new[] { "ipv4", "ipv6" }));
             Assert.That(Values(e => e["event"]!["action"]), Is.EquivalentTo(new[] { "accept", "reject" }));
             Assert.That(Values(e => e["network"]!["direction"]), Is.EquivalentTo(new[] { "inbound", "outbound" }));
-            Assert.That(Values(e => e["azure"]!["flow_log"]!["state"]), Is.SupersetOf(new[] { "begin", "continuing", "end" }));
+            Assert.That(Values(e => e["azure"]!["flow_log"]!["state"]), Is.SupersetOf(new[] { "begin", "continue", "end" }));
             if (kind == FlowLogKind.VirtualNetwork)
             {
                 Assert.That(Values(e => e["azure"]!["flow_log"]!["encryption"]), Has.Count.EqualTo(8));
