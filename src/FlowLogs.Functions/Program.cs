@@ -32,6 +32,13 @@ if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_
 builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
+// The host cuts every invocation off at its functionTimeout (host.json, or the AzureFunctionsJobHost__functionTimeout
+// app setting): the pipeline checks at start that one batch's delivery fits in it, naming the settings if not.
+if (builder.Configuration["FlowLogs:Processing:InvocationTimeout"] is null && FunctionTimeout(builder.Configuration) is { } timeout)
+{
+    builder.Configuration.AddInMemoryCollection([new("FlowLogs:Processing:InvocationTimeout", timeout)]);
+}
+
 builder.Services.AddFlowLogPipeline(builder.Configuration);
 using IHost host = builder.Build();
 
@@ -45,6 +52,25 @@ catch (OperationCanceledException) when (stopping.IsCancellationRequested)
 {
     // The host told the worker to stop (WorkerTerminate, scale-in) while start-up work (creating the checkpoint table)
     // was still running: a clean stop, not a crash.
+}
+
+static string? FunctionTimeout(IConfiguration configuration)
+{
+    if (configuration["AzureFunctionsJobHost:functionTimeout"] is { Length: > 0 } overridden)
+    {
+        return overridden;
+    }
+
+    string hostJson = Path.Combine(AppContext.BaseDirectory, "host.json");
+    if (!File.Exists(hostJson))
+    {
+        return null;
+    }
+
+    using System.Text.Json.JsonDocument document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(hostJson));
+    return document.RootElement.TryGetProperty("functionTimeout", out System.Text.Json.JsonElement value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+        ? value.GetString()
+        : null;
 }
 
 // The deployment turns Application Insights' local authentication off and says which identity ingests with

@@ -10,6 +10,7 @@ public class StartupSettingsTests
     [TestCase("FlowLogs__Storage__CheckpointTable", "no_such-table!", "FlowLogs:Storage:CheckpointTable")]
     [TestCase("FlowLogs__Sink__Kind", "kafka", "FlowLogs:Sink:Kind")]
     [TestCase("AzureWebJobsStorage", null, "AzureWebJobsStorage")]
+    [TestCase("FlowLogs__Sekoia__RetryBudget", "00:20:00", "FlowLogs:Processing:InvocationTimeout (00:30:00) must be at least twice the longest delivery")]
     public async Task AMissingOrInvalidSettingStopsTheWorkerAtStartWithAMessageNamingIt(string name, string? value, string named)
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync("k");

@@ -227,6 +227,39 @@ public class SekoiaIntakeSinkTests
     }
 
     [Test]
+    public async Task ABatchThatStartsWithSeveralRefusedEventsStillDeliversTheRestAndDeadLettersThoseAlone()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        string[] events = [.. Enumerable.Range(0, 64).Select(i => $"{{\"n\":{i}}}")];
+        intake.RefuseEvent = e => int.Parse(e[5..^1], System.Globalization.CultureInfo.InvariantCulture) < 6;
+
+        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EquivalentTo(events[6..]));
+        Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(6));
+    }
+
+    [Test]
+    public async Task AnIntakeThatWorksButRefusesAWholeBatchGetsItsEventsDeadLetteredNotItsBlobBlocked()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        await harness.Sink.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
+
+        // Every event of this blob is malformed for the intake (one resource, one bad field), and there are many.
+        intake.RefuseEvent = e => e.Contains("bad", StringComparison.Ordinal);
+        string[] bad = [.. Enumerable.Range(0, 300).Select(i => $"{{\"bad\":{i}}}")];
+        await harness.Sink.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(300), "each event kept, none lost");
+            Assert.That(intake.Requests, Is.LessThanOrEqualTo(2 + (2 * 64)), "the isolation budget bounds the requests");
+        });
+    }
+
+    [Test]
     public async Task AnOpenCircuitBreakerIsWaitedOutWithinTheRetryBudget()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);

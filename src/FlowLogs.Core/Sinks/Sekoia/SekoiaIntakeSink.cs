@@ -33,7 +33,8 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly ILogger<SekoiaIntakeSink> _logger;
     private readonly SemaphoreSlim _inFlight;
     private readonly Uri _batchUrl;
-    private int _requestsRefusedWhole;
+    private static readonly TimeSpan AcceptedLately = TimeSpan.FromMinutes(10);
+    private long _lastAccepted;
 
     /// <summary>Creates the sink.</summary>
     public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger)
@@ -87,23 +88,19 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         }
     }
 
-    // One request, and whatever splitting a 400 or 413 calls for; events the intake refused alone are dead-lettered
-    // once the split is over, unless the intake refused everything (then it is the request, not the events).
+    // One request, and whatever splitting a 400 or 413 calls for. Events the intake refused alone are dead-lettered
+    // once the split is over, unless the intake accepted nothing, here or from this process for a while: then it is
+    // refusing the requests (a wrong URL or payload), not these events, and the delivery fails naming the settings.
     private async Task SendRequestAsync(EventBatch batch, IntakeRequestWriter request, List<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
     {
-        var rejections = new Rejections();
+        var rejections = new Rejections(IntakeWorks);
         await SendAsync(batch, request, events, rejections, cancellationToken).ConfigureAwait(false);
         if (rejections.Refused.Count == 0)
         {
-            if (rejections.Accepted > 0)
-            {
-                Volatile.Write(ref _requestsRefusedWhole, 0);
-            }
-
             return;
         }
 
-        if (rejections.Accepted == 0 && Interlocked.Increment(ref _requestsRefusedWhole) >= 2)
+        if (rejections.Accepted == 0 && !IntakeWorks)
         {
             throw RefusedEverything(rejections.Refused[0].Answer);
         }
@@ -113,6 +110,9 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             await DeadLetterAsync(batch, item, $"the intake refused this event (400): {answer}", cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // Whether this process had a request accepted lately: evidence that a 400 is about the events, not the requests.
+    private bool IntakeWorks => Interlocked.Read(ref _lastAccepted) is long last and not 0 && Environment.TickCount64 - last < (long)AcceptedLately.TotalMilliseconds;
 
     private static IntakeException RefusedEverything(string answer)
         => new($"the intake refused every event as malformed (400): {answer}; check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
@@ -172,17 +172,27 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             rejections.Accepted += events.Count;
+            Interlocked.Exchange(ref _lastAccepted, Math.Max(Environment.TickCount64, 1));
             LogSent(_logger, events.Count, body.Length, compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
         }
     }
 
     private async Task SplitAsync(EventBatch batch, List<ReadOnlyMemory<byte>> events, int status, string answer, Rejections rejections, CancellationToken cancellationToken)
     {
-        if (events.Count == 1 && status == 400)
+        if (events.Count == 1 && status == 413)
         {
-            // Every event refused alone, none accepted: the intake refuses the requests, not these events.
-            rejections.Refused.Add((events[0], answer));
-            if (rejections.Refused.Count > Rejections.MaxRefusedAlone && rejections.Accepted == 0)
+            await DeadLetterAsync(batch, events[0], "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (events.Count == 1 || rejections.SplitsLeft <= 0)
+        {
+            // Found, or the isolation budget is spent: what is left is refused as it stands, each event kept.
+            string why = events.Count == 1 ? answer : $"{answer} (sent with {events.Count - 1} others the intake refused together; not isolated further)";
+            rejections.Refused.AddRange(events.Select(e => (e, why)));
+
+            // Nothing accepted and no sign the intake accepts anything: stop early, it is the requests it refuses.
+            if (!rejections.IntakeWorked && rejections.Accepted == 0 && rejections.Refused.Count >= Rejections.RefusedBeforeGivingUp)
             {
                 throw RefusedEverything(answer);
             }
@@ -190,12 +200,7 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             return;
         }
 
-        if (events.Count == 1)
-        {
-            await DeadLetterAsync(batch, events[0], "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
+        rejections.SplitsLeft--;
         LogSplit(_logger, status, events.Count);
         int half = events.Count / 2;
         foreach (List<ReadOnlyMemory<byte>> part in new[] { events[..half], events[half..] })
@@ -285,13 +290,19 @@ public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered {Status} for {Events} events; sending them in two halves to find what it refuses")]
     private static partial void LogSplit(ILogger logger, int status, int events);
 
-    /// <summary>What one delivery's splitting found: events accepted, single events refused.</summary>
-    private sealed class Rejections
+    /// <summary>What one request's splitting found: events accepted, events refused, splits it may still make.</summary>
+    private sealed class Rejections(bool intakeWorked)
     {
-        /// <summary>Single events refused with none accepted before the intake is taken to refuse everything.</summary>
-        public const int MaxRefusedAlone = 4;
+        /// <summary>Refused events, none accepted, intake silent: enough to say it refuses the requests.</summary>
+        public const int RefusedBeforeGivingUp = 8;
+
+        /// <summary>Whether the intake had accepted a request from this process lately when this one began.</summary>
+        public bool IntakeWorked { get; } = intakeWorked;
 
         public int Accepted { get; set; }
+
+        /// <summary>Splits (each two requests) left: a batch full of refused events costs at most this many.</summary>
+        public int SplitsLeft { get; set; } = 64;
 
         public List<(ReadOnlyMemory<byte> Event, string Answer)> Refused { get; } = [];
     }
