@@ -45,6 +45,9 @@ public sealed record Audit
     /// <summary>Requests the intake acknowledged only after longer than a claim lasts.</summary>
     public int SlowAcknowledgements { get; init; }
 
+    /// <summary>Times a live processor found its claim taken by another: a delivery that outlived its claim.</summary>
+    public int ClaimsTakenFromLiveHolders { get; init; }
+
     /// <summary>Tuples written into past hours while the app was down (read only by the replay).</summary>
     public long OutageTuples { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record Audit
         output.WriteLine(string.Create(c, $"blobs rewritten               {BlobsRewritten,10}"));
         output.WriteLine(string.Create(c, $"events/s, end to end          {EventsPerSecond,10:F0}"));
         output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults} ({SlowAcknowledgements} acknowledged after longer than a claim)"));
+        output.WriteLine(string.Create(c, $"claims taken from live holders {ClaimsTakenFromLiveHolders,9}"));
         output.WriteLine(string.Create(c, $"tuples written in the outage  {OutageTuples,10} (hours 9, 7, 5 ago; window 3 hours)"));
         output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
         foreach (string reason in DeadLetterReasons)

@@ -214,6 +214,7 @@ public static class ScenarioRunner
             IntakeRequests = intake.Requests,
             IntakeFaults = intake.FaultsServed.Values.Sum(),
             SlowAcknowledgements = intake.FaultsServed.GetValueOrDefault(IntakeFault.SlowAcknowledgement),
+            ClaimsTakenFromLiveHolders = workers.ClaimsTakenFromLiveHolders,
             OutageTuples = outageTuples,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
@@ -356,8 +357,12 @@ public static class ScenarioRunner
     private sealed class Workers(string storage, Uri intake, string queue, string table, string deadLetters)
     {
         private readonly List<Process> _running = [];
+        private int _claimsTaken;
 
         public int Kills { get; private set; }
+
+        /// <summary>Warnings of live processes that found their claim taken by another (a delivery that outlived its claim).</summary>
+        public int ClaimsTakenFromLiveHolders => Volatile.Read(ref _claimsTaken);
 
         public void Start()
         {
@@ -374,7 +379,13 @@ public static class ScenarioRunner
 
             Process process = Process.Start(start)!;
             process.ErrorDataReceived += (_, _) => { };
-            process.OutputDataReceived += (_, _) => { };
+            process.OutputDataReceived += (_, line) =>
+            {
+                if (line.Data is { } text && text.Contains("was lost (now held by", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref _claimsTaken);
+                }
+            };
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
             lock (_running)

@@ -38,6 +38,7 @@ public class ShortScenarioTests
             Assert.That(audit.AzuriteRestarts, Is.EqualTo(1));
             Assert.That(audit.IntakeFaults, Is.GreaterThan(0));
             Assert.That(audit.SlowAcknowledgements, Is.GreaterThan(0), "some deliveries outlived the claim");
+            Assert.That(audit.ClaimsTakenFromLiveHolders, Is.Zero, "renewal kept every claim its holder was alive to use");
             Assert.That(audit.OutageTuples, Is.GreaterThan(0), "an outage longer than the replay window");
         });
     }
