@@ -38,7 +38,7 @@ param replaySchedule string = '0 */10 * * * *'
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory of one instance, in MB. 2048 holds the 12 calls an instance may run at once (8 triggers, 4 replay catch-ups) at their worst (a 4 MiB chunk, two 32 MiB records, a 4 MiB batch, a 9 MiB request: 87 MiB each) and the runtime; 512 could run out.')
+@description('Memory of one instance, in MB. 2048 holds the 12 calls an instance may run at once (8 triggers, 4 replay catch-ups) at their worst (a read buffer of a 4 MiB chunk and a 32 MiB record, twice while it grows; a 32 MiB record parsed; a 4 MiB batch, twice; a 9 MiB request and its gzip: 123 MiB each) and 512 MiB of runtime; 512 could run out.')
 @allowed([
   2048
   4096

@@ -46,9 +46,9 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
             DeltaChunk chunk = chunks[i];
             if (carry is { } carried)
             {
-                // Read at least as many new bytes as are carried: each carried byte is parsed a bounded number of times
-                // however small the blocks.
-                while (chunk.Length < carried.Length && i + 1 < chunks.Count)
+                // Read at least as many new bytes as are carried, so each carried byte is parsed a bounded number of
+                // times however small the blocks; never more than the read buffer's bound.
+                while (chunk.Length < carried.Length && i + 1 < chunks.Count && carried.Length + chunks[i + 1].End - chunk.Start <= MaxReadBytes)
                 {
                     DeltaChunk next = chunks[++i];
                     chunk = new DeltaChunk(chunk.FirstBlock, chunk.BlockCount + next.BlockCount, chunk.Start, next.End, false, next.HasTail);
@@ -93,9 +93,10 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
     private async Task<RunRead> ReadRunAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, CancellationToken cancellationToken)
     {
         int carried = carry?.Length ?? 0;
-        if (chunk.Length + carried > int.MaxValue / 2)
+        if (chunk.Length + carried > MaxReadBytes)
         {
-            return new RunRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read can hold"));
+            // A block larger than a chunk and a record together (no writer of flow logs makes one) is streamed instead.
+            return new RunRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read holds ({MaxReadBytes})"));
         }
 
         int length = carried + (int)chunk.Length;
@@ -152,13 +153,17 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
         return new RunRead.Delivered();
     }
 
-    // One read buffer for every run of the call, with the carried bytes (if any) moved to its start.
+    // The most one read holds: a chunk and a record carried into it.
+    private long MaxReadBytes => (long)options.MaxChunkBytes + options.MaxRecordBytes;
+
+    // One read buffer for every run of the call, grown to what is asked (never past MaxReadBytes), with the carried
+    // bytes (if any) moved to its start.
     private byte[] Buffer(int length, Carry? carry)
     {
         byte[] buffer = _buffer;
         if (buffer.Length < length)
         {
-            buffer = new byte[Math.Max(length, (int)Math.Min(buffer.Length * 2L, int.MaxValue / 2))];
+            buffer = new byte[length];
         }
 
         if (carry is { } c)

@@ -41,14 +41,28 @@ internal sealed class DocumentReader(DeliveryCursor cursor, RecordDelivery deliv
 
         long offset = cursor.Current.Offset;
         var issues = new List<ParseIssue>();
+        long issueBytes = 0;
+        FlowLogReaderOptions readerOptions = delivery.ReaderOptions(issues);
+        readerOptions.IssueReported = issue =>
+        {
+            issues.Add(issue);
+            issueBytes += issue.Bytes.Length;
+        };
         Stream stream = await blobs.OpenReadAsync(cursor.Blob, offset, snapshot.ETag, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var reader = new FlowLogReader(stream, delivery.Source, offset, delivery.ReaderOptions(issues));
+            using var reader = new FlowLogReader(stream, delivery.Source, offset, readerOptions);
             long delivered = offset;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Bad bytes found on the way are found again if this read is cut short: they are dead-lettered at its end.
+                // Bad bytes found on the way are dead-lettered at the end of the read (found again if it is cut short),
+                // or as soon as they hold as much memory as a record: a stream of garbage never piles up.
+                if (issueBytes > options.MaxRecordBytes)
+                {
+                    await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
+                    issueBytes = 0;
+                }
+
                 if (!await delivery.AddAsync(reader.Current, cancellationToken).ConfigureAwait(false))
                 {
                     return ReadOutcome.ClaimLost;

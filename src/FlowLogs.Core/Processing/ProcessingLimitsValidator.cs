@@ -1,4 +1,5 @@
 using System.Globalization;
+using FlowLogs.Replay;
 using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,12 @@ internal sealed class ProcessingLimitsValidator(IOptions<SinkOptions> sink, ISer
                         $"{P}:InvocationTimeout ({timeout}) must be at least twice the longest delivery of one batch: {S}:RetryBudget ({intake.RetryBudget}) × {requests} requests for {P}:MaxBatchBytes ({options.MaxBatchBytes}) over {S}:MaxRequestBytes ({intake.MaxRequestBytes}); lower the budget or the batch, or raise the timeout"));
                 }
             }
+        }
+
+        // A blob cut inside a record must be dead-lettered before the replay records its hour complete and stops looking.
+        if (services.GetService(typeof(IOptions<ReplayOptions>)) is IOptions<ReplayOptions> { Value: { } replay } && options.CompletionGrace > replay.CompletionGrace)
+        {
+            failures.Add($"{P}:CompletionGrace ({options.CompletionGrace}) must be at most {ReplayOptions.SectionName}:CompletionGrace ({replay.CompletionGrace})");
         }
 
         if (options.MaxRecordBytes > int.MaxValue / 4 - options.MaxChunkBytes)

@@ -4,8 +4,10 @@ namespace FlowLogs.Processing;
 
 /// <summary>
 /// The most memory one processing call can hold at once under given limits, so instances can be sized to never run out:
-/// the read buffer (a chunk plus a record carried over from the previous one), the record being parsed, the batch
-/// being filled (a growing buffer may be twice its content), and one intake request with its gzipped copy.
+/// the read buffer (at most a chunk plus a record carried into it, twice while it grows and the carried bytes are
+/// copied), the record being parsed, the batch being filled (a growing buffer may be twice its content), and one intake
+/// request with its gzipped copy. Document-mode reads hold no read buffer, and dead-letter bad bytes before they hold
+/// more than a record.
 /// </summary>
 internal static class ProcessingMemory
 {
@@ -13,7 +15,7 @@ internal static class ProcessingMemory
     public static long WorstCaseBytesPerCall(BlobProcessorOptions processing, SekoiaIntakeOptions? intake)
     {
         ArgumentNullException.ThrowIfNull(processing);
-        long read = (long)processing.MaxChunkBytes + processing.MaxRecordBytes;
+        long read = 2 * ((long)processing.MaxChunkBytes + processing.MaxRecordBytes);
         long record = processing.MaxRecordBytes;
         long batch = 2L * processing.MaxBatchBytes;
         long request = intake is null ? 0 : intake.MaxRequestBytes + (intake.MaxRequestBytes / 4);

@@ -50,6 +50,16 @@ public class PipelineSettingsTests
     }
 
     [Test]
+    public void ADocumentCutRecordIsGivenUpOnBeforeTheReplayStopsLookingAtItsHour()
+    {
+        using ServiceProvider provider = Pipeline(("FlowLogs:Processing:CompletionGrace", "00:30:00"), ("FlowLogs:Replay:CompletionGrace", "00:20:00"));
+
+        OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<BlobProcessorOptions>>().Value);
+
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Processing:CompletionGrace (00:30:00) must be at most FlowLogs:Replay:CompletionGrace (00:20:00)"));
+    }
+
+    [Test]
     public void AMaximumLookBackShorterThanTheWindowFails()
     {
         using ServiceProvider provider = Pipeline(("FlowLogs:Replay:MaxLookbackHours", "2"), ("FlowLogs:Replay:WindowHours", "3"));
