@@ -9,7 +9,7 @@ public sealed class ReplayTimer(MissedHourReplay replay)
     /// <summary>The replay function's name.</summary>
     public const string FunctionName = "ReplayMissedHours";
 
-    /// <summary>Runs one replay over the configured window.</summary>
+    /// <summary>Runs one replay: every hour since the oldest one not complete, within its listing budget, and the window.</summary>
     [Function(FunctionName)]
     public Task RunAsync([TimerTrigger("%ReplaySchedule%")] TimerInfo timer, CancellationToken cancellationToken)
         => replay.RunAsync(cancellationToken);

@@ -223,7 +223,7 @@ public class MissedHourReplayTests
     }
 
     [Test]
-    public async Task ATriggerThatKeepsFailingIsNotTakenForOneThatWorksAndTheLagSaysSo()
+    public async Task BlobsWhoseTriggersKeepFailingAreNotLeftToThemAndTheReplayReadsThemOnceTheIntakeIsBack()
     {
         Scenario s = await Scenario.CreateAsync();
         await s.WriteHourAsync(Now.AddHours(-3), minutes: 1);
@@ -246,6 +246,12 @@ public class MissedHourReplayTests
             Assert.That(report.BlobsFailed, Is.EqualTo(4));
             Assert.That(report.OldestUnreadAge, Is.GreaterThan(TimeSpan.FromHours(2)), "unread since delivery last moved, hours ago");
         });
+
+        // Their triggers are poisoned by now (five failures each); once the intake is back, the next run reads them all.
+        s.Sink.BeforeAcknowledge = null;
+        ReplayReport recovered = await s.Replay(firstRunLookbackHours: 4, configure: o => o.TriggerGrace = TimeSpan.FromMinutes(5)).RunAsync(CancellationToken.None);
+        Assert.That(recovered.BlobsFailed, Is.Zero);
+        Assert.That(s.Sink.EventIds.Distinct().Count(), Is.EqualTo(s.Simulator.TuplesWritten), "every poisoned blob is covered by the replay");
     }
 
     [Test]
