@@ -156,7 +156,7 @@ internal static class DeltaBenchmark
         var sink = new CountingSink();
         var processor = new BlobProcessor(
             new AzureFlowLogBlobStore(blobs),
-            new CheckpointLease(store, TimeProvider.System, NullLogger<CheckpointLease>.Instance),
+            new BlobClaims(store, TimeProvider.System, NullLogger<BlobClaims>.Instance),
             sink,
             new BlobDeadLetterStore(deadLetters),
             Options.Create(new BlobProcessorOptions()),

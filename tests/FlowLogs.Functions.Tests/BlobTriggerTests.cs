@@ -87,7 +87,7 @@ public class BlobTriggerTests
 
         InvocationResult[] results = await Task.WhenAll(invocations);
         TestContext.Out.WriteLine($"{results.Length} invocations, {intake.Requests} intake requests, longest {results.Max(r => r.Duration).TotalMilliseconds:F0} ms, "
-            + $"{results.Count(r => r.Logs.Any(l => l.Message.Contains("HandedToHolder", StringComparison.Ordinal)))} found the blob held by another");
+            + $"{results.Count(r => r.Logs.Any(l => l.Message.Contains("ClaimedElsewhere", StringComparison.Ordinal)))} found the blob held by another");
         Assert.That(results.Where(r => !r.Succeeded).Select(r => r.Exception), Is.Empty);
 
         // As with Event Grid, the last trigger may find the blob held by another invocation that already read it all.

@@ -235,10 +235,10 @@ public static class ScenarioRunner
         var store = new TableCheckpointStore(new TableClient(cs, table));
         var processor = new BlobProcessor(
             new AzureFlowLogBlobStore(blobs),
-            new CheckpointLease(store, TimeProvider.System, NullLogger<CheckpointLease>.Instance),
+            new BlobClaims(store, TimeProvider.System, NullLogger<BlobClaims>.Instance),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
-            Options.Create(new BlobProcessorOptions { LeaseDuration = TimeSpan.FromSeconds(20) }),
+            Options.Create(new BlobProcessorOptions { ClaimDuration = TimeSpan.FromSeconds(20) }),
             NullLogger<BlobProcessor>.Instance);
         // The processors are stopped: the replay reads whatever is behind, however recently it was checkpointed.
         var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero };

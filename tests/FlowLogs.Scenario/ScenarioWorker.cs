@@ -35,10 +35,10 @@ internal static class ScenarioWorker
         ILoggerFactory logs = provider.GetRequiredService<ILoggerFactory>();
         var processor = new BlobProcessor(
             new AzureFlowLogBlobStore(blobs),
-            new CheckpointLease(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<CheckpointLease>()),
+            new BlobClaims(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<BlobClaims>()),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
-            Options.Create(new BlobProcessorOptions { LeaseDuration = ScenarioRunner.ClaimDuration, MaxBatchBytes = 256 * 1024 }),
+            Options.Create(new BlobProcessorOptions { ClaimDuration = ScenarioRunner.ClaimDuration, MaxBatchBytes = 256 * 1024 }),
             logs.CreateLogger<BlobProcessor>());
         var queue = new QueueClient(a["--storage"], a["--queue"]);
 

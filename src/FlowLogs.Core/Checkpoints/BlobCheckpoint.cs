@@ -66,10 +66,10 @@ public sealed record BlobCheckpoint
     public DateTimeOffset? Progressed { get; init; }
 
     /// <summary>The process that holds the blob, or null.</summary>
-    public string? LeaseOwner { get; init; }
+    public string? ClaimOwner { get; init; }
 
     /// <summary>When the holder's claim lapses if not renewed.</summary>
-    public DateTimeOffset? LeaseExpires { get; init; }
+    public DateTimeOffset? ClaimExpires { get; init; }
 
     /// <summary>Set by a process that found the blob held: the holder must look at the blob again before letting go.</summary>
     public bool Pending { get; init; }

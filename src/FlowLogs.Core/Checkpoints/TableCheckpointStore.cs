@@ -81,8 +81,8 @@ public sealed class TableCheckpointStore : ICheckpointStore
         ["FirstSeen"] = c.FirstSeen,
         ["Updated"] = c.Updated,
         ["Progressed"] = c.Progressed,
-        ["LeaseOwner"] = c.LeaseOwner,
-        ["LeaseExpires"] = c.LeaseExpires,
+        ["ClaimOwner"] = c.ClaimOwner,
+        ["ClaimExpires"] = c.ClaimExpires,
         ["Pending"] = c.Pending,
     };
 
@@ -104,8 +104,9 @@ public sealed class TableCheckpointStore : ICheckpointStore
         FirstSeen = e.GetDateTimeOffset("FirstSeen") ?? default,
         Updated = e.GetDateTimeOffset("Updated") ?? default,
         Progressed = e.GetDateTimeOffset("Progressed"),
-        LeaseOwner = e.GetString("LeaseOwner"),
-        LeaseExpires = e.GetDateTimeOffset("LeaseExpires"),
+        // Checkpoints written before the claim had one name carry it as LeaseOwner/LeaseExpires until next written.
+        ClaimOwner = e.GetString("ClaimOwner") ?? e.GetString("LeaseOwner"),
+        ClaimExpires = e.GetDateTimeOffset("ClaimExpires") ?? e.GetDateTimeOffset("LeaseExpires"),
         Pending = e.GetBoolean("Pending") ?? false,
     };
 }

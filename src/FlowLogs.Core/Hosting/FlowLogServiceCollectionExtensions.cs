@@ -37,7 +37,7 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
         services.AddHostedService<StorageInitializer>();
 
-        services.AddSingleton<CheckpointLease>();
+        services.AddSingleton<BlobClaims>();
         services.AddSingleton<BlobProcessor>();
         services.AddSingleton<MissedHourReplay>();
         services.AddFlowLogSink(configuration);

@@ -7,7 +7,7 @@ public enum BlobProcessOutcome
     CaughtUp,
 
     /// <summary>Another process holds the blob; it was told to look again before letting go.</summary>
-    HandedToHolder,
+    ClaimedElsewhere,
 
     /// <summary>The blob does not exist (any more).</summary>
     NotFound,

@@ -23,7 +23,7 @@ namespace FlowLogs.Processing;
 public sealed class BlobProcessor
 {
     private readonly IFlowLogBlobStore _blobs;
-    private readonly CheckpointLease _claims;
+    private readonly BlobClaims _claims;
     private readonly IEventSink _sink;
     private readonly IDeadLetterStore _deadLetters;
     private readonly BlobProcessorOptions _options;
@@ -33,7 +33,7 @@ public sealed class BlobProcessor
     /// <summary>Creates a processor.</summary>
     public BlobProcessor(
         IFlowLogBlobStore blobs,
-        CheckpointLease lease,
+        BlobClaims claims,
         IEventSink sink,
         IDeadLetterStore deadLetters,
         IOptions<BlobProcessorOptions> options,
@@ -41,7 +41,7 @@ public sealed class BlobProcessor
         TimeProvider? time = null)
     {
         _blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
-        _claims = lease ?? throw new ArgumentNullException(nameof(lease));
+        _claims = claims ?? throw new ArgumentNullException(nameof(claims));
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
@@ -59,18 +59,18 @@ public sealed class BlobProcessor
         }
 
         string owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
-        (LeaseOutcome outcome, HeldBlob? acquired) = await _claims.TryAcquireAsync(blob.FullName, owner, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
-        if (outcome == LeaseOutcome.HandedToHolder)
+        (ClaimOutcome outcome, BlobClaim? acquired) = await _claims.TryClaimAsync(blob.FullName, owner, _options.ClaimDuration, cancellationToken).ConfigureAwait(false);
+        if (outcome == ClaimOutcome.ClaimedElsewhere)
         {
-            ProcessingLog.HandedToHolder(_logger, blob.FullName);
-            return new BlobProcessResult { Outcome = BlobProcessOutcome.HandedToHolder };
+            ProcessingLog.ClaimedElsewhere(_logger, blob.FullName);
+            return new BlobProcessResult { Outcome = BlobProcessOutcome.ClaimedElsewhere };
         }
 
-        using HeldBlob held = acquired!;
-        var cursor = new DeliveryCursor(blob, held, _claims, _options.LeaseDuration, _time, _logger);
+        using BlobClaim held = acquired!;
+        var cursor = new DeliveryCursor(blob, held, _claims, _options.ClaimDuration, _time, _logger);
         using var delivery = new RecordDelivery(cursor, _sink, _deadLetters, _options, _logger);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ClaimRenewal renewal = ClaimRenewal.Start(_claims, held, _options.LeaseDuration, _time, work, _logger);
+        ClaimRenewal renewal = ClaimRenewal.Start(_claims, held, _options.ClaimDuration, _time, work, _logger);
         try
         {
             return await RunAsync(cursor, delivery, work.Token).ConfigureAwait(false);

@@ -13,7 +13,7 @@ public sealed class BlobProcessorOptions
     /// holder blocks the blob this long at most.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan ClaimDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>A backlog is read in chunks of whole blocks up to this many bytes, each delivered and checkpointed.</summary>
     [Range(4 * 1024, 256 * 1024 * 1024)]

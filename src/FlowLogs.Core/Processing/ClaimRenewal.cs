@@ -13,11 +13,11 @@ internal sealed class ClaimRenewal : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private ClaimRenewal(CheckpointLease claims, HeldBlob held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger)
+    private ClaimRenewal(BlobClaims claims, BlobClaim held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger)
         => _loop = RenewAsync(claims, held, duration, time, work, logger, _stop.Token);
 
     /// <summary>Starts renewing <paramref name="held"/>; <paramref name="work"/> is cancelled if the claim is lost.</summary>
-    public static ClaimRenewal Start(CheckpointLease claims, HeldBlob held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger)
+    public static ClaimRenewal Start(BlobClaims claims, BlobClaim held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger)
         => new(claims, held, duration, time, work, logger);
 
     /// <summary>Stops renewing (idempotent); the claim is then released, saved or abandoned by the caller.</summary>
@@ -32,7 +32,7 @@ internal sealed class ClaimRenewal : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static async Task RenewAsync(CheckpointLease claims, HeldBlob held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger, CancellationToken stop)
+    private static async Task RenewAsync(BlobClaims claims, BlobClaim held, TimeSpan duration, TimeProvider time, CancellationTokenSource work, ILogger logger, CancellationToken stop)
     {
         // Renewed every third of the claim; not confirmed for two thirds, the work stops with a third still to spare.
         TimeSpan interval = duration / 3;

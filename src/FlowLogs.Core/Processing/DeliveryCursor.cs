@@ -21,13 +21,13 @@ namespace FlowLogs.Processing;
 /// <item>an anomaly is recorded in the checkpoint and logged once per distinct anomaly, not at every call.</item>
 /// </list>
 /// </remarks>
-internal sealed class DeliveryCursor(FlowLogBlob blob, HeldBlob held, CheckpointLease claims, TimeSpan claimDuration, TimeProvider time, ILogger logger)
+internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaims claims, TimeSpan claimDuration, TimeProvider time, ILogger logger)
 {
     /// <summary>The blob.</summary>
     public FlowLogBlob Blob { get; } = blob;
 
     /// <summary>The claim.</summary>
-    public HeldBlob Held { get; } = held;
+    public BlobClaim Held { get; } = held;
 
     /// <summary>The checkpoint as it will next be written.</summary>
     public BlobCheckpoint Current { get; private set; } = held.Checkpoint;

@@ -20,9 +20,9 @@ internal sealed class ProcessingLimitsValidator(IOptions<SinkOptions> sink, ISer
         var failures = new List<string>();
         if (options.InvocationTimeout is { } timeout)
         {
-            if (options.LeaseDuration >= timeout)
+            if (options.ClaimDuration >= timeout)
             {
-                failures.Add($"{P}:LeaseDuration ({options.LeaseDuration}) must be shorter than {P}:InvocationTimeout ({timeout}): a blob whose invocation was cut off would stay claimed past it");
+                failures.Add($"{P}:ClaimDuration ({options.ClaimDuration}) must be shorter than {P}:InvocationTimeout ({timeout}): a blob whose invocation was cut off would stay claimed past it");
             }
 
             if (sink.Value.Kind == "sekoia" && services.GetService(typeof(IOptions<SekoiaIntakeOptions>)) is IOptions<SekoiaIntakeOptions> { Value: { } intake })

@@ -6,8 +6,8 @@ namespace FlowLogs.Processing;
 /// <summary>The processor's log lines, one definition each, shared by its parts (all under the processor's category).</summary>
 internal static partial class ProcessingLog
 {
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Blob} is held by another process, which will look at it again before letting go")]
-    public static partial void HandedToHolder(ILogger logger, string blob);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Blob} is claimed by another process, which will look at it again before letting go")]
+    public static partial void ClaimedElsewhere(ILogger logger, string blob);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Anomaly on {Blob}: {Kind}: {Detail}")]
     public static partial void Anomaly(ILogger logger, string blob, string kind, string detail);

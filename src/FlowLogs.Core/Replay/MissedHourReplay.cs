@@ -219,7 +219,7 @@ public sealed partial class MissedHourReplay
                 }
 
                 checkpoints.TryGetValue(found.Blob.FullName, out BlobCheckpoint? checkpoint);
-                bool claimed = checkpoint is { LeaseOwner: not null, LeaseExpires: { } expires } && expires > now;
+                bool claimed = checkpoint is { ClaimOwner: not null, ClaimExpires: { } expires } && expires > now;
                 if (checkpoint is not null && checkpoint.BlobLength == found.Length && !claimed)
                 {
                     continue;
@@ -281,7 +281,7 @@ public sealed partial class MissedHourReplay
                 {
                     case BlobProcessOutcome.CaughtUp or BlobProcessOutcome.NotFound:
                         break;
-                    case BlobProcessOutcome.HandedToHolder or BlobProcessOutcome.ClaimLost:
+                    case BlobProcessOutcome.ClaimedElsewhere or BlobProcessOutcome.ClaimLost:
                         // Another process reads it now; the hour is looked at again next run, but nothing failed.
                         Interlocked.Increment(ref unsettled);
                         tally.AddDeferred(1);

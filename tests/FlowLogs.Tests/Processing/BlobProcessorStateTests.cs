@@ -34,7 +34,7 @@ public class BlobProcessorStateTests
         await p.Processor().ProcessAsync(Blob, CancellationToken.None);
         Assert.That(p.Sink.EventIds, Has.Count.EqualTo(expected));
         Assert.That(p.Sink.EventIds.Distinct().Count(), Is.EqualTo(expected));
-        Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.LeaseOwner, Is.Null, "let go");
+        Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.ClaimOwner, Is.Null, "let go");
     }
 
     [Test]
@@ -175,7 +175,7 @@ public class BlobProcessorStateTests
         release.SetResult();
         BlobProcessResult first = await holder;
 
-        Assert.That(second.Outcome, Is.EqualTo(BlobProcessOutcome.HandedToHolder));
+        Assert.That(second.Outcome, Is.EqualTo(BlobProcessOutcome.ClaimedElsewhere));
         Assert.That(first.Outcome, Is.EqualTo(BlobProcessOutcome.CaughtUp));
         Assert.That(first.Events, Is.EqualTo(2), "the holder read the commit it was told about");
     }
@@ -206,7 +206,7 @@ public class BlobProcessorStateTests
         {
             // Another process takes the blob over while this one delivers.
             StoredCheckpoint stored = (await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!;
-            await p.Checkpoints.TryReplaceAsync(stored.Value with { LeaseOwner = "other", LeaseExpires = DateTimeOffset.MaxValue }, stored.ETag, CancellationToken.None);
+            await p.Checkpoints.TryReplaceAsync(stored.Value with { ClaimOwner = "other", ClaimExpires = DateTimeOffset.MaxValue }, stored.ETag, CancellationToken.None);
         };
 
         BlobProcessResult result = await p.Processor().ProcessAsync(Blob, CancellationToken.None);
@@ -215,7 +215,7 @@ public class BlobProcessorStateTests
 
         Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.ClaimLost));
         Assert.That(p.Checkpoints.Writes, Is.EqualTo(writes));
-        Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.LeaseOwner, Is.EqualTo("other"));
+        Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.ClaimOwner, Is.EqualTo("other"));
     }
 
     [Test]
@@ -247,6 +247,6 @@ public class BlobProcessorStateTests
         public CapturingLogger<BlobProcessor> Log { get; } = new();
 
         public BlobProcessor Processor(BlobProcessorOptions? options = null, TimeProvider? time = null)
-            => new(Blobs, new CheckpointLease(Checkpoints, time ?? TimeProvider.System, new CapturingLogger<CheckpointLease>()), Sink, DeadLetters, Options.Create(options ?? new BlobProcessorOptions()), Log, time);
+            => new(Blobs, new BlobClaims(Checkpoints, time ?? TimeProvider.System, new CapturingLogger<BlobClaims>()), Sink, DeadLetters, Options.Create(options ?? new BlobProcessorOptions()), Log, time);
     }
 }

@@ -42,11 +42,11 @@ public class PipelineSettingsTests
     [Test]
     public void AClaimLongerThanTheInvocationFails()
     {
-        using ServiceProvider provider = Pipeline(("FlowLogs:Processing:InvocationTimeout", "00:10:00"), ("FlowLogs:Processing:LeaseDuration", "00:15:00"), ("FlowLogs:Sink:Kind", "ndjson"));
+        using ServiceProvider provider = Pipeline(("FlowLogs:Processing:InvocationTimeout", "00:10:00"), ("FlowLogs:Processing:ClaimDuration", "00:15:00"), ("FlowLogs:Sink:Kind", "ndjson"));
 
         OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<BlobProcessorOptions>>().Value);
 
-        Assert.That(error!.Message, Does.Contain("FlowLogs:Processing:LeaseDuration (00:15:00) must be shorter than FlowLogs:Processing:InvocationTimeout"));
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Processing:ClaimDuration (00:15:00) must be shorter than FlowLogs:Processing:InvocationTimeout"));
     }
 
     [Test]

@@ -96,7 +96,7 @@ public class BlobProcessorTests
 
         Assert.That(sink.EventIds.Distinct().Count(), Is.EqualTo(sink.EventIds.Count), "no event delivered twice");
         Assert.That(sink.EventIds, Has.Count.EqualTo(simulator.TuplesWritten), "every tuple delivered, without a final sweep");
-        Assert.That(outcomes, Has.Some.EqualTo(BlobProcessOutcome.HandedToHolder), "the run did exercise contention");
+        Assert.That(outcomes, Has.Some.EqualTo(BlobProcessOutcome.ClaimedElsewhere), "the run did exercise contention");
         Assert.That(outcomes, Has.None.EqualTo(BlobProcessOutcome.ClaimLost));
     }
 
@@ -111,7 +111,7 @@ public class BlobProcessorTests
             blob = await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, storage.Nic(0), Hour.AddMinutes(minute), CancellationToken.None);
         }
 
-        var options = new BlobProcessorOptions { MaxChunkBytes = 8 * 1024, LeaseDuration = TimeSpan.FromSeconds(2) };
+        var options = new BlobProcessorOptions { MaxChunkBytes = 8 * 1024, ClaimDuration = TimeSpan.FromSeconds(2) };
         var sink = new CollectingSink();
         var batches = new List<string[]>();
         sink.AfterAcknowledge = batch => batches.Add([.. batch.Events().Select(e => System.Text.Json.JsonDocument.Parse(e).RootElement.GetProperty("event").GetProperty("id").GetString()!)]);
@@ -124,7 +124,7 @@ public class BlobProcessorTests
         string[] lostCheckpoint = batches[^1];
 
         // Its claim lapses; the next process re-delivers exactly the chunk whose checkpoint was never written.
-        await Task.Delay(options.LeaseDuration + TimeSpan.FromMilliseconds(500));
+        await Task.Delay(options.ClaimDuration + TimeSpan.FromMilliseconds(500));
         BlobProcessResult result = await storage.Processor(sink, options).ProcessAsync(blob, CancellationToken.None);
 
         Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.CaughtUp));
@@ -289,7 +289,7 @@ public class BlobProcessorTests
         Assert.That(result.Events, Is.EqualTo(1));
         StoredCheckpoint? checkpoint = await storage.Store.GetAsync(blob.FullName, CancellationToken.None);
         Assert.That(checkpoint!.Value.BlobName, Is.EqualTo(blob.FullName));
-        Assert.That(checkpoint.Value.LeaseOwner, Is.Null);
+        Assert.That(checkpoint.Value.ClaimOwner, Is.Null);
         var hour = new List<BlobCheckpoint>();
         await foreach (BlobCheckpoint c in storage.Store.ListHourAsync(Hour, CancellationToken.None))
         {

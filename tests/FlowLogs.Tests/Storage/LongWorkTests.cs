@@ -25,7 +25,7 @@ public class LongWorkTests
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = await WriteAsync(storage, "slow", "{\"records\":[", Record(1), "," + Record(2), "]}");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new BlobProcessorOptions { LeaseDuration = Claim };
+        var options = new BlobProcessorOptions { ClaimDuration = Claim };
         var delivering = new TaskCompletionSource();
         var release = new TaskCompletionSource();
         var sink = new CollectingSink();
@@ -42,9 +42,9 @@ public class LongWorkTests
         var others = new List<BlobProcessOutcome>();
         for (int step = 1; step <= 9; step++)
         {
-            DateTimeOffset before = (await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.LeaseExpires!.Value;
+            DateTimeOffset before = (await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.ClaimExpires!.Value;
             time.Advance(Claim / 3);
-            await WaitUntilAsync(async () => (await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.LeaseExpires > before);
+            await WaitUntilAsync(async () => (await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.ClaimExpires > before);
             others.Add((await storage.Processor(new CollectingSink(), options, time: time).ProcessAsync(blob, CancellationToken.None)).Outcome);
         }
 
@@ -53,7 +53,7 @@ public class LongWorkTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(others, Has.All.EqualTo(BlobProcessOutcome.HandedToHolder), "the claim never lapsed");
+            Assert.That(others, Has.All.EqualTo(BlobProcessOutcome.ClaimedElsewhere), "the claim never lapsed");
             Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.CaughtUp));
             Assert.That(sink.EventIds, Has.Count.EqualTo(2));
         });
@@ -78,7 +78,7 @@ public class LongWorkTests
 
         // Meanwhile (a GC pause, a clock skew between instances) another process took the blob and moved on.
         StoredCheckpoint stored = (await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!;
-        await storage.Store.TryReplaceAsync(stored.Value with { LeaseOwner = "another-process", LeaseExpires = DateTimeOffset.UtcNow.AddMinutes(5) }, stored.ETag, CancellationToken.None);
+        await storage.Store.TryReplaceAsync(stored.Value with { ClaimOwner = "another-process", ClaimExpires = DateTimeOffset.UtcNow.AddMinutes(5) }, stored.ETag, CancellationToken.None);
         long requestsBefore = storage.Requests;
         release.SetResult();
 
@@ -89,10 +89,10 @@ public class LongWorkTests
         {
             Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.ClaimLost));
             Assert.That(storage.Requests - requestsBefore, Is.LessThanOrEqualTo(6), "list, plan, one refused write, one read: then nothing");
-            Assert.That(storage.LeaseLog.Lines.Count(l => l.Message.Contains("was lost", StringComparison.Ordinal)), Is.EqualTo(1));
+            Assert.That(storage.ClaimLog.Lines.Count(l => l.Message.Contains("was lost", StringComparison.Ordinal)), Is.EqualTo(1));
             Assert.That(sink.EventIds, Has.Count.EqualTo(2), "nothing of the new holder's was re-delivered");
         });
-        Assert.That((await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.LeaseOwner, Is.EqualTo("another-process"));
+        Assert.That((await storage.Store.GetAsync(blob.FullName, CancellationToken.None))!.Value.ClaimOwner, Is.EqualTo("another-process"));
     }
 
     [Test]
@@ -243,7 +243,7 @@ public class LongWorkTests
 
         // The delivery hangs and the table cannot be written: after two thirds of the claim (a third still to spare
         // before it could lapse and another process take the blob) the work is cut short.
-        var processing = Task.Run(() => storage.Processor(new CancellingSink(sink), new BlobProcessorOptions { LeaseDuration = Claim }, store, time).ProcessAsync(blob, CancellationToken.None));
+        var processing = Task.Run(() => storage.Processor(new CancellingSink(sink), new BlobProcessorOptions { ClaimDuration = Claim }, store, time).ProcessAsync(blob, CancellationToken.None));
         await delivering.Task;
         store.Fail = true;
         for (int i = 0; i < 2 && !processing.IsCompleted; i++)

@@ -327,7 +327,7 @@ public class MissedHourReplayTests
         // One blob is claimed by a trigger's process right now; the others were checkpointed a minute ago.
         string claimed = new FlowLogBlob(s.VNetContainer, FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, s.Storage.Nic(0), HourOf(Now)).Name).FullName;
         StoredCheckpoint stored = (await s.Storage.Store.GetAsync(claimed, CancellationToken.None))!;
-        await s.Storage.Store.TryReplaceAsync(stored.Value with { LeaseOwner = "trigger", LeaseExpires = Now.AddMinutes(-5) }, stored.ETag, CancellationToken.None);
+        await s.Storage.Store.TryReplaceAsync(stored.Value with { ClaimOwner = "trigger", ClaimExpires = Now.AddMinutes(-5) }, stored.ETag, CancellationToken.None);
         long before = s.Sink.EventIds.Count;
 
         ReplayReport report = await s.Replay(firstRunLookbackHours: 1, now: Now.AddMinutes(-9), configure: o => o.TriggerGrace = TimeSpan.FromMinutes(5)).RunAsync(CancellationToken.None);

@@ -46,7 +46,7 @@ internal sealed class StorageHarness
 
     public CapturingLogger<BlobProcessor> ProcessorLog { get; } = new();
 
-    public CapturingLogger<CheckpointLease> LeaseLog { get; } = new();
+    public CapturingLogger<BlobClaims> ClaimLog { get; } = new();
 
     public long Requests => BlobRequests.Count + TableRequests.Count;
 
@@ -64,10 +64,10 @@ internal sealed class StorageHarness
 
     public BlobProcessor Processor(IEventSink sink, BlobProcessorOptions? options = null, ICheckpointStore? store = null, TimeProvider? time = null)
     {
-        var lease = new CheckpointLease(store ?? Store, time ?? TimeProvider.System, LeaseLog);
+        var claims = new BlobClaims(store ?? Store, time ?? TimeProvider.System, ClaimLog);
         return new BlobProcessor(
             new AzureFlowLogBlobStore(Blobs),
-            lease,
+            claims,
             sink,
             new BlobDeadLetterStore(DeadLetters),
             Options.Create(options ?? new BlobProcessorOptions()),

@@ -229,7 +229,7 @@ public abstract class CheckpointStoreContract
     {
         BlobCheckpoint checkpoint = New(11);
         StoredCheckpoint added = (await Store.TryAddAsync(checkpoint, CancellationToken.None))!;
-        StoredCheckpoint replaced = (await Store.TryReplaceAsync(checkpoint with { Offset = 100, LeaseOwner = "me" }, added.ETag, CancellationToken.None))!;
+        StoredCheckpoint replaced = (await Store.TryReplaceAsync(checkpoint with { Offset = 100, ClaimOwner = "me" }, added.ETag, CancellationToken.None))!;
 
         Assert.Multiple(async () =>
         {
@@ -239,7 +239,7 @@ public abstract class CheckpointStoreContract
             StoredCheckpoint read = (await Store.GetAsync(checkpoint.BlobName, CancellationToken.None))!;
             Assert.That(read.ETag, Is.EqualTo(replaced.ETag));
             Assert.That(read.Value.Offset, Is.EqualTo(100));
-            Assert.That(read.Value.LeaseOwner, Is.EqualTo("me"));
+            Assert.That(read.Value.ClaimOwner, Is.EqualTo("me"));
         });
     }
 
@@ -281,10 +281,31 @@ public sealed class TableCheckpointStoreContractTests : CheckpointStoreContract
 
     protected override ICheckpointStore Store => _store;
 
+    private TableClient _table = null!;
+
     [OneTimeSetUp]
     public async Task CreateTableAsync()
     {
-        _store = new TableCheckpointStore(new TableClient(AzuriteFixture.Server.ConnectionString, $"contract{Guid.NewGuid():N}"));
+        _table = new TableClient(AzuriteFixture.Server.ConnectionString, $"contract{Guid.NewGuid():N}");
+        _store = new TableCheckpointStore(_table);
         await _store.CreateIfNotExistsAsync(CancellationToken.None);
+    }
+
+    [Test]
+    public async Task ACheckpointWrittenBeforeTheClaimWasNamedSoKeepsItsHolder()
+    {
+        string blob = $"c/{Guid.NewGuid():N}/y=2030/m=01/d=02/h=15/m=00/PT1H.json";
+        var expires = new DateTimeOffset(2030, 1, 2, 15, 5, 0, TimeSpan.Zero);
+        await _table.AddEntityAsync(new TableEntity(CheckpointKeys.Partition(blob), CheckpointKeys.Row(blob))
+        {
+            ["BlobName"] = blob,
+            ["Offset"] = 120L,
+            ["LeaseOwner"] = "an-earlier-version",
+            ["LeaseExpires"] = expires,
+        });
+
+        BlobCheckpoint read = (await Store.GetAsync(blob, CancellationToken.None))!.Value;
+
+        Assert.That((read.ClaimOwner, read.ClaimExpires, read.Offset), Is.EqualTo(("an-earlier-version", (DateTimeOffset?)expires, 120L)));
     }
 }

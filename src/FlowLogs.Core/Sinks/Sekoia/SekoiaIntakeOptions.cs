@@ -33,7 +33,7 @@ public sealed class SekoiaIntakeOptions
     /// <summary>Timeout of one attempt.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries of one request stop after this long; the data then goes out with a later trigger or the replay. Keep it under the processing lease.</summary>
+    /// <summary>Retries of one request stop after this long; the data then goes out with a later trigger or the replay. With FlowLogs:Processing:InvocationTimeout set, one batch of requests must fit twice in it.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>First retry delay; it doubles (with jitter) up to 30 s, or what Retry-After says.</summary>

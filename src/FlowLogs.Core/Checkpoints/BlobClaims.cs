@@ -2,17 +2,17 @@ using Microsoft.Extensions.Logging;
 
 namespace FlowLogs.Checkpoints;
 
-/// <summary>The outcome of <see cref="CheckpointLease.TryAcquireAsync"/>.</summary>
-public enum LeaseOutcome
+/// <summary>The outcome of <see cref="BlobClaims.TryClaimAsync"/>.</summary>
+public enum ClaimOutcome
 {
     /// <summary>This process holds the blob.</summary>
-    Acquired,
+    Claimed,
 
     /// <summary>Another process holds it and was told to look again before letting go.</summary>
-    HandedToHolder,
+    ClaimedElsewhere,
 }
 
-/// <summary>The outcome of <see cref="CheckpointLease.TryReleaseAsync"/>.</summary>
+/// <summary>The outcome of <see cref="BlobClaims.TryReleaseAsync"/>.</summary>
 public enum ReleaseOutcome
 {
     /// <summary>The checkpoint is written and the blob let go.</summary>
@@ -25,12 +25,12 @@ public enum ReleaseOutcome
     ClaimLost,
 }
 
-/// <summary>A blob held by this process: the checkpoint as stored, with its ETag.</summary>
-public sealed class HeldBlob : IDisposable
+/// <summary>A claim this process holds on a blob: the checkpoint as stored, with its ETag.</summary>
+public sealed class BlobClaim : IDisposable
 {
     private volatile bool _lost;
 
-    internal HeldBlob(StoredCheckpoint stored, string owner, DateTimeOffset confirmed)
+    internal BlobClaim(StoredCheckpoint stored, string owner, DateTimeOffset confirmed)
     {
         Stored = stored;
         Owner = owner;
@@ -73,19 +73,19 @@ public sealed class HeldBlob : IDisposable
 /// read the entity, so it looks at the blob again: no commit is left behind by a process that stepped aside;</item>
 /// <item>the holder renews its claim while it works (<see cref="RenewAsync"/>), and stops at once when it finds the
 /// claim taken: every later write of a lost claim is refused;</item>
-/// <item>a crashed holder's claim lapses after the lease duration.</item>
+/// <item>a crashed holder's claim lapses after the claim duration.</item>
 /// </list>
 /// </summary>
-public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider time, ILogger<CheckpointLease> logger)
+public sealed partial class BlobClaims(ICheckpointStore store, TimeProvider time, ILogger<BlobClaims> logger)
 {
     private const int MaxConflicts = 50;
 
     private readonly ICheckpointStore _store = store ?? throw new ArgumentNullException(nameof(store));
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
-    private readonly ILogger<CheckpointLease> _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    private readonly ILogger<BlobClaims> _logger = logger ?? throw new ArgumentNullException(nameof(logger));
 
     /// <summary>Claims <paramref name="blobName"/> for <paramref name="owner"/>, or marks it pending for its holder.</summary>
-    public async Task<(LeaseOutcome Outcome, HeldBlob? Held)> TryAcquireAsync(string blobName, string owner, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<(ClaimOutcome Outcome, BlobClaim? Held)> TryClaimAsync(string blobName, string owner, TimeSpan duration, CancellationToken cancellationToken)
     {
         for (int attempt = 0; attempt < MaxConflicts; attempt++)
         {
@@ -93,31 +93,31 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             StoredCheckpoint? stored = await _store.GetAsync(blobName, cancellationToken).ConfigureAwait(false);
             if (stored is null)
             {
-                BlobCheckpoint fresh = BlobCheckpoint.New(blobName, now) with { LeaseOwner = owner, LeaseExpires = now + duration };
+                BlobCheckpoint fresh = BlobCheckpoint.New(blobName, now) with { ClaimOwner = owner, ClaimExpires = now + duration };
                 StoredCheckpoint? added = await _store.TryAddAsync(fresh, cancellationToken).ConfigureAwait(false);
                 if (added is not null)
                 {
-                    return (LeaseOutcome.Acquired, new HeldBlob(added, owner, now));
+                    return (ClaimOutcome.Claimed, new BlobClaim(added, owner, now));
                 }
 
                 continue;
             }
 
             BlobCheckpoint current = stored.Value;
-            bool free = current.LeaseOwner is null || current.LeaseExpires is null || current.LeaseExpires <= now || current.LeaseOwner == owner;
+            bool free = current.ClaimOwner is null || current.ClaimExpires is null || current.ClaimExpires <= now || current.ClaimOwner == owner;
             if (free)
             {
-                if (current.LeaseOwner is not null && current.LeaseOwner != owner)
+                if (current.ClaimOwner is not null && current.ClaimOwner != owner)
                 {
-                    LogLapsedClaim(_logger, blobName, current.LeaseOwner, current.LeaseExpires, owner, current.Offset);
+                    LogLapsedClaim(_logger, blobName, current.ClaimOwner, current.ClaimExpires, owner, current.Offset);
                 }
 
                 // Taking the blob also takes any pending mark: this process is about to look at the blob anyway.
-                BlobCheckpoint claimed = current with { LeaseOwner = owner, LeaseExpires = now + duration, Pending = false };
+                BlobCheckpoint claimed = current with { ClaimOwner = owner, ClaimExpires = now + duration, Pending = false };
                 StoredCheckpoint? replaced = await _store.TryReplaceAsync(claimed, stored.ETag, cancellationToken).ConfigureAwait(false);
                 if (replaced is not null)
                 {
-                    return (LeaseOutcome.Acquired, new HeldBlob(replaced, owner, now));
+                    return (ClaimOutcome.Claimed, new BlobClaim(replaced, owner, now));
                 }
 
                 continue;
@@ -125,13 +125,13 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
 
             if (current.Pending)
             {
-                return (LeaseOutcome.HandedToHolder, null);
+                return (ClaimOutcome.ClaimedElsewhere, null);
             }
 
             StoredCheckpoint? marked = await _store.TryReplaceAsync(current with { Pending = true }, stored.ETag, cancellationToken).ConfigureAwait(false);
             if (marked is not null)
             {
-                return (LeaseOutcome.HandedToHolder, null);
+                return (ClaimOutcome.ClaimedElsewhere, null);
             }
         }
 
@@ -140,7 +140,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
 
     /// <summary>Writes <paramref name="checkpoint"/> and renews the claim.</summary>
     /// <returns>False when the claim was lost (the entity changed in a way only another owner makes).</returns>
-    public async Task<bool> SaveAsync(HeldBlob held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<bool> SaveAsync(BlobClaim held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -158,7 +158,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
 
     /// <summary>Extends the claim by <paramref name="duration"/> from now, leaving the checkpoint as last saved.</summary>
     /// <returns>False when the claim was lost.</returns>
-    public async Task<bool> RenewAsync(HeldBlob held, TimeSpan duration, CancellationToken cancellationToken)
+    public async Task<bool> RenewAsync(BlobClaim held, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
         await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -176,7 +176,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     /// Writes <paramref name="checkpoint"/> and lets go of the blob, unless another process marked it pending since
     /// this one last read the entity (then the claim is kept and the caller looks at the blob again), or took the claim.
     /// </summary>
-    public async Task<ReleaseOutcome> TryReleaseAsync(HeldBlob held, BlobCheckpoint checkpoint, CancellationToken cancellationToken)
+    public async Task<ReleaseOutcome> TryReleaseAsync(BlobClaim held, BlobCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -193,7 +193,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             if (held.Checkpoint.Pending)
             {
                 // Clear the mark but keep the claim: the caller is about to look again.
-                BlobCheckpoint cleared = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = held.Checkpoint.LeaseExpires, Updated = now, Pending = false };
+                BlobCheckpoint cleared = checkpoint with { ClaimOwner = held.Owner, ClaimExpires = held.Checkpoint.ClaimExpires, Updated = now, Pending = false };
                 StoredCheckpoint? written = await _store.TryReplaceAsync(cleared, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
                 if (written is not null)
                 {
@@ -204,7 +204,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
                 return await RefreshAsync(held, cancellationToken).ConfigureAwait(false) ? ReleaseOutcome.LookAgain : ReleaseOutcome.ClaimLost;
             }
 
-            BlobCheckpoint released = checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = now, Pending = false };
+            BlobCheckpoint released = checkpoint with { ClaimOwner = null, ClaimExpires = null, Updated = now, Pending = false };
             StoredCheckpoint? done = await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
             if (done is not null)
             {
@@ -222,7 +222,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     }
 
     /// <summary>Lets go without advancing anything (after a failure), if the claim is still ours.</summary>
-    public async Task AbandonAsync(HeldBlob held, CancellationToken cancellationToken)
+    public async Task AbandonAsync(BlobClaim held, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
         await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -231,7 +231,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
             for (int attempt = 0; attempt < 3 && !held.IsLost; attempt++)
             {
                 // Keep a pending mark: whoever comes next must look at the blob.
-                BlobCheckpoint released = held.Checkpoint with { LeaseOwner = null, LeaseExpires = null, Updated = _time.GetUtcNow() };
+                BlobCheckpoint released = held.Checkpoint with { ClaimOwner = null, ClaimExpires = null, Updated = _time.GetUtcNow() };
                 if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
                 {
                     held.IsReleased = true;
@@ -251,7 +251,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
     }
 
     // Writes the checkpoint with the claim extended; under the gate.
-    private async Task<bool> WriteClaimedAsync(HeldBlob held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
+    private async Task<bool> WriteClaimedAsync(BlobClaim held, BlobCheckpoint checkpoint, TimeSpan duration, CancellationToken cancellationToken)
     {
         if (held.IsReleased)
         {
@@ -261,7 +261,7 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
         for (int attempt = 0; attempt < MaxConflicts && !held.IsLost; attempt++)
         {
             DateTimeOffset now = _time.GetUtcNow();
-            BlobCheckpoint next = checkpoint with { LeaseOwner = held.Owner, LeaseExpires = now + duration, Updated = now, Pending = held.Checkpoint.Pending };
+            BlobCheckpoint next = checkpoint with { ClaimOwner = held.Owner, ClaimExpires = now + duration, Updated = now, Pending = held.Checkpoint.Pending };
             StoredCheckpoint? written = await _store.TryReplaceAsync(next, held.Stored.ETag, cancellationToken).ConfigureAwait(false);
             if (written is not null)
             {
@@ -298,15 +298,15 @@ public sealed partial class CheckpointLease(ICheckpointStore store, TimeProvider
 
     // Re-reads the entity; true when it is still ours (possibly with a pending mark), false when the claim was lost,
     // which is then final: the holder stops, and says so once.
-    private async Task<bool> RefreshAsync(HeldBlob held, CancellationToken cancellationToken)
+    private async Task<bool> RefreshAsync(BlobClaim held, CancellationToken cancellationToken)
     {
         StoredCheckpoint? stored = await _store.GetAsync(held.Checkpoint.BlobName, cancellationToken).ConfigureAwait(false);
-        if (stored is null || stored.Value.LeaseOwner != held.Owner)
+        if (stored is null || stored.Value.ClaimOwner != held.Owner)
         {
             if (!held.IsLost)
             {
                 held.MarkLost();
-                LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, stored?.Value.LeaseOwner ?? "nobody");
+                LogLostClaim(_logger, held.Checkpoint.BlobName, held.Owner, stored?.Value.ClaimOwner ?? "nobody");
             }
 
             return false;

@@ -6,7 +6,7 @@ using Moq;
 namespace FlowLogs.Tests.Checkpoints;
 
 /// <summary>The claim protocol's logic, with the store as a double (the real store is exercised on Azurite).</summary>
-public class CheckpointLeaseTests
+public class BlobClaimsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Duration = TimeSpan.FromMinutes(5);
@@ -16,12 +16,12 @@ public class CheckpointLeaseTests
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(new BlobCheckpoint { BlobName = "b", Offset = 10 }, "e1"));
-        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.LeaseOwner == "me" && c.LeaseExpires == Now + Duration && c.Offset == 10), new ETag("e1"), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.ClaimOwner == "me" && c.ClaimExpires == Now + Duration && c.Offset == 10), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
 
-        (LeaseOutcome outcome, HeldBlob? held) = await Lease(store).TryAcquireAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, BlobClaim? held) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
 
-        Assert.That(outcome, Is.EqualTo(LeaseOutcome.Acquired));
+        Assert.That(outcome, Is.EqualTo(ClaimOutcome.Claimed));
         Assert.That(held!.Stored.ETag, Is.EqualTo(new ETag("e2")));
     }
 
@@ -29,14 +29,14 @@ public class CheckpointLeaseTests
     public async Task AHeldBlobIsMarkedPendingForItsHolder()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint held = new() { BlobName = "b", LeaseOwner = "other", LeaseExpires = Now + TimeSpan.FromMinutes(1) };
+        BlobCheckpoint held = new() { BlobName = "b", ClaimOwner = "other", ClaimExpires = Now + TimeSpan.FromMinutes(1) };
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(held, "e1"));
-        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.LeaseOwner == "other"), new ETag("e1"), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.ClaimOwner == "other"), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
 
-        (LeaseOutcome outcome, HeldBlob? mine) = await Lease(store).TryAcquireAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, BlobClaim? mine) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
 
-        Assert.That(outcome, Is.EqualTo(LeaseOutcome.HandedToHolder));
+        Assert.That(outcome, Is.EqualTo(ClaimOutcome.ClaimedElsewhere));
         Assert.That(mine, Is.Null);
         store.VerifyAll();
     }
@@ -45,27 +45,27 @@ public class CheckpointLeaseTests
     public async Task AlreadyPendingNeedsNoSecondWrite()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint held = new() { BlobName = "b", LeaseOwner = "other", LeaseExpires = Now + TimeSpan.FromMinutes(1), Pending = true };
+        BlobCheckpoint held = new() { BlobName = "b", ClaimOwner = "other", ClaimExpires = Now + TimeSpan.FromMinutes(1), Pending = true };
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(held, "e1"));
 
-        (LeaseOutcome outcome, _) = await Lease(store).TryAcquireAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, _) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
 
-        Assert.That(outcome, Is.EqualTo(LeaseOutcome.HandedToHolder));
+        Assert.That(outcome, Is.EqualTo(ClaimOutcome.ClaimedElsewhere));
     }
 
     [Test]
     public async Task ALapsedClaimIsTakenOverAndSaidInTheLog()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint lapsed = new() { BlobName = "b", LeaseOwner = "crashed", LeaseExpires = Now - TimeSpan.FromSeconds(1), Pending = true };
+        BlobCheckpoint lapsed = new() { BlobName = "b", ClaimOwner = "crashed", ClaimExpires = Now - TimeSpan.FromSeconds(1), Pending = true };
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(lapsed, "e1"));
-        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.LeaseOwner == "me" && !c.Pending), new ETag("e1"), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.ClaimOwner == "me" && !c.Pending), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
-        var log = new CapturingLogger<CheckpointLease>();
+        var log = new CapturingLogger<BlobClaims>();
 
-        (LeaseOutcome outcome, _) = await new CheckpointLease(store.Object, new FixedTime(Now), log).TryAcquireAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, _) = await new BlobClaims(store.Object, new FixedTime(Now), log).TryClaimAsync("b", "me", Duration, CancellationToken.None);
 
-        Assert.That(outcome, Is.EqualTo(LeaseOutcome.Acquired));
+        Assert.That(outcome, Is.EqualTo(ClaimOutcome.Claimed));
         Assert.That(log.Lines.Single().Message, Does.Contain("crashed lapsed"));
     }
 
@@ -73,18 +73,18 @@ public class CheckpointLeaseTests
     public async Task ReleaseFailsAndKeepsTheClaimWhenAnotherProcessMarkedTheBlobPending()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
+        BlobCheckpoint mine = new() { BlobName = "b", ClaimOwner = "me", ClaimExpires = Now + Duration, Offset = 10 };
+        var held = new BlobClaim(Stored(mine, "e1"), "me", Now);
 
         // The release write loses the race to a pending mark...
-        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.LeaseOwner == null), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.ClaimOwner == null), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { Pending = true }, "e2"));
 
-        ReleaseOutcome released = await Lease(store).TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
+        ReleaseOutcome released = await Claims(store).TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
 
         Assert.That(released, Is.EqualTo(ReleaseOutcome.LookAgain));
         Assert.That(held.Checkpoint.Pending, Is.True, "the caller sees the mark and looks at the blob again");
-        Assert.That(held.Checkpoint.LeaseOwner, Is.EqualTo("me"));
+        Assert.That(held.Checkpoint.ClaimOwner, Is.EqualTo("me"));
     }
 
     [Test]
@@ -92,12 +92,12 @@ public class CheckpointLeaseTests
     {
         // A slow holder: its claim lapsed and another process took the blob and moved on.
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
+        BlobCheckpoint mine = new() { BlobName = "b", ClaimOwner = "me", ClaimExpires = Now + Duration, Offset = 10 };
+        var held = new BlobClaim(Stored(mine, "e1"), "me", Now);
         store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
-        store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { LeaseOwner = "other", Offset = 30 }, "e2"));
-        var log = new CapturingLogger<CheckpointLease>();
-        var lease = new CheckpointLease(store.Object, new FixedTime(Now), log);
+        store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { ClaimOwner = "other", Offset = 30 }, "e2"));
+        var log = new CapturingLogger<BlobClaims>();
+        var lease = new BlobClaims(store.Object, new FixedTime(Now), log);
 
         ReleaseOutcome first = await lease.TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
         ReleaseOutcome second = await lease.TryReleaseAsync(held, mine with { Offset = 20 }, CancellationToken.None);
@@ -122,16 +122,16 @@ public class CheckpointLeaseTests
     public async Task ARenewalExtendsTheClaimWithoutMovingTheCheckpointAndKeepsAPendingMark()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", LeaseExpires = Now + Duration, Offset = 10 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me", Now - Duration);
+        BlobCheckpoint mine = new() { BlobName = "b", ClaimOwner = "me", ClaimExpires = Now + Duration, Offset = 10 };
+        var held = new BlobClaim(Stored(mine, "e1"), "me", Now - Duration);
 
         // Another process marked the blob pending since our last write.
         store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>())).ReturnsAsync((StoredCheckpoint?)null);
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(mine with { Pending = true }, "e2"));
-        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.Offset == 10 && c.LeaseExpires == Now + Duration && c.LeaseOwner == "me"), new ETag("e2"), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.Offset == 10 && c.ClaimExpires == Now + Duration && c.ClaimOwner == "me"), new ETag("e2"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e3"));
 
-        bool renewed = await Lease(store).RenewAsync(held, Duration, CancellationToken.None);
+        bool renewed = await Claims(store).RenewAsync(held, Duration, CancellationToken.None);
 
         Assert.That(renewed, Is.True);
         Assert.That(held.Confirmed, Is.EqualTo(Now));
@@ -142,16 +142,16 @@ public class CheckpointLeaseTests
     public void TheOffsetNeverMovesBackWithoutARestart()
     {
         var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
-        BlobCheckpoint mine = new() { BlobName = "b", LeaseOwner = "me", Offset = 100 };
-        var held = new HeldBlob(Stored(mine, "e1"), "me", Now);
+        BlobCheckpoint mine = new() { BlobName = "b", ClaimOwner = "me", Offset = 100 };
+        var held = new BlobClaim(Stored(mine, "e1"), "me", Now);
 
-        Assert.That(async () => await Lease(store).SaveAsync(held, mine with { Offset = 50 }, Duration, CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains("move back"));
+        Assert.That(async () => await Claims(store).SaveAsync(held, mine with { Offset = 50 }, Duration, CancellationToken.None), Throws.InvalidOperationException.With.Message.Contains("move back"));
         store.Setup(s => s.TryReplaceAsync(It.IsAny<BlobCheckpoint>(), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
-        Assert.That(async () => await Lease(store).SaveAsync(held, mine with { Offset = 0, Restarts = 1 }, Duration, CancellationToken.None), Is.True);
+        Assert.That(async () => await Claims(store).SaveAsync(held, mine with { Offset = 0, Restarts = 1 }, Duration, CancellationToken.None), Is.True);
     }
 
-    private static CheckpointLease Lease(Mock<ICheckpointStore> store) => new(store.Object, new FixedTime(Now), new CapturingLogger<CheckpointLease>());
+    private static BlobClaims Claims(Mock<ICheckpointStore> store) => new(store.Object, new FixedTime(Now), new CapturingLogger<BlobClaims>());
 
     private static StoredCheckpoint Stored(BlobCheckpoint checkpoint, string etag) => new(checkpoint, new ETag(etag));
 }
