@@ -2,7 +2,7 @@ using System.Globalization;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
-using FlowLogs.Hosting;
+using FlowLogs.Diagnostics;
 using FlowLogs.Sinks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FlowLogs.BlobSource;
 using FlowLogs.Delta;
-using FlowLogs.Hosting;
+using FlowLogs.Diagnostics;
 using FlowLogs.Parsing;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using FlowLogs.DeadLetters;
-using FlowLogs.Hosting;
+using FlowLogs.Diagnostics;
 using FlowLogs.Parsing;
 using FlowLogs.Sinks;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
-using FlowLogs.Hosting;
+using FlowLogs.Diagnostics;
 using FlowLogs.Processing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

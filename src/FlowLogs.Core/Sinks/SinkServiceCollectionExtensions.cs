@@ -1,4 +1,4 @@
-using FlowLogs.Hosting;
+using FlowLogs.Diagnostics;
 using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace FlowLogs.Hosting;
+namespace FlowLogs.Diagnostics;
 
 /// <summary>
 /// The pipeline's metrics, on the meter <c>FlowLogs</c> (System.Diagnostics.Metrics: exported by OpenTelemetry or
