@@ -6,7 +6,7 @@ using FlowLogs.Sinks;
 namespace FlowLogs.Testing;
 
 /// <summary>A sink that keeps the id of every event it acknowledged, to count losses and duplicates.</summary>
-public sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : IEventSink
+internal sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : IEventSink
 {
     private readonly ConcurrentQueue<string> _ids = new();
     private long _batches;

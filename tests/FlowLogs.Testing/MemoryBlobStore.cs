@@ -9,7 +9,7 @@ namespace FlowLogs.Testing;
 /// block list gives the blob a new ETag, reads conditional on a stale ETag fail as <see cref="BlobChangedException"/>,
 /// listings are by prefix and by virtual folder. The contract tests run against this and Azurite alike.
 /// </summary>
-public sealed class MemoryBlobStore(TimeProvider? time = null) : IFlowLogBlobStore, IFlowLogBlobCatalog
+internal sealed class MemoryBlobStore(TimeProvider? time = null) : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, Committed> _blobs = new(StringComparer.Ordinal);

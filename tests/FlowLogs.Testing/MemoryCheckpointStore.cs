@@ -9,7 +9,7 @@ namespace FlowLogs.Testing;
 /// stale ETag fails, every write gives a new ETag, one hour's checkpoints list together. The contract tests run
 /// against this and Azurite alike.
 /// </summary>
-public sealed class MemoryCheckpointStore : ICheckpointStore
+internal sealed class MemoryCheckpointStore : ICheckpointStore
 {
     private readonly Dictionary<string, StoredCheckpoint> _entities = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();

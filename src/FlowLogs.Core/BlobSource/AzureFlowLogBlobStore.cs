@@ -9,7 +9,7 @@ using Azure.Storage.Blobs.Specialized;
 namespace FlowLogs.BlobSource;
 
 /// <summary><see cref="IFlowLogBlobStore"/> and <see cref="IFlowLogBlobCatalog"/> over Azure Blob Storage (or Azurite).</summary>
-public sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore, IFlowLogBlobCatalog
+internal sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
     private readonly BlobServiceClient _service = service ?? throw new ArgumentNullException(nameof(service));
 

@@ -6,7 +6,7 @@ namespace FlowLogs.BlobSource;
 /// The hour and MAC a flow-log blob is for, read from the <c>y=/m=/d=/h=/macAddress=</c> segments of its name, whatever
 /// the resource prefix before them looks like (it differs between kinds and between Microsoft's own pages).
 /// </summary>
-public readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress, string ResourcePrefix)
+internal readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress, string ResourcePrefix)
 {
     /// <summary>Parses a blob name; false when it has no complete <c>y=/m=/d=/h=</c> run.</summary>
     public static bool TryParse(string name, out BlobPath path)

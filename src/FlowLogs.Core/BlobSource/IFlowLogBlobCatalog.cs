@@ -4,10 +4,10 @@ namespace FlowLogs.BlobSource;
 /// <param name="Blob">The blob.</param>
 /// <param name="Length">Its committed length.</param>
 /// <param name="LastModified">When it was last committed, by the storage service's clock; null when not known.</param>
-public readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? LastModified = null);
+internal readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? LastModified = null);
 
 /// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
-public interface IFlowLogBlobCatalog
+internal interface IFlowLogBlobCatalog
 {
     /// <summary>The virtual folders directly under <paramref name="prefix"/> (delimiter <c>/</c>), each ending in <c>/</c>.</summary>
     IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, CancellationToken cancellationToken);

@@ -3,7 +3,7 @@ using Azure;
 namespace FlowLogs.BlobSource;
 
 /// <summary>The reads the pipeline makes of flow-log blobs: block lists and conditional ranged reads.</summary>
-public interface IFlowLogBlobStore
+internal interface IFlowLogBlobStore
 {
     /// <summary>Lists the committed blocks of a blob; null when the blob does not exist.</summary>
     Task<BlockListSnapshot?> GetCommittedBlocksAsync(FlowLogBlob blob, CancellationToken cancellationToken);
@@ -21,7 +21,7 @@ public interface IFlowLogBlobStore
 }
 
 /// <summary>A blob changed (a new commit, a rewrite or a delete) between listing its blocks and reading them.</summary>
-public sealed class BlobChangedException : Exception
+internal sealed class BlobChangedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public BlobChangedException(FlowLogBlob blob, Exception? inner = null)

@@ -1,7 +1,7 @@
 namespace FlowLogs.Checkpoints;
 
 /// <summary>How far a blob has been read and delivered, and who is reading it now.</summary>
-public sealed record BlobCheckpoint
+internal sealed record BlobCheckpoint
 {
     /// <summary>The blob, <c>container/name</c>.</summary>
     public required string BlobName { get; init; }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace FlowLogs.Checkpoints;
 
 /// <summary>The outcome of <see cref="BlobClaims.TryClaimAsync"/>.</summary>
-public enum ClaimOutcome
+internal enum ClaimOutcome
 {
     /// <summary>This process holds the blob.</summary>
     Claimed,
@@ -13,7 +13,7 @@ public enum ClaimOutcome
 }
 
 /// <summary>The outcome of <see cref="BlobClaims.TryReleaseAsync"/>.</summary>
-public enum ReleaseOutcome
+internal enum ReleaseOutcome
 {
     /// <summary>The checkpoint is written and the blob let go.</summary>
     Released,
@@ -26,7 +26,7 @@ public enum ReleaseOutcome
 }
 
 /// <summary>A claim this process holds on a blob: the checkpoint as stored, with its ETag.</summary>
-public sealed class BlobClaim : IDisposable
+internal sealed class BlobClaim : IDisposable
 {
     private volatile bool _lost;
 
@@ -76,7 +76,7 @@ public sealed class BlobClaim : IDisposable
 /// <item>a crashed holder's claim lapses after the claim duration.</item>
 /// </list>
 /// </summary>
-public sealed partial class BlobClaims(ICheckpointStore store, TimeProvider time, ILogger<BlobClaims> logger)
+internal sealed partial class BlobClaims(ICheckpointStore store, TimeProvider time, ILogger<BlobClaims> logger)
 {
     private const int MaxConflicts = 50;
 

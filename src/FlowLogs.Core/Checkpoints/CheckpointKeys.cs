@@ -10,7 +10,7 @@ namespace FlowLogs.Checkpoints;
 /// checkpoints of an hour with one query; the row key is the blob's full name, with the characters Table keys forbid
 /// (<c>/ \ # ?</c>, control characters) and <c>%</c> escaped as <c>%XX</c>, so it stays readable.
 /// </summary>
-public static class CheckpointKeys
+internal static class CheckpointKeys
 {
     /// <summary>Partition of blobs whose name holds no hour.</summary>
     public const string NoHourPartition = "no-hour";

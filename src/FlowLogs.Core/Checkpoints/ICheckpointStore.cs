@@ -5,10 +5,10 @@ namespace FlowLogs.Checkpoints;
 /// <summary>A checkpoint as stored, with the ETag every write must match.</summary>
 /// <param name="Value">The checkpoint.</param>
 /// <param name="ETag">The entity's ETag.</param>
-public sealed record StoredCheckpoint(BlobCheckpoint Value, ETag ETag);
+internal sealed record StoredCheckpoint(BlobCheckpoint Value, ETag ETag);
 
 /// <summary>Conditional storage of <see cref="BlobCheckpoint"/>s, one per blob.</summary>
-public interface ICheckpointStore
+internal interface ICheckpointStore
 {
     /// <summary>Reads a blob's checkpoint; null when there is none.</summary>
     Task<StoredCheckpoint?> GetAsync(string blobName, CancellationToken cancellationToken);

@@ -5,7 +5,7 @@ using Azure.Data.Tables;
 namespace FlowLogs.Checkpoints;
 
 /// <summary><see cref="ICheckpointStore"/> in Azure Table Storage: one entity per blob, every write conditional.</summary>
-public sealed class TableCheckpointStore : ICheckpointStore
+internal sealed class TableCheckpointStore : ICheckpointStore
 {
     private readonly TableClient _table;
 

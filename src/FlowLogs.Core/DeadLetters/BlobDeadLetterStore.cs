@@ -10,7 +10,7 @@ namespace FlowLogs.DeadLetters;
 /// Dead letters as JSON blobs in a container, named after the source blob and the byte offset, so that reading the
 /// same bad bytes again overwrites the same dead letter instead of adding one.
 /// </summary>
-public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLetterStore
+internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLetterStore
 {
     private readonly BlobContainerClient _container = container ?? throw new ArgumentNullException(nameof(container));
 

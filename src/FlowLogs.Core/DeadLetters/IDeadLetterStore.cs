@@ -4,7 +4,7 @@ using FlowLogs.Parsing;
 namespace FlowLogs.DeadLetters;
 
 /// <summary>Keeps input that could not be turned into events, with the reason, for inspection.</summary>
-public interface IDeadLetterStore
+internal interface IDeadLetterStore
 {
     /// <summary>
     /// Stores the <paramref name="issues"/> one read of <paramref name="blob"/> met, as one item (a few when their bytes

@@ -4,7 +4,7 @@ using FlowLogs.Checkpoints;
 namespace FlowLogs.Delta;
 
 /// <summary>What a blob's committed block list says about what is left to read.</summary>
-public enum DeltaStatus
+internal enum DeltaStatus
 {
     /// <summary>Nothing committed since the checkpoint.</summary>
     UpToDate,
@@ -26,7 +26,7 @@ public enum DeltaStatus
 /// <param name="End">Byte offset just past the last block.</param>
 /// <param name="HasHead">Whether the first block is the blob's head block (block 0).</param>
 /// <param name="HasTail">Whether the last block is the blob's tail block (the last committed block).</param>
-public readonly record struct DeltaChunk(int FirstBlock, int BlockCount, long Start, long End, bool HasHead, bool HasTail)
+internal readonly record struct DeltaChunk(int FirstBlock, int BlockCount, long Start, long End, bool HasHead, bool HasTail)
 {
     /// <summary>Length in bytes.</summary>
     public long Length => End - Start;
@@ -37,14 +37,14 @@ public readonly record struct DeltaChunk(int FirstBlock, int BlockCount, long St
 /// <param name="Reason">For <see cref="DeltaStatus.Restart"/>, why, in words.</param>
 /// <param name="Chunks">The chunks to read, in order; the last one holds the tail block.</param>
 /// <param name="DataBlocks">Blocks the checkpoint will count as consumed once all chunks are delivered (all but the tail).</param>
-public sealed record DeltaPlan(DeltaStatus Status, string? Reason, IReadOnlyList<DeltaChunk> Chunks, int DataBlocks);
+internal sealed record DeltaPlan(DeltaStatus Status, string? Reason, IReadOnlyList<DeltaChunk> Chunks, int DataBlocks);
 
 /// <summary>
 /// Works out which committed bytes of a PT1H.json are new since a checkpoint. Pure: no storage, no clock.
 /// Azure appends one block a minute just before the tail block and never changes the bytes before it, so the new
 /// bytes are the blocks between the last consumed one and the tail.
 /// </summary>
-public static class BlockDelta
+internal static class BlockDelta
 {
     /// <summary>Plans the reads for <paramref name="blocks"/> given <paramref name="checkpoint"/>.</summary>
     /// <param name="blocks">The committed block list, in order.</param>

@@ -4,7 +4,7 @@ namespace FlowLogs.Delta;
 /// Recognises the head block (<c>{"records":[</c>) and tail block (<c>]}</c>) of a PT1H.json by their bytes, with any
 /// whitespace around the tokens: older files used other sizes (21 and 9 bytes were reported) and other block ids.
 /// </summary>
-public static class Pt1hFraming
+internal static class Pt1hFraming
 {
     /// <summary>Whether <paramref name="block"/> is exactly a head block.</summary>
     public static bool IsHead(ReadOnlySpan<byte> block)

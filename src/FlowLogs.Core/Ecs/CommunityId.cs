@@ -5,7 +5,7 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Ecs;
 
 /// <summary>Community ID v1 flow hashing (corelight/community-id-spec), allocation-free.</summary>
-public static class CommunityId
+internal static class CommunityId
 {
     /// <summary>Length of a v1 id: <c>1:</c> and 28 base64 characters.</summary>
     public const int Length = 30;

@@ -10,7 +10,7 @@ namespace FlowLogs.Ecs;
 /// or rule group is encoded once by <see cref="Utf8JsonWriter"/> and reused; per tuple, only the tuple's own values
 /// are formatted, all of them validated ASCII that needs no escaping. Not thread-safe: use one per pipeline.
 /// </summary>
-public sealed class EcsEventWriter : IDisposable
+internal sealed class EcsEventWriter : IDisposable
 {
     /// <summary>Writer options for events: compact, relaxed escaping (quotes as <c>\"</c>, as the intake shows them).</summary>
     public static readonly JsonWriterOptions WriterOptions = new()

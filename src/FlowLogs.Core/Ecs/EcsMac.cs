@@ -1,7 +1,7 @@
 namespace FlowLogs.Ecs;
 
 /// <summary>Formats a MAC address the way ECS wants it: six upper-case hex pairs joined by <c>-</c>.</summary>
-public static class EcsMac
+internal static class EcsMac
 {
     /// <summary>Length of a MAC in ECS form.</summary>
     public const int Length = 17;

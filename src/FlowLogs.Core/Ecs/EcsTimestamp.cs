@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace FlowLogs.Ecs;
 
 /// <summary>Formats Unix epoch milliseconds as ISO 8601 UTC with microseconds, the way the Sekoia intake does.</summary>
-public static class EcsTimestamp
+internal static class EcsTimestamp
 {
     /// <summary>Length of <c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>.</summary>
     public const int Length = 27;

@@ -3,7 +3,7 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Ecs;
 
 /// <summary>The words our events use for tuple codes, shared by the ECS event and the Sekoia record.</summary>
-public static class EcsVocabulary
+internal static class EcsVocabulary
 {
     /// <summary>Flow state as a word: begin, continue, end, denied (the intake's words for B, C, E); empty for none.</summary>
     public static ReadOnlySpan<byte> FlowStateName(FlowState state) => state switch

@@ -9,7 +9,7 @@ namespace FlowLogs.Ecs;
 /// tuple's ordinal in the record and the tuple's text. A tuple read again, by any path, gets the same id; a different
 /// tuple at the same place (a rewritten blob) gets another.
 /// </summary>
-public static class EventId
+internal static class EventId
 {
     /// <summary>Length of an id: 32 lower-case hex digits.</summary>
     public const int Length = 32;

@@ -5,7 +5,7 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Ecs;
 
 /// <summary>Serializes one event per tuple in the chosen <see cref="EventPayload"/>; one instance per pipeline.</summary>
-public sealed class FlowEventSerializer : IDisposable
+internal sealed class FlowEventSerializer : IDisposable
 {
     private readonly EcsEventWriter _ecs;
     private readonly Utf8JsonWriter _raw;

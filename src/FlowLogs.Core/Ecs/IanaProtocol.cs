@@ -3,7 +3,7 @@ using System.Text;
 namespace FlowLogs.Ecs;
 
 /// <summary>IANA protocol numbers as ECS <c>network.transport</c> keywords and <c>network.iana_number</c> strings.</summary>
-public static class IanaProtocol
+internal static class IanaProtocol
 {
     private static readonly byte[]?[] Names = BuildNames();
     private static readonly byte[][] Numbers = BuildNumbers();

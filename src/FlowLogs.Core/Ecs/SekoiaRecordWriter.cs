@@ -8,7 +8,7 @@ namespace FlowLogs.Ecs;
 /// Writes the flattened per-tuple record that Sekoia.io's intake formats parse ("Azure Network Watcher Flow Logs" for
 /// VNet, "Azure Network Watcher" for NSG): the <c>message</c> of our ECS events and the <c>raw</c> payload.
 /// </summary>
-public static class SekoiaRecordWriter
+internal static class SekoiaRecordWriter
 {
     private static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");
     private static readonly JsonEncodedText FlowLogVersion = JsonEncodedText.Encode("flowLogVersion");

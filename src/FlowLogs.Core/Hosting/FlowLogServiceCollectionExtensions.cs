@@ -7,6 +7,7 @@ using FlowLogs.Sinks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Hosting;
@@ -38,8 +39,24 @@ public static class FlowLogServiceCollectionExtensions
         services.AddHostedService<StorageInitializer>();
 
         services.AddSingleton<BlobClaims>();
-        services.AddSingleton<BlobProcessor>();
-        services.AddSingleton<MissedHourReplay>();
+
+        // The processor and the replay are public for the hosts; what they are made of is not, so they are built here.
+        services.AddSingleton(sp => new BlobProcessor(
+            sp.GetRequiredService<IFlowLogBlobStore>(),
+            sp.GetRequiredService<BlobClaims>(),
+            sp.GetRequiredService<IEventSink>(),
+            sp.GetRequiredService<IDeadLetterStore>(),
+            sp.GetRequiredService<IOptions<BlobProcessorOptions>>(),
+            sp.GetRequiredService<ILogger<BlobProcessor>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MissedHourReplay(
+            sp.GetRequiredService<IFlowLogBlobCatalog>(),
+            sp.GetRequiredService<IReplayStateStore>(),
+            sp.GetRequiredService<ICheckpointStore>(),
+            sp.GetRequiredService<BlobProcessor>(),
+            sp.GetRequiredService<IOptions<ReplayOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<MissedHourReplay>>()));
         services.AddFlowLogSink(configuration);
         return services;
     }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 namespace FlowLogs.Hosting;
 
 /// <summary>Creates the checkpoint table, the replay table and the dead-letter container at start if they are missing.</summary>
-public sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters) : IHostedService
+internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters) : IHostedService
 {
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)

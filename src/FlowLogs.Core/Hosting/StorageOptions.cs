@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace FlowLogs.Hosting;
 
 /// <summary>Which storage accounts the pipeline uses; bound from configuration section <see cref="SectionName"/>.</summary>
-public sealed class StorageOptions
+internal sealed class StorageOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "FlowLogs:Storage";

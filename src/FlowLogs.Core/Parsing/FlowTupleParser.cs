@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace FlowLogs.Parsing;
 
 /// <summary>Parses one comma-separated flow tuple into a <see cref="FlowTuple"/> without allocating.</summary>
-public static class FlowTupleParser
+internal static class FlowTupleParser
 {
     /// <summary>Tuples longer than this are refused: the longest valid one (two full IPv6 addresses) is under 250 bytes.</summary>
     public const int MaxTupleLength = 512;

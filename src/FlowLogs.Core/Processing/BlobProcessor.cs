@@ -31,7 +31,7 @@ public sealed class BlobProcessor
     private readonly ILogger<BlobProcessor> _logger;
 
     /// <summary>Creates a processor.</summary>
-    public BlobProcessor(
+    internal BlobProcessor(
         IFlowLogBlobStore blobs,
         BlobClaims claims,
         IEventSink sink,

@@ -3,7 +3,7 @@ namespace FlowLogs.Replay;
 /// <summary>A resource's folder in a flow-log container: everything before <c>/y=</c> in its blob names.</summary>
 /// <param name="Container">The container.</param>
 /// <param name="Prefix">The folder, without a trailing slash.</param>
-public readonly record struct ResourcePrefix(string Container, string Prefix)
+internal readonly record struct ResourcePrefix(string Container, string Prefix)
 {
     /// <summary><c>container/prefix</c>.</summary>
     public string Key => $"{Container}/{Prefix}";
@@ -17,10 +17,10 @@ public readonly record struct ResourcePrefix(string Container, string Prefix)
 /// written before it existed.
 /// </param>
 /// <param name="LastRunSucceeded">Whether the last run caught up everything it looked at (no failures, nothing left).</param>
-public sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset? LastDiscovery, DateTimeOffset? ResumeFrom = null, bool LastRunSucceeded = true);
+internal sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset? LastDiscovery, DateTimeOffset? ResumeFrom = null, bool LastRunSucceeded = true);
 
 /// <summary>What the replay remembers between runs: resource prefixes, complete hours, its last run.</summary>
-public interface IReplayStateStore
+internal interface IReplayStateStore
 {
     /// <summary>The resource prefixes discovered so far.</summary>
     Task<IReadOnlyList<ResourcePrefix>> GetPrefixesAsync(CancellationToken cancellationToken);

@@ -27,7 +27,7 @@ public sealed partial class MissedHourReplay
     private readonly ILogger<MissedHourReplay> _logger;
 
     /// <summary>Creates the replay.</summary>
-    public MissedHourReplay(
+    internal MissedHourReplay(
         IFlowLogBlobCatalog catalog,
         IReplayStateStore state,
         ICheckpointStore checkpoints,

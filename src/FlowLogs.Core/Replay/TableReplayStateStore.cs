@@ -5,7 +5,7 @@ using FlowLogs.Checkpoints;
 namespace FlowLogs.Replay;
 
 /// <summary><see cref="IReplayStateStore"/> in Azure Table Storage.</summary>
-public sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
+internal sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
 {
     private const string PrefixPartition = "prefix";
     private const string RunPartition = "run";

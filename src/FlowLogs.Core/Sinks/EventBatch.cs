@@ -3,7 +3,7 @@ using FlowLogs.Ecs;
 namespace FlowLogs.Sinks;
 
 /// <summary>Events of one blob's byte range, serialized as NDJSON (one event per line), handed to a sink together.</summary>
-public sealed class EventBatch
+internal sealed class EventBatch
 {
     internal EventBatch(string source, long start, long end, int count, ReadOnlyMemory<byte> ndjson, EventPayload payload)
     {

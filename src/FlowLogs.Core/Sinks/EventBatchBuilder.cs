@@ -5,7 +5,7 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Sinks;
 
 /// <summary>Serializes tuples into one reusable NDJSON buffer until a batch is full.</summary>
-public sealed class EventBatchBuilder : IDisposable
+internal sealed class EventBatchBuilder : IDisposable
 {
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly FlowEventSerializer _serializer;

@@ -3,7 +3,7 @@ using FlowLogs.Ecs;
 namespace FlowLogs.Sinks;
 
 /// <summary>Where events go. A delivery completes only once the receiver has acknowledged every event of the batch.</summary>
-public interface IEventSink
+internal interface IEventSink
 {
     /// <summary>What each event should be: full ECS, or the intake's raw record.</summary>
     EventPayload Payload { get; }

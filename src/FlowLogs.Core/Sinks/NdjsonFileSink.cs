@@ -3,7 +3,7 @@ using FlowLogs.Ecs;
 namespace FlowLogs.Sinks;
 
 /// <summary>Appends events to a local NDJSON file, flushed to disk before a delivery is acknowledged.</summary>
-public sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
+internal sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
 {
     private readonly FileStream _file;
     private readonly SemaphoreSlim _gate = new(1, 1);

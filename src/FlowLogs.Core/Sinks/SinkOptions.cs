@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace FlowLogs.Sinks;
 
 /// <summary>Where events go; bound from configuration section <see cref="SectionName"/>.</summary>
-public sealed class SinkOptions
+internal sealed class SinkOptions
 {
     /// <summary>The configuration section (environment: <c>FlowLogs__Sink__Kind</c>).</summary>
     public const string SectionName = "FlowLogs:Sink";

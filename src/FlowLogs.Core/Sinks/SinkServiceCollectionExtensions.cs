@@ -11,7 +11,7 @@ using Polly.Retry;
 namespace FlowLogs.Sinks;
 
 /// <summary>Registers the configured <see cref="IEventSink"/> (the Sekoia intake, an NDJSON file or stdout).</summary>
-public static class SinkServiceCollectionExtensions
+internal static class SinkServiceCollectionExtensions
 {
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
 

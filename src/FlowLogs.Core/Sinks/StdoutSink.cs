@@ -3,7 +3,7 @@ using FlowLogs.Ecs;
 namespace FlowLogs.Sinks;
 
 /// <summary>Writes events as NDJSON to standard output, flushed before a delivery is acknowledged.</summary>
-public sealed class StdoutSink(Stream output, EventPayload payload = EventPayload.Ecs) : IEventSink, IDisposable
+internal sealed class StdoutSink(Stream output, EventPayload payload = EventPayload.Ecs) : IEventSink, IDisposable
 {
     private readonly Stream _output = output ?? throw new ArgumentNullException(nameof(output));
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -16,9 +16,9 @@ public abstract class BlobStoreContract
 {
     private static readonly string Hour = "y=2026/m=11/d=23/h=10/m=00";
 
-    protected abstract IFlowLogBlobStore Store { get; }
+    private protected abstract IFlowLogBlobStore Store { get; }
 
-    protected abstract IFlowLogBlobCatalog Catalog { get; }
+    private protected abstract IFlowLogBlobCatalog Catalog { get; }
 
     protected abstract string Container { get; }
 
@@ -124,9 +124,9 @@ public sealed class MemoryBlobStoreContractTests : BlobStoreContract
 {
     private readonly MemoryBlobStore _store = new();
 
-    protected override IFlowLogBlobStore Store => _store;
+    private protected override IFlowLogBlobStore Store => _store;
 
-    protected override IFlowLogBlobCatalog Catalog => _store;
+    private protected override IFlowLogBlobCatalog Catalog => _store;
 
     protected override string Container => "memory";
 
@@ -157,9 +157,9 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
     private BlobServiceClient _service = null!;
     private AzureFlowLogBlobStore _store = null!;
 
-    protected override IFlowLogBlobStore Store => _store;
+    private protected override IFlowLogBlobStore Store => _store;
 
-    protected override IFlowLogBlobCatalog Catalog => _store;
+    private protected override IFlowLogBlobCatalog Catalog => _store;
 
     protected override string Container => _container;
 
@@ -212,7 +212,7 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
 /// <summary>The checkpoint-store contract: conditional add and replace, ETags, one hour's listing.</summary>
 public abstract class CheckpointStoreContract
 {
-    protected abstract ICheckpointStore Store { get; }
+    private protected abstract ICheckpointStore Store { get; }
 
     [Test]
     public async Task AddingTwiceFailsTheSecondTime()
@@ -270,7 +270,7 @@ public abstract class CheckpointStoreContract
 /// <summary>The contract on <see cref="MemoryCheckpointStore"/>.</summary>
 public sealed class MemoryCheckpointStoreContractTests : CheckpointStoreContract
 {
-    protected override ICheckpointStore Store { get; } = new MemoryCheckpointStore();
+    private protected override ICheckpointStore Store { get; } = new MemoryCheckpointStore();
 }
 
 /// <summary>The contract on Table Storage (Azurite), through <see cref="TableCheckpointStore"/>.</summary>
@@ -279,7 +279,7 @@ public sealed class TableCheckpointStoreContractTests : CheckpointStoreContract
 {
     private TableCheckpointStore _store = null!;
 
-    protected override ICheckpointStore Store => _store;
+    private protected override ICheckpointStore Store => _store;
 
     private TableClient _table = null!;
 

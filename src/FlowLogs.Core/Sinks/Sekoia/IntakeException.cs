@@ -1,7 +1,7 @@
 namespace FlowLogs.Sinks.Sekoia;
 
 /// <summary>The intake did not acknowledge a batch; nothing of it is checkpointed, so it is sent again later.</summary>
-public class IntakeException : Exception
+internal class IntakeException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public IntakeException(string message, int? status = null, Exception? inner = null)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace FlowLogs.Sinks.Sekoia;
 
 /// <summary>Settings of the Sekoia.io HTTP intake; bound from configuration section <see cref="SectionName"/>.</summary>
-public sealed class SekoiaIntakeOptions
+internal sealed class SekoiaIntakeOptions
 {
     /// <summary>The configuration section (environment: <c>FlowLogs__Sekoia__IntakeKey</c> and so on).</summary>
     public const string SectionName = "FlowLogs:Sekoia";
@@ -44,7 +44,7 @@ public sealed class SekoiaIntakeOptions
 }
 
 /// <summary>Checks <see cref="SekoiaIntakeOptions"/> at start, with messages that name the setting to fix.</summary>
-public sealed class SekoiaIntakeOptionsValidator : IValidateOptions<SekoiaIntakeOptions>
+internal sealed class SekoiaIntakeOptionsValidator : IValidateOptions<SekoiaIntakeOptions>
 {
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, SekoiaIntakeOptions options)

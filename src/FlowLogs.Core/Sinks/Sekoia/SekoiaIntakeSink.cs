@@ -20,7 +20,7 @@ namespace FlowLogs.Sinks.Sekoia;
 /// resilience handler, honouring Retry-After, within the retry budget; a wrong key or URL fails at once with the
 /// setting to fix. The intake key is never logged.
 /// </summary>
-public sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
+internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 {
     /// <summary>The name of the <see cref="HttpClient"/> the sink asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "FlowLogs.SekoiaIntake";
