@@ -1,5 +1,5 @@
 // Stage 1: everything the flow-log pipeline needs in the customer's subscription, deployed into an empty resource
-// group. Stage 2 (eventgrid.bicep) wires Event Grid once the code is published. See README "Deploy to Azure".
+// group. Stage 2 (eventgrid.bicep) wires Event Grid once the code is published. See docs/operations.md "Deploy to Azure".
 targetScope = 'resourceGroup'
 
 @description('Prefix of every resource name (letters and digits, lower case).')

@@ -17,7 +17,7 @@ internal static class ParseBenchmark
         string vnet = InputFiles.Ensure(FlowLogKind.VirtualNetwork, options.SizeMegabytes, options.Directory);
         string nsg = InputFiles.Ensure(FlowLogKind.NetworkSecurityGroup, options.SizeMegabytes, options.Directory);
 
-        // One core, as the targets are stated: the last one, which takes fewer device interrupts than CPU 0 on this VM.
+        // One core, as the targets are stated: the last one, which takes fewer device interrupts than CPU 0 on the 2-core VM the figures were measured on.
         // The GC stays workstation, non-concurrent (see the csproj).
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
         {

@@ -55,23 +55,24 @@ public partial class NamesTests
     }
 
     [Test]
-    public void TheReadmeNamesEveryFunctionWebhookContainerAndConnectionAsBuilt()
+    public void TheOperationsDocumentNamesEveryFunctionWebhookContainerAndConnectionAsBuilt()
     {
-        string readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
+        // docs/operations.md is where an operator reads these names (the README links to it).
+        string document = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "operations.md"));
         foreach ((string function, string container, string connection) in BlobTriggers())
         {
-            Assert.That(readme, Does.Contain($"Host.Functions.{function}"));
-            Assert.That(readme, Does.Contain($"`{container}/{{name}}`"), $"the README's description of {function}");
-            Assert.That(readme, Does.Contain($"`{connection}`"));
+            Assert.That(document, Does.Contain($"Host.Functions.{function}"));
+            Assert.That(document, Does.Contain($"`{container}/{{name}}`"), $"docs/operations.md's description of {function}");
+            Assert.That(document, Does.Contain($"`{connection}`"));
         }
 
-        // Every webhook call and every BlobCreated subject the README shows names a built trigger and its container.
-        var webhooks = WebhookName().Matches(readme).Select(m => m.Groups[1].Value).ToList();
-        var subjects = SubjectContainer().Matches(readme).Select(m => m.Groups[1].Value).ToList();
+        // Every webhook call and every BlobCreated subject the document shows names a built trigger and its container.
+        var webhooks = WebhookName().Matches(document).Select(m => m.Groups[1].Value).ToList();
+        var subjects = SubjectContainer().Matches(document).Select(m => m.Groups[1].Value).ToList();
         Assert.That(webhooks, Is.Not.Empty.And.SubsetOf(BlobTriggers().Select(t => t.Function)));
         Assert.That(subjects, Is.Not.Empty.And.SubsetOf(BlobTriggers().Select(t => t.Container)));
-        Assert.That(readme, Does.Contain("`ReplayMissedHours`"));
-        Assert.That(readme, Does.Contain("`ReplaySchedule`"));
+        Assert.That(document, Does.Contain("`ReplayMissedHours`"));
+        Assert.That(document, Does.Contain("`ReplaySchedule`"));
     }
 
     [GeneratedRegex(@"functionName=Host\.Functions\.([A-Za-z0-9_]+)")]

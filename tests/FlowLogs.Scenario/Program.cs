@@ -1,7 +1,7 @@
 namespace FlowLogs.Scenario;
 
 /// <summary>
-/// The end-to-end fault scenario (see README, "Proving nothing is lost").
+/// The end-to-end fault scenario (see docs/verification.md, "Proving nothing is lost").
 /// <c>run [--nics 6] [--minutes 12] [--workers 4] [--tuples 20] [--interval-ms 1000] [--kill-every-ms 3000] [--fault-rate 0.15] [--out audit.json]</c>;
 /// <c>worker …</c> is one processor process, started and killed by <c>run</c>. Exit code 0 when nothing was lost.
 /// </summary>

@@ -48,7 +48,7 @@ public partial class AzuriteTelemetryTests
             Assert.That(lacking, Is.Empty, $"Azurite command lines without {Flag}");
 
             // The scan finds what it should: it cannot pass by finding nothing.
-            Assert.That(commands.Select(c => c.File).Distinct(), Is.SupersetOf(new[] { "README.md", "scripts/run-local.sh" }));
+            Assert.That(commands.Select(c => c.File).Distinct(), Is.SupersetOf(new[] { "docs/operations.md", "scripts/run-local.sh" }));
 
             // C# starts Azurite in one place only, with one list of flags: a new C# starter goes through it.
             Assert.That(csharpStarters, Is.EqualTo(new[] { "tests/FlowLogs.Testing/AzuriteServer.cs" }), "C# files that launch the Azurite executable");
