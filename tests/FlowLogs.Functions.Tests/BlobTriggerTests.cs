@@ -6,6 +6,7 @@ using FlowLogs.WorkerHost;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class BlobTriggerTests
 {
     private const string Key = "trigger-test-key";

@@ -7,6 +7,7 @@ using FlowLogs.WorkerHost;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class IdentityConnectionTests
 {
     [Test]

@@ -6,6 +6,7 @@ using FlowLogs.WorkerHost;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class SampleSettingsTests
 {
     [Test]

@@ -3,6 +3,7 @@ using FlowLogs.WorkerHost;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class StartupSettingsTests
 {
     [TestCase("FlowLogs__Sekoia__IntakeKey", null, "FlowLogs:Sekoia:IntakeKey")]

@@ -5,6 +5,7 @@ using FlowLogs.WorkerHost;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class TelemetryTests
 {
     [Test]

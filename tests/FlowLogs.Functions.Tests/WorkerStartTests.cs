@@ -5,6 +5,7 @@ using FlowLogs.WorkerHost.Protocol;
 
 namespace FlowLogs.Functions.Tests;
 
+[Category("Azurite")]
 public class WorkerStartTests
 {
     [Test]

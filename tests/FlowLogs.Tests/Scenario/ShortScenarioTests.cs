@@ -7,6 +7,7 @@ namespace FlowLogs.Tests.Scenario;
 /// midway, processor processes killed with SIGKILL, triggers duplicated and out of order, an intake failing some
 /// requests and acknowledging some only after longer than a claim lasts, a bad block, then the replay.
 /// </summary>
+[Category("Azurite")]
 public class ShortScenarioTests
 {
     [Test]

@@ -9,6 +9,7 @@ namespace FlowLogs.Tests.Storage;
 /// Azurite never reaches outside the machine: every place the repository starts it passes <c>--disableTelemetry</c>,
 /// and the running Azurite itself says its telemetry is off.
 /// </summary>
+[Category("Azurite")]
 public partial class AzuriteTelemetryTests
 {
     private const string Flag = "--disableTelemetry";

@@ -13,6 +13,7 @@ namespace FlowLogs.Tests.Storage;
 /// A corpus of bad input through the whole pipeline (blob, delta reader, parser, sink, dead letters): each case is
 /// reported clearly, the good records around it are delivered, and the blob does not get stuck.
 /// </summary>
+[Category("Azurite")]
 public class BadInputPipelineTests
 {
     private static readonly string Good1 = SimpleVNet(VNetTuple(sport: 1)).ToJsonString();

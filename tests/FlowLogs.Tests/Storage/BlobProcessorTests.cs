@@ -12,6 +12,7 @@ using static FlowLogs.Tests.Support.FlowLogBuilder;
 namespace FlowLogs.Tests.Storage;
 
 /// <summary>The block-delta reader against Azurite: exactly-once delivery, alone and with many processors at once.</summary>
+[Category("Azurite")]
 public class BlobProcessorTests
 {
     private static readonly DateTimeOffset Hour = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);

@@ -8,6 +8,7 @@ using FlowLogs.Testing;
 
 namespace FlowLogs.Tests.Storage;
 
+[Category("Azurite")]
 public class IngestCommandTests
 {
     [Test]

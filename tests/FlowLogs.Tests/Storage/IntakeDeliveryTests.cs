@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FlowLogs.Tests.Storage;
 
 /// <summary>The whole path, blob to intake: Azurite, the block-delta reader, the Sekoia sink, a failing loopback intake.</summary>
+[Category("Azurite")]
 public class IntakeDeliveryTests
 {
     private const string Key = "e2e-intake-key-31f2";

@@ -15,6 +15,7 @@ namespace FlowLogs.Tests.Storage;
 /// Work that outlasts a claim (a slow intake, a chunk of corrupt tuples), a holder that lost its claim, records split
 /// across many blocks, and the failure paths around them, against Azurite with time injected where time matters.
 /// </summary>
+[Category("Azurite")]
 public class LongWorkTests
 {
     private static readonly TimeSpan Claim = TimeSpan.FromMinutes(5);

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 namespace FlowLogs.Tests.Storage;
 
 /// <summary>The missed-hour replay against Azurite: what it catches up, what it remembers, what it never lists.</summary>
+[Category("Azurite")]
 public class MissedHourReplayTests
 {
     // A day ahead of the wall clock: the blobs the tests write (stamped by Azurite's clock) are long quiet by then.

@@ -9,6 +9,7 @@ using FlowLogs.Testing;
 
 namespace FlowLogs.Tests.Storage;
 
+[Category("Azurite")]
 public class SimulateCommandTests
 {
     [Test]
