@@ -169,7 +169,7 @@ internal static class DeltaBenchmark
     {
         private long _events;
 
-        public EventPayload Payload => EventPayload.Ecs;
+        public EventBatchBuilder CreateBatch() => new(EventPayload.Ecs);
 
         public long Events => Interlocked.Read(ref _events);
 

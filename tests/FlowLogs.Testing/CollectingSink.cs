@@ -11,8 +11,11 @@ internal sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : 
     private readonly ConcurrentQueue<string> _ids = new();
     private long _batches;
 
-    /// <inheritdoc/>
+    /// <summary>What each event is: full ECS, or the raw record.</summary>
     public EventPayload Payload { get; } = payload;
+
+    /// <inheritdoc/>
+    public EventBatchBuilder CreateBatch() => new(Payload);
 
     /// <summary>Called before each batch is acknowledged; throw from it to fail the delivery.</summary>
     public Func<EventBatch, ValueTask>? BeforeAcknowledge { get; set; }

@@ -63,7 +63,7 @@ internal sealed class EcsEventWriter : IDisposable
     }
 
     private int MaxLength(FlowRecord record, in FlowTuple tuple)
-        => FixedBytes + _fragments.GroupBytes + (2 * SekoiaRecordWriter.MaxFlowLength) + (4 * (tuple.SourceIP.Length + tuple.DestinationIP.Length)) + tuple.Encryption.Length;
+        => FixedBytes + _fragments.GroupBytes + (2 * RawRecordWriter.MaxFlowLength) + (4 * (tuple.SourceIP.Length + tuple.DestinationIP.Length)) + tuple.Encryption.Length;
 
     private int Format(FlowRecord record, in FlowTuple tuple, Span<byte> destination)
     {
@@ -82,7 +82,7 @@ internal sealed class EcsEventWriter : IDisposable
 
         b.Append("\",\"message\":"u8);
         b.Append(f[f.MessageHead]);
-        b.Advance(SekoiaRecordWriter.FormatFlow(record, tuple, b.Free));
+        b.Advance(RawRecordWriter.FormatFlow(record, tuple, b.Free));
         b.Append(f[f.MessageTail]);
 
         b.Append(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\""u8);

@@ -212,12 +212,12 @@ internal sealed class EcsRecordFragments : IDisposable
     {
         _scratch.ResetWrittenCount();
         _writer.Reset(_scratch);
-        SekoiaRecordWriter.Write(_writer, record, tuple);
+        RawRecordWriter.Write(_writer, record, tuple);
         _writer.Flush();
         ReadOnlySpan<byte> message = _scratch.WrittenSpan;
 
-        Span<byte> flow = stackalloc byte[SekoiaRecordWriter.MaxFlowLength];
-        int flowLength = SekoiaRecordWriter.FormatFlow(record, tuple, flow);
+        Span<byte> flow = stackalloc byte[RawRecordWriter.MaxFlowLength];
+        int flowLength = RawRecordWriter.FormatFlow(record, tuple, flow);
         int marker = message.IndexOf("\"flow.0\":\""u8);
         int flowStart = marker + "\"flow.0\":\"".Length;
 

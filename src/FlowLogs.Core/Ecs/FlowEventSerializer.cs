@@ -40,7 +40,7 @@ internal sealed class FlowEventSerializer : IDisposable
         }
 
         _raw.Reset(output);
-        SekoiaRecordWriter.Write(_raw, record, tuple);
+        RawRecordWriter.Write(_raw, record, tuple);
         _raw.Flush();
     }
 
@@ -53,7 +53,7 @@ internal sealed class FlowEventSerializer : IDisposable
         }
         else
         {
-            SekoiaRecordWriter.Write(writer, record, tuple);
+            RawRecordWriter.Write(writer, record, tuple);
         }
     }
 }

@@ -16,7 +16,8 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
     // Dead letters of one read are logged by the first few, then counted: thousands of corrupt tuples are not thousands of lines.
     private const int MaxDeadLetterLines = 5;
 
-    private readonly EventBatchBuilder _batch = new(sink.Payload);
+    // The sink decides how its events are encoded; the processor only fills the batch.
+    private readonly EventBatchBuilder _batch = sink.CreateBatch();
 
     /// <summary>The blob as the parser names it (its name's hash seeds every event id), made once per call.</summary>
     public FlowLogSource Source { get; } = new(cursor.Blob.FullName);

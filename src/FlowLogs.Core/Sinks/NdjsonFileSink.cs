@@ -22,8 +22,11 @@ internal sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
         Payload = payload;
     }
 
-    /// <inheritdoc/>
+    /// <summary>What each event is: full ECS, or the raw record.</summary>
     public EventPayload Payload { get; }
+
+    /// <inheritdoc/>
+    public EventBatchBuilder CreateBatch() => new(Payload);
 
     /// <summary>Events written so far.</summary>
     public long Events { get; private set; }

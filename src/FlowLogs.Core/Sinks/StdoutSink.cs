@@ -8,8 +8,11 @@ internal sealed class StdoutSink(Stream output, EventPayload payload = EventPayl
     private readonly Stream _output = output ?? throw new ArgumentNullException(nameof(output));
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <inheritdoc/>
+    /// <summary>What each event is: full ECS, or the raw record.</summary>
     public EventPayload Payload { get; } = payload;
+
+    /// <inheritdoc/>
+    public EventBatchBuilder CreateBatch() => new(Payload);
 
     /// <inheritdoc/>
     public void Dispose() => _gate.Dispose();

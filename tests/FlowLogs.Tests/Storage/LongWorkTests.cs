@@ -313,7 +313,7 @@ public class LongWorkTests
     /// <summary>A sink that gives up when its delivery is cancelled, as the HTTP sink does.</summary>
     private sealed class CancellingSink(CollectingSink inner) : FlowLogs.Sinks.IEventSink
     {
-        public FlowLogs.Ecs.EventPayload Payload => inner.Payload;
+        public FlowLogs.Sinks.EventBatchBuilder CreateBatch() => inner.CreateBatch();
 
         public async ValueTask DeliverAsync(FlowLogs.Sinks.EventBatch batch, CancellationToken cancellationToken)
             => await inner.DeliverAsync(batch, cancellationToken).AsTask().WaitAsync(cancellationToken);

@@ -48,7 +48,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     }
 
     /// <inheritdoc/>
-    public EventPayload Payload => _options.Payload;
+    public EventBatchBuilder CreateBatch() => new(_options.Payload);
 
     /// <summary>The URL events are posted to: the base URL followed by <c>/batch</c>.</summary>
     public static Uri BatchUrl(Uri baseUrl)

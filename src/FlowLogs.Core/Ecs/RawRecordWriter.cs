@@ -5,10 +5,12 @@ using FlowLogs.Parsing;
 namespace FlowLogs.Ecs;
 
 /// <summary>
-/// Writes the flattened per-tuple record that Sekoia.io's intake formats parse ("Azure Network Watcher Flow Logs" for
-/// VNet, "Azure Network Watcher" for NSG): the <c>message</c> of our ECS events and the <c>raw</c> payload.
+/// Writes the raw record of one tuple: the flow-log record flattened to that tuple, the <c>message</c> of every ECS
+/// event and the whole event of the <see cref="EventPayload.Raw"/> payload. Its layout is the one SIEM formats parse
+/// (Sekoia.io's "Azure Network Watcher Flow Logs" for VNet, "Azure Network Watcher" for NSG), which is why the intake
+/// sink sends it by default; it belongs to the event, not to a sink.
 /// </summary>
-internal static class SekoiaRecordWriter
+internal static class RawRecordWriter
 {
     private static readonly JsonEncodedText Time = JsonEncodedText.Encode("time");
     private static readonly JsonEncodedText FlowLogVersion = JsonEncodedText.Encode("flowLogVersion");
