@@ -45,6 +45,41 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
+@description('Whether the alert rules evaluate (infra/modules/alerts.bicep). False deploys them disabled, which also turns off rules an earlier deployment enabled.')
+param alertsEnabled bool = true
+
+@description('E-mail addresses told when an alert fires. Empty (the default): no action group; fired alerts show in the portal (Monitor > Alerts) only.')
+param alertEmails array = []
+
+@description('Resource ids of existing action groups told as well (Teams, SMS, an on-call tool).')
+param alertActionGroupIds array = []
+
+@description('Minutes without a delivered event, while blobs are read or fail or no replay runs, before alerting. Longer than the replay schedule\'s interval.')
+@allowed([
+  15
+  30
+  45
+  60
+  120
+])
+param alertNoDeliveryMinutes int = 30
+
+@description('Age in minutes of the oldest unread byte, as a replay run saw it, above which to alert.')
+@minValue(5)
+param alertLagMinutes int = 60
+
+@description('Dead-lettered items in one hour above which to alert (0: any dead letter).')
+@minValue(0)
+param alertDeadLettersPerHour int = 0
+
+@description('Failed blob-processing calls in one hour above which to alert (each is retried; a few are transient).')
+@minValue(0)
+param alertProcessingFailuresPerHour int = 5
+
+@description('Intake requests retried in one hour above which to alert (throttling, 5xx, timeouts).')
+@minValue(0)
+param alertIntakeRetriesPerHour int = 100
+
 var suffix = uniqueString(subscription().id, resourceGroup().id, namePrefix)
 var appName = '${namePrefix}-${suffix}'
 var storageName = take('${namePrefix}${suffix}', 24)
@@ -266,8 +301,38 @@ module flowLogReader 'modules/flow-log-reader.bicep' = {
   }
 }
 
+// Alert rules on the app's metrics and log lines, and an action group when e-mail addresses are given.
+module alerts 'modules/alerts.bicep' = {
+  name: 'flowlogs-alerts'
+  params: {
+    namePrefix: appName
+    location: location
+    appInsightsName: insights.name
+    enabled: alertsEnabled
+    emails: alertEmails
+    actionGroupIds: alertActionGroupIds
+    noDeliveryMinutes: alertNoDeliveryMinutes
+    lagThresholdMinutes: alertLagMinutes
+    deadLetterThreshold: alertDeadLettersPerHour
+    processingFailureThreshold: alertProcessingFailuresPerHour
+    intakeRetryThreshold: alertIntakeRetriesPerHour
+  }
+}
+
+// The operators' dashboard (infra/workbook.json).
+module workbook 'modules/workbook.bicep' = {
+  name: 'flowlogs-workbook'
+  params: {
+    displayName: 'Flow-log ingestion (${appName})'
+    location: location
+    appInsightsName: insights.name
+  }
+}
+
 output functionAppName string = app.name
 output functionAppHostName string = app.properties.defaultHostName
 output appStorageAccountName string = storage.name
 output identityPrincipalId string = identity.properties.principalId
 output eventGridDeadLetterContainer string = eventGridDeadLetterContainer
+output alertRuleNames array = alerts.outputs.ruleNames
+output workbookId string = workbook.outputs.workbookId
