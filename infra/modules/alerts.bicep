@@ -89,7 +89,7 @@ let delivered = toscalar(customMetrics | where name == "flowlogs.events.delivere
 let bytesRead = toscalar(customMetrics | where name == "flowlogs.bytes.read" | summarize sum(valueSum));
 let failures = toscalar(customMetrics | where name == "flowlogs.processing.failures" | summarize sum(valueSum));
 let runs = toscalar(replayRuns | count);
-print EventsDelivered = coalesce(delivered, 0.0), BytesRead = coalesce(bytesRead, 0.0), ProcessingFailures = coalesce(failures, 0.0), ReplayRuns = coalesce(runs, 0)
+print EventsDelivered = coalesce(delivered, 0.0), BytesRead = coalesce(bytesRead, 0.0), ProcessingFailures = coalesce(failures, 0.0), ReplayRuns = runs
 | where EventsDelivered == 0 and (BytesRead > 0 or ProcessingFailures > 0 or ReplayRuns == 0)
 '''
     timeAggregation: 'Count'
