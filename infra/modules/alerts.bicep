@@ -66,6 +66,15 @@ resource emailGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(em
   }
 }
 
+// ISO 8601 durations as Azure Monitor writes them.
+var windows = {
+  '15': 'PT15M'
+  '30': 'PT30M'
+  '45': 'PT45M'
+  '60': 'PT1H'
+  '120': 'PT2H'
+}
+
 var notified = concat(empty(emails) ? [] : [emailGroup.id], actionGroupIds)
 
 // Rules with afterReplayRuns read the replay's line, one per run; message templates as in src/FlowLogs.Core/Replay/MissedHourReplay.cs. The exporter
@@ -82,7 +91,7 @@ var rules = [
     description: 'No event was delivered in the window while blobs were read (flowlogs.bytes.read), processing failed (flowlogs.processing.failures), or no replay run was logged (the app is not running). Expected until the code is published and Event Grid wired.'
     severity: 1
     evaluationFrequency: 'PT5M'
-    windowSize: 'PT${noDeliveryMinutes}M'
+    windowSize: windows[string(noDeliveryMinutes)]
     afterReplayRuns: true
     query: '''
 let delivered = toscalar(customMetrics | where name == "flowlogs.events.delivered" | summarize sum(valueSum));

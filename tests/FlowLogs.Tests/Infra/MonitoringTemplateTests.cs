@@ -189,7 +189,11 @@ public partial class BicepTemplateTests
         var rules = alerts["variables"]!["rules"]!.AsArray().ToDictionary(r => r!["name"]!.GetValue<string>(), r => r!);
         Assert.Multiple(() =>
         {
-            Assert.That(rules["no-deliveries"]["windowSize"]!.GetValue<string>(), Is.EqualTo("[format('PT{0}M', parameters('noDeliveryMinutes'))]"));
+            Assert.That(rules["no-deliveries"]["windowSize"]!.GetValue<string>(), Is.EqualTo("[variables('windows')[string(parameters('noDeliveryMinutes'))]]"));
+            Assert.That(
+                alerts["parameters"]!["noDeliveryMinutes"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<int>().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Is.EquivalentTo(alerts["variables"]!["windows"]!.AsObject().Select(w => w.Key)),
+                "a window for every allowed value");
             Assert.That(rules["no-deliveries"]["timeAggregation"]!.GetValue<string>(), Is.EqualTo("Count"));
             Assert.That(rules["lag"]["threshold"]!.GetValue<string>(), Is.EqualTo("[mul(parameters('lagThresholdMinutes'), 60)]"));
             Assert.That(rules["lag"]["metricMeasureColumn"]!.GetValue<string>(), Is.EqualTo("LagSeconds"));
