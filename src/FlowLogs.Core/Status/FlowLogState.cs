@@ -18,11 +18,11 @@ public sealed record BlobState
     /// <summary>Bytes delivered up to.</summary>
     public long Offset { get; init; }
 
-    /// <summary>The blob's committed length as last known: by its checkpoint, or by a listing when one was made.</summary>
+    /// <summary>The blob's committed length when its checkpoint last caught up with it (0 when never read).</summary>
     public long BlobLength { get; init; }
 
-    /// <summary>True when <see cref="BlobLength"/> comes from a listing made by this read.</summary>
-    public bool Listed { get; init; }
+    /// <summary>The committed length a listing made by this read found; null when the blob's hour was not listed.</summary>
+    public long? ListedLength { get; init; }
 
     /// <summary>Events delivered from this blob so far.</summary>
     public long EventsDelivered { get; init; }

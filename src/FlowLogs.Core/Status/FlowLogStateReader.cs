@@ -111,8 +111,8 @@ public sealed class FlowLogStateReader
 
                 string name = found.Blob.FullName;
                 blobs[name] = blobs.TryGetValue(name, out BlobState? known)
-                    ? known with { BlobLength = Math.Max(known.BlobLength, found.Length), Listed = true }
-                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, BlobLength = found.Length, Listed = true };
+                    ? known with { ListedLength = found.Length }
+                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length };
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
