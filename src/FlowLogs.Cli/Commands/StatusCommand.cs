@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FlowLogs.Cli.Status;
 using FlowLogs.Hosting;
-using FlowLogs.Status;
+using FlowLogs.Inspection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

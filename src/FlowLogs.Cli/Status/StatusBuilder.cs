@@ -1,5 +1,5 @@
 using System.Globalization;
-using FlowLogs.Status;
+using FlowLogs.Inspection;
 
 namespace FlowLogs.Cli.Status;
 

@@ -1,4 +1,4 @@
-using FlowLogs.Status;
+using FlowLogs.Inspection;
 
 namespace FlowLogs.Cli.Status;
 

@@ -4,7 +4,7 @@ using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Replay;
 using FlowLogs.Sinks;
-using FlowLogs.Status;
+using FlowLogs.Inspection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,6 +1,6 @@
 using FlowLogs.BlobSource;
 using FlowLogs.Cli.Status;
-using FlowLogs.Status;
+using FlowLogs.Inspection;
 
 namespace FlowLogs.Tests.Cli;
 

@@ -1,4 +1,4 @@
-namespace FlowLogs.Status;
+namespace FlowLogs.Inspection;
 
 /// <summary>A blob's checkpoint as <c>flowlogs status</c> reads it (read-only figures), or a blob a listing found unread.</summary>
 public sealed record BlobState

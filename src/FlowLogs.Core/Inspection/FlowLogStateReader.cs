@@ -4,7 +4,7 @@ using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.Replay;
 
-namespace FlowLogs.Status;
+namespace FlowLogs.Inspection;
 
 /// <summary>
 /// Reads, never writes, the state the app keeps for <c>flowlogs status</c>: the checkpoints of a window of hours (one
