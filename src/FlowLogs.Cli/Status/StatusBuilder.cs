@@ -88,10 +88,11 @@ internal static class StatusBuilder
             return (true, blob.ListedLength ?? 0, sinceHour);
         }
 
-        // The checkpoint's length is the blob's length when it last caught up; a listing that finds more finds unread bytes.
-        if (blob.ListedLength is { } listed && listed > blob.BlobLength)
+        // The checkpoint's length is the blob's length when it last caught up; a listing that finds another length (as
+        // the replay compares) finds unread bytes: the new commits, or, for a blob rewritten shorter, all of it again.
+        if (blob.ListedLength is { } listed && listed != blob.BlobLength)
         {
-            return (true, listed - blob.BlobLength, age);
+            return (true, listed > blob.BlobLength ? listed - blob.BlobLength : listed, age);
         }
 
         bool claimed = IsClaimed(blob, now);

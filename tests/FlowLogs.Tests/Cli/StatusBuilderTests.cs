@@ -42,6 +42,15 @@ public class StatusBuilderTests
     }
 
     [Test]
+    public void ABlobListedShorterThanItsCheckpointWasRewrittenAndIsBehindByAllOfIt()
+    {
+        StatusReport report = StatusBuilder.Build(State([Blob(VNet, ThisHour, listed: 300)]), StatusThresholds.Default);
+
+        Assert.That(report.BlobsBehind, Is.EqualTo(1));
+        Assert.That(report.BytesBehind, Is.EqualTo(300));
+    }
+
+    [Test]
     public void AByteUnreadLongerThanTheLagThresholdIsFailingAndNamesTheResource()
     {
         // Found by a listing, never read: unread since its hour began, 2h30m ago.

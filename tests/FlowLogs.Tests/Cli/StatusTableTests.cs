@@ -90,6 +90,25 @@ public class StatusTableTests
         Assert.That(output.ToString(), Does.Not.Contain("\r"));
     }
 
+    [Test]
+    public void OnATerminalProgressRewritesOneLineInPlaceAndEndsItWithTheRound()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        using var output = new StringWriter();
+        var progress = new BackfillProgress(output, terminal: true, TimeSpan.FromSeconds(10), time);
+
+        progress.Report(new ReplayProgress(1, 2, 10, 100, 0));
+        time.Advance(TimeSpan.FromSeconds(1));
+        progress.Report(new ReplayProgress(2, 2, 20, 200, 0));
+        progress.Complete();
+
+        string text = output.ToString();
+        Assert.That(text, Does.StartWith("\rflowlogs ingest: 1/2 hours"));
+        Assert.That(text.Split('\r', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3), "two reports and the final figures, each over the last");
+        Assert.That(text, Does.EndWith(Environment.NewLine));
+        Assert.That(text.TrimEnd().Split(Environment.NewLine), Has.Length.EqualTo(1), "one line");
+    }
+
     private static StatusReport Report() => new()
     {
         Health = Health.Behind,
