@@ -113,10 +113,15 @@ public static class StatusCommand
         {
             // Ctrl+C in --watch: the last verdict stands.
         }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("storage connection '", StringComparison.Ordinal))
+        {
+            // A connection not configured (StorageAccounts): the message names the settings, never a key.
+            await stderr.WriteLineAsync($"flowlogs status: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         catch (InvalidOperationException ex)
         {
-            // A connection not configured: the message names the settings, never a key.
-            await stderr.WriteLineAsync($"flowlogs status: {ex.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"flowlogs status: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or FormatException or ArgumentException or AggregateException or HttpRequestException)
