@@ -14,4 +14,10 @@ public static class ExitCodes
 
     /// <summary>Some blobs could not be brought up to date (the sink failed); their data stays unread and is retried.</summary>
     public const int Incomplete = 4;
+
+    /// <summary><c>flowlogs status</c>: blobs are behind, none for longer than the lag threshold.</summary>
+    public const int Behind = 5;
+
+    /// <summary><c>flowlogs status</c>: ingestion is failing (the replay failed or stopped, or a byte is unread for too long).</summary>
+    public const int Failing = 6;
 }

@@ -33,10 +33,16 @@ public static class IngestCommand
         var interval = new Option<TimeSpan>("--interval") { Description = "Time between rounds when running continuously.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
         var since = new Option<string?>("--since") { Description = "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window." };
         var until = new Option<string?>("--until") { Description = "Last hour to read: a UTC time or an age; default: now." };
+        var progressEvery = new Option<TimeSpan>("--progress-interval")
+        {
+            Description = "With --since, how often a progress line is written when stderr is not a terminal.",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = Durations.Parse,
+        };
 
         var command = new Command("ingest", "Read every flow-log blob behind its checkpoint and deliver its events, once or continuously.")
         {
-            storage, stateStorage, sink, output, payload, once, interval, since, until,
+            storage, stateStorage, sink, output, payload, once, interval, since, until, progressEvery,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -59,12 +65,14 @@ public static class IngestCommand
                 // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
                 ["FlowLogs:Replay:TriggerGrace"] = "00:00:00",
             };
-            return await RunAsync(settings, from, to, result.GetValue(once), result.GetValue(interval), stderr, cancellationToken).ConfigureAwait(false);
+            // A backfill shows its progress: in place on a terminal, plain periodic lines when redirected.
+            BackfillProgress? progress = from is null ? null : new BackfillProgress(stderr, Terminal.IsStderr(stderr), result.GetValue(progressEvery), TimeProvider.System);
+            return await RunAsync(settings, from, to, result.GetValue(once), result.GetValue(interval), progress, stderr, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> settings, DateTimeOffset? from, DateTimeOffset? to, bool once, TimeSpan interval, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, DateTimeOffset? from, DateTimeOffset? to, bool once, TimeSpan interval, BackfillProgress? progress, TextWriter stderr, CancellationToken cancellationToken)
     {
         using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
         try
@@ -94,7 +102,8 @@ public static class IngestCommand
         {
             while (true)
             {
-                ReplayReport report = await replay.RunAsync(from, to, cancellationToken).ConfigureAwait(false);
+                ReplayReport report = await replay.RunAsync(from, to, progress, cancellationToken).ConfigureAwait(false);
+                progress?.Complete();
                 rounds++;
                 events += report.EventsCaughtUp;
                 bytes += report.BytesCaughtUp;

@@ -4,6 +4,7 @@ using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Replay;
 using FlowLogs.Sinks;
+using FlowLogs.Inspection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -57,6 +58,12 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReplayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
+        // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
+        services.AddSingleton(sp => new FlowLogStateReader(
+            sp.GetRequiredService<ICheckpointStore>(),
+            sp.GetRequiredService<IReplayStateStore>(),
+            () => sp.GetRequiredService<IFlowLogBlobCatalog>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddFlowLogSink(configuration);
         return services;
     }

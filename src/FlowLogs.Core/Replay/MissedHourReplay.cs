@@ -56,7 +56,14 @@ public sealed partial class MissedHourReplay
     /// Runs over the hours from <paramref name="since"/> to <paramref name="until"/> (a backfill, which leaves the
     /// replay's own progress as it is), or as <see cref="RunAsync(CancellationToken)"/> when <paramref name="since"/> is null.
     /// </summary>
-    public async Task<ReplayReport> RunAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken)
+    public Task<ReplayReport> RunAsync(DateTimeOffset? since, DateTimeOffset? until, CancellationToken cancellationToken) => RunAsync(since, until, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(DateTimeOffset?, DateTimeOffset?, CancellationToken)"/>, telling <paramref name="progress"/>
+    /// after every hour and every blob caught up how far the run is (for a backfill's progress line); what the run does
+    /// is the same.
+    /// </summary>
+    public async Task<ReplayReport> RunAsync(DateTimeOffset? since, DateTimeOffset? until, IProgress<ReplayProgress>? progress, CancellationToken cancellationToken)
     {
         DateTimeOffset now = _time.GetUtcNow();
         ReplayRunState? previous = await _state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
@@ -90,7 +97,7 @@ public sealed partial class MissedHourReplay
             }
         }
 
-        var tally = new Tally();
+        var tally = new Tally { Progress = progress };
         DateTimeOffset oldestAllowed = to.AddHours(-(_options.MaxLookbackHours - 1));
         if (!backfill && from < oldestAllowed)
         {
@@ -98,6 +105,8 @@ public sealed partial class MissedHourReplay
             LogBeyondLookback(_logger, from, oldestAllowed.AddHours(-1), tally.HoursBeyondLookback, ReplayOptions.SectionName);
             from = oldestAllowed;
         }
+
+        tally.HoursTotal = (int)((to - from).TotalHours + 1);
 
         // Oldest first (retention deletes those first); the backlog within the listing budget, the window always.
         DateTimeOffset? resumeFrom = null;
@@ -114,6 +123,7 @@ public sealed partial class MissedHourReplay
             if (!backfill && hour < windowStart && backlogHours++ > 0 && tally.Listings + windowListings >= _options.MaxListingsPerRun)
             {
                 tally.HoursLeft = (int)(windowStart - hour).TotalHours;
+                tally.HoursTotal -= tally.HoursLeft;
                 tally.NoteUnread(now - hour);
                 resumeFrom ??= hour;
                 hour = windowStart.AddHours(-1);
@@ -126,6 +136,7 @@ public sealed partial class MissedHourReplay
                 resumeFrom = hour;
             }
 
+            tally.HourDone();
             if (!backfill && resumeFrom is null && hour < windowStart)
             {
                 // Progress survives a run cut short (the function timeout): the next run starts after this hour.
@@ -367,6 +378,7 @@ public sealed partial class MissedHourReplay
         private int _failed;
         private int _deferred;
         private long _oldestTicks;
+        private int _hoursDone;
 
         public int Listings { get; set; }
 
@@ -382,6 +394,18 @@ public sealed partial class MissedHourReplay
 
         public int HoursBeyondLookback { get; set; }
 
+        public IProgress<ReplayProgress>? Progress { get; init; }
+
+        public int HoursTotal { get; set; }
+
+        public void HourDone()
+        {
+            Interlocked.Increment(ref _hoursDone);
+            Report();
+        }
+
+        private void Report() => Progress?.Report(new ReplayProgress(Volatile.Read(ref _hoursDone), HoursTotal, Events, Bytes, Failed));
+
         public int Deferred => Volatile.Read(ref _deferred);
 
         public long Bytes => Interlocked.Read(ref _bytes);
@@ -396,6 +420,7 @@ public sealed partial class MissedHourReplay
         {
             Interlocked.Add(ref _bytes, bytes);
             Interlocked.Add(ref _events, events);
+            Report();
         }
 
         public void AddFailure() => Interlocked.Increment(ref _failed);

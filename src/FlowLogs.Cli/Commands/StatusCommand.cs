@@ -1,0 +1,137 @@
+using System.CommandLine;
+using FlowLogs.Cli.Status;
+using FlowLogs.Hosting;
+using FlowLogs.Inspection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FlowLogs.Cli.Commands;
+
+/// <summary>
+/// <c>flowlogs status</c>: where every flow-log resource stands, hour by hour, from the state the app keeps (checkpoints,
+/// the replay's complete hours and last run), with a bounded number of hour listings for the hours not recorded
+/// complete. Read-only: it creates nothing, claims nothing, writes nothing.
+/// </summary>
+public static class StatusCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var storage = new Option<string?>("--storage")
+        {
+            Description = "Connection string of the flow-log storage account (used for the hour listings; also the state account unless --state-storage is given). Default: the FlowLogStorage setting from the environment (FlowLogStorage__blobServiceUri for a managed identity).",
+        };
+        var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the app's account (checkpoints, replay state). Default: --storage, else the AzureWebJobsStorage setting from the environment." };
+        var json = new Option<bool>("--json") { Description = "Write JSON (every row) instead of the table." };
+        var hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 };
+        var rows = new Option<int>("--rows") { Description = "Rows the table shows at most, worst first.", DefaultValueFactory = _ => 40 };
+        var maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one hour not recorded complete, oldest first) to find commits no checkpoint has seen; 0: read the state only.", DefaultValueFactory = _ => 200 };
+        var maxLag = new Option<TimeSpan>("--max-lag") { Description = "A byte unread for longer than this makes the verdict failing.", DefaultValueFactory = _ => TimeSpan.FromHours(1), CustomParser = Durations.Parse };
+        var watch = new Option<bool>("--watch") { Description = "Refresh until interrupted (in place on a terminal)." };
+        var interval = new Option<TimeSpan>("--interval") { Description = "Time between refreshes with --watch.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = Durations.Parse };
+        var count = new Option<int>("--count") { Description = "With --watch, stop after this many refreshes (0: until interrupted).", DefaultValueFactory = _ => 0 };
+
+        var command = new Command("status", "Show where every flow-log resource stands, hour by hour, from the state the app keeps; read-only.")
+        {
+            storage, stateStorage, json, hours, rows, maxListings, maxLag, watch, interval, count,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            TextWriter stdout = result.InvocationConfiguration.Output;
+            TextWriter stderr = result.InvocationConfiguration.Error;
+            int hourCount = result.GetValue(hours);
+            if (hourCount is < 1 or > 24 * 31 || result.GetValue(rows) < 1 || result.GetValue(maxListings) < 0 || result.GetValue(count) < 0)
+            {
+                await stderr.WriteLineAsync("flowlogs status: --hours takes 1 to 744, --rows at least 1, --max-listings and --count at least 0.").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            var settings = new Dictionary<string, string?>();
+            if (result.GetValue(storage) is { Length: > 0 } flowLogs)
+            {
+                settings["FlowLogStorage"] = flowLogs;
+            }
+
+            if ((result.GetValue(stateStorage) ?? result.GetValue(storage)) is { Length: > 0 } state)
+            {
+                settings["AzureWebJobsStorage"] = state;
+            }
+
+            var options = new Options(
+                hourCount,
+                result.GetValue(rows),
+                result.GetValue(maxListings),
+                new StatusThresholds(result.GetValue(maxLag), StatusThresholds.Default.ReplayStale),
+                result.GetValue(json),
+                result.GetValue(watch),
+                result.GetValue(interval),
+                result.GetValue(count));
+            return await RunAsync(settings, options, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        // The host is built, never started: starting it would create the tables and the dead-letter container.
+        using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
+        bool terminal = Terminal.IsStdout(stdout);
+        bool colour = Terminal.Colour(terminal);
+        int exit = ExitCodes.Success;
+        try
+        {
+            FlowLogStateReader reader = host.Services.GetRequiredService<FlowLogStateReader>();
+            for (int refresh = 1; ; refresh++)
+            {
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                FlowLogState state = await reader.ReadAsync(now.AddHours(-(options.Hours - 1)), now, options.MaxListings, cancellationToken).ConfigureAwait(false);
+                StatusReport report = StatusBuilder.Build(state, options.Thresholds);
+                exit = report.Health switch
+                {
+                    Health.Healthy => ExitCodes.Success,
+                    Health.Behind => ExitCodes.Behind,
+                    _ => ExitCodes.Failing,
+                };
+                string text = options.Json ? StatusJson.Write(report, indented: !options.Watch) + Environment.NewLine : StatusTable.Render(report, options.Rows, colour);
+                if (options.Watch && !options.Json)
+                {
+                    // In place on a terminal; redirected, one block after another.
+                    text = terminal ? Terminal.ClearHome + text : (refresh > 1 ? Environment.NewLine : string.Empty) + text;
+                }
+
+                await stdout.WriteAsync(text).ConfigureAwait(false);
+                await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (!options.Watch || (options.Count > 0 && refresh >= options.Count))
+                {
+                    break;
+                }
+
+                await Task.Delay(options.Interval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C in --watch: the last verdict stands.
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("storage connection '", StringComparison.Ordinal))
+        {
+            // A connection not configured (StorageAccounts): the message names the settings, never a key.
+            await stderr.WriteLineAsync($"flowlogs status: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await stderr.WriteLineAsync($"flowlogs status: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or FormatException or ArgumentException or AggregateException or HttpRequestException)
+        {
+            await stderr.WriteLineAsync($"flowlogs status: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        return exit;
+    }
+
+    private sealed record Options(int Hours, int Rows, int MaxListings, StatusThresholds Thresholds, bool Json, bool Watch, TimeSpan Interval, int Count);
+}

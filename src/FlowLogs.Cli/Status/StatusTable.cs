@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+
+namespace FlowLogs.Cli.Status;
+
+/// <summary>Renders the status as a compact table under a one-line verdict; ANSI colour only when asked for.</summary>
+internal static class StatusTable
+{
+    private const string Reset = "\u001b[0m";
+    private const string Red = "\u001b[31m";
+    private const string Yellow = "\u001b[33m";
+    private const string Green = "\u001b[32m";
+    private const string Dim = "\u001b[2m";
+
+    /// <summary>The verdict, a summary line, then at most <paramref name="maxRows"/> rows, worst first.</summary>
+    public static string Render(StatusReport report, int maxRows, bool colour, int nameWidth = 36)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var text = new StringBuilder();
+        string verdict = report.Health.ToString().ToUpperInvariant();
+        text.Append(Paint(verdict, HealthColour(report.Health), colour)).Append(": ").AppendLine(report.Reason);
+
+        string replay = report.LastRun is { } last
+            ? $"replay last ran {Format.Age(report.ReadAt - last)} ago, {(report.LastRunSucceeded == true ? "succeeded" : "did not catch up")}{(report.ResumeFrom is { } resume ? $", resumes from {Format.Hour(resume)}" : string.Empty)}"
+            : "replay: no run recorded";
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings"));
+        if (report.Rows.Count == 0)
+        {
+            return text.ToString();
+        }
+
+        string[] header = ["RESOURCE", "HOUR (UTC)", "BLOBS", "BEHIND", "BYTES", "UNREAD", "EVENTS", "DLQ", "DONE", "CLAIMED BY", "LAST ANOMALY"];
+        List<string[]> cells = [.. report.Rows.Take(maxRows).Select(r => new[]
+        {
+            Format.ShortName(r.Resource, nameWidth),
+            Format.Hour(r.Hour),
+            r.BlobsSeen.ToString(CultureInfo.InvariantCulture),
+            r.BlobsBehind.ToString(CultureInfo.InvariantCulture),
+            r.BytesBehind == 0 ? "-" : Format.Bytes(r.BytesBehind),
+            r.OldestUnreadAge is { } age ? Format.Age(age) : "-",
+            Format.Count(r.EventsDelivered),
+            r.DeadLettered.ToString(CultureInfo.InvariantCulture),
+            r.Complete ? "yes" : "no",
+            r.ClaimedBy.Count == 0 ? "-" : Format.Cut(string.Join(',', r.ClaimedBy), 24),
+            r.LastAnomaly is null ? "-" : Format.Cut(r.LastAnomaly, 48),
+        })];
+        int[] widths = [.. header.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length)))];
+        bool[] right = [false, false, true, true, true, true, true, true, false, false, false];
+        AppendRow(text, header, widths, right, colour ? Dim : null);
+        for (int i = 0; i < cells.Count; i++)
+        {
+            AppendRow(text, cells[i], widths, right, colour ? RowColour(report.Rows[i].Health) : null);
+        }
+
+        if (report.Rows.Count > maxRows)
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"… {report.Rows.Count - maxRows} more rows (--rows, or --json for all)"));
+        }
+
+        return text.ToString();
+    }
+
+    private static void AppendRow(StringBuilder text, string[] cells, int[] widths, bool[] right, string? colour)
+    {
+        var line = new StringBuilder();
+        for (int i = 0; i < cells.Length; i++)
+        {
+            if (i > 0)
+            {
+                line.Append("  ");
+            }
+
+            line.Append(right[i] ? cells[i].PadLeft(widths[i]) : i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i]));
+        }
+
+        text.AppendLine(colour is null ? line.ToString() : colour + line + Reset);
+    }
+
+    private static string? RowColour(Health health) => health switch
+    {
+        Health.Failing => Red,
+        Health.Behind => Yellow,
+        _ => null,
+    };
+
+    private static string HealthColour(Health health) => health switch
+    {
+        Health.Failing => Red,
+        Health.Behind => Yellow,
+        _ => Green,
+    };
+
+    private static string Paint(string text, string colour, bool enabled) => enabled ? colour + text + Reset : text;
+}

@@ -1,0 +1,127 @@
+using FlowLogs.BlobSource;
+using FlowLogs.Cli;
+using FlowLogs.Cli.Status;
+using FlowLogs.Replay;
+
+namespace FlowLogs.Tests.Cli;
+
+public class StatusTableTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 29, 15, 30, 0, TimeSpan.Zero);
+
+    [Test]
+    public void ResourceNamesAreShortenedToKindGroupAndName()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                Format.ShortName(FlowLogBlob.VNetContainer + "/flowLogResourceID=/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_WESTEUROPE/FLOWLOGS/FL-WEB", 36),
+                Is.EqualTo("vnet RG-PROD/FL-WEB"));
+            Assert.That(
+                Format.ShortName(FlowLogBlob.NsgContainer + "/resourceId=/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-DB", 36),
+                Is.EqualTo("nsg RG-PROD/NSG-DB"));
+            Assert.That(Format.ShortName("custom/some/deep/folder", 36), Is.EqualTo("custom deep/folder"));
+            string cut = Format.ShortName(FlowLogBlob.VNetContainer + "/flowLogResourceID=/SUBSCRIPTIONS/0000/RESOURCEGROUPS/RG-A-VERY-LONG-RESOURCE-GROUP-NAME/PROVIDERS/X/FLOWLOGS/FLOWLOG-WITH-A-LONG-NAME", 30);
+            Assert.That(cut, Has.Length.EqualTo(30));
+            Assert.That(cut, Does.StartWith("vnet RG-A-VERY").And.EndWith("A-LONG-NAME").And.Contain("…"));
+        });
+    }
+
+    [Test]
+    public void TheTableHasTheVerdictFirstAndNoEscapeCodesWithoutColour()
+    {
+        StatusReport report = Report();
+
+        string plain = StatusTable.Render(report, maxRows: 10, colour: false);
+        string coloured = StatusTable.Render(report, maxRows: 10, colour: true);
+
+        string[] lines = plain.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Is.EqualTo("BEHIND: 1 blob behind"));
+        Assert.That(lines[2], Does.StartWith("RESOURCE").And.Contain("BEHIND").And.Contain("CLAIMED BY"));
+        Assert.That(lines[3], Does.StartWith("vnet RG/FL-A").And.Contain("1.5 KiB").And.Contain("7m"));
+        Assert.That(lines[4], Does.StartWith("nsg RG/NSG-B").And.Contain("host-1/1/x"));
+        Assert.That(plain, Does.Not.Contain("\u001b"));
+        Assert.That(coloured, Does.StartWith("\u001b[33mBEHIND\u001b[0m"));
+    }
+
+    [Test]
+    public void RowsBeyondTheLimitAreCountedNotShown()
+    {
+        string text = StatusTable.Render(Report(), maxRows: 1, colour: false);
+        Assert.That(text, Does.Contain("… 1 more rows").And.Not.Contain("NSG-B"));
+    }
+
+    [Test]
+    public void TheJsonHasEveryRowWithItsFullName()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(Report()))!;
+        Assert.That(json["verdict"]!.GetValue<string>(), Is.EqualTo("behind"));
+        Assert.That(json["rows"]!.AsArray(), Has.Count.EqualTo(2));
+        Assert.That(json["rows"]![0]!["resource"]!.GetValue<string>(), Does.Contain("/RESOURCEGROUPS/RG/"));
+        Assert.That(json["rows"]![0]!["oldestUnreadSeconds"]!.GetValue<double>(), Is.EqualTo(420));
+        Assert.That(json["rows"]![1]!["oldestUnreadSeconds"], Is.Null);
+        Assert.That(json["replay"]!["lastRunSucceeded"]!.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
+    public void TheProgressLineHasHoursEventsBytesRateAndTimeLeft()
+    {
+        string line = BackfillProgress.Line(new ReplayProgress(6, 24, 120_000, 3 * 1024 * 1024, 0), TimeSpan.FromSeconds(30));
+        Assert.That(line, Is.EqualTo("flowlogs ingest: 6/24 hours, 120,000 events, 3.0 MiB, 102.4 KiB/s, 4,000 events/s, 1m left"));
+    }
+
+    [Test]
+    public void RedirectedProgressWritesPlainLinesAtTheIntervalAndAtTheEnd()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        using var output = new StringWriter();
+        var progress = new BackfillProgress(output, terminal: false, TimeSpan.FromSeconds(10), time);
+
+        progress.Report(new ReplayProgress(1, 4, 10, 100, 0));
+        time.Advance(TimeSpan.FromSeconds(3));
+        progress.Report(new ReplayProgress(2, 4, 20, 200, 0));
+        time.Advance(TimeSpan.FromSeconds(8));
+        progress.Report(new ReplayProgress(3, 4, 30, 300, 0));
+        progress.Report(new ReplayProgress(4, 4, 40, 400, 0));
+        progress.Complete();
+
+        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines.Select(l => l[..l.IndexOf(" hours", StringComparison.Ordinal)]), Is.EqualTo(new[] { "flowlogs ingest: 1/4", "flowlogs ingest: 3/4", "flowlogs ingest: 4/4" }));
+        Assert.That(output.ToString(), Does.Not.Contain("\r"));
+    }
+
+    [Test]
+    public void OnATerminalProgressRewritesOneLineInPlaceAndEndsItWithTheRound()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        using var output = new StringWriter();
+        var progress = new BackfillProgress(output, terminal: true, TimeSpan.FromSeconds(10), time);
+
+        progress.Report(new ReplayProgress(1, 2, 10, 100, 0));
+        time.Advance(TimeSpan.FromSeconds(1));
+        progress.Report(new ReplayProgress(2, 2, 20, 200, 0));
+        progress.Complete();
+
+        string text = output.ToString();
+        Assert.That(text, Does.StartWith("\rflowlogs ingest: 1/2 hours"));
+        Assert.That(text.Split('\r', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3), "two reports and the final figures, each over the last");
+        Assert.That(text, Does.EndWith(Environment.NewLine));
+        Assert.That(text.TrimEnd().Split(Environment.NewLine), Has.Length.EqualTo(1), "one line");
+    }
+
+    private static StatusReport Report() => new()
+    {
+        Health = Health.Behind,
+        Reason = "1 blob behind",
+        ReadAt = Now,
+        From = Now.AddHours(-23),
+        To = Now,
+        LastRun = Now.AddMinutes(-3),
+        LastRunSucceeded = true,
+        Rows =
+        [
+            new StatusRow { Resource = FlowLogBlob.VNetContainer + "/flowLogResourceID=/SUBSCRIPTIONS/1/RESOURCEGROUPS/RG/PROVIDERS/X/FLOWLOGS/FL-A", Hour = Now, BlobsSeen = 2, BlobsBehind = 1, BytesBehind = 1536, OldestUnreadAge = TimeSpan.FromMinutes(7), Health = Health.Behind },
+            new StatusRow { Resource = FlowLogBlob.NsgContainer + "/resourceId=/SUBSCRIPTIONS/1/RESOURCEGROUPS/RG/PROVIDERS/X/NETWORKSECURITYGROUPS/NSG-B", Hour = Now, BlobsSeen = 1, ClaimedBy = ["host-1/1/x"] },
+        ],
+    };
+}
