@@ -12,7 +12,11 @@ public static class FlowLogMetrics
     public const string MeterName = "FlowLogs";
 
     private static readonly Meter Meter = new(MeterName, "1.0");
+    // An instance reports the lag its own last replay saw, and only for so long: with several instances, one that ran
+    // the replay hours ago must not keep exporting a lag the backlog no longer has.
+    private static readonly TimeSpan LagReportedFor = TimeSpan.FromMinutes(30);
     private static long s_lastLagSeconds;
+    private static long s_lastLagAt;
 
     /// <summary>Events acknowledged by the sink.</summary>
     public static Counter<long> EventsDelivered { get; } = Meter.CreateCounter<long>("flowlogs.events.delivered", "{event}", "Events acknowledged by the sink");
@@ -33,10 +37,23 @@ public static class FlowLogMetrics
     public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
 
     /// <summary>Sets the lag the last replay saw (age of the oldest unread byte).</summary>
-    public static void RecordLag(TimeSpan lag) => Interlocked.Exchange(ref s_lastLagSeconds, (long)lag.TotalSeconds);
+    public static void RecordLag(TimeSpan lag)
+    {
+        Interlocked.Exchange(ref s_lastLagSeconds, (long)lag.TotalSeconds);
+        Interlocked.Exchange(ref s_lastLagAt, Environment.TickCount64);
+    }
+
+    // The lag measurement at `now` (Environment.TickCount64), if this process measured it within LagReportedFor.
+    internal static IEnumerable<Measurement<long>> LagMeasurements(long now)
+    {
+        long at = Interlocked.Read(ref s_lastLagAt);
+        return at != 0 && now - at <= (long)LagReportedFor.TotalMilliseconds
+            ? [new Measurement<long>(Interlocked.Read(ref s_lastLagSeconds))]
+            : [];
+    }
 
     static FlowLogMetrics()
     {
-        Meter.CreateObservableGauge("flowlogs.lag", () => Interlocked.Read(ref s_lastLagSeconds), "s", "Age of the oldest unread byte at the last replay");
+        Meter.CreateObservableGauge("flowlogs.lag", () => LagMeasurements(Environment.TickCount64), "s", "Age of the oldest unread byte at this instance's last replay (reported for 30 min after it)");
     }
 }
