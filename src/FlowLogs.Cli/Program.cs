@@ -15,5 +15,6 @@ public static class Program
         ParseCommand.Create(),
         SimulateCommand.Create(),
         IngestCommand.Create(),
+        DeadLettersCommand.Create(),
     };
 }

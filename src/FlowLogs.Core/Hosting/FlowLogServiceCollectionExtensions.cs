@@ -57,6 +57,12 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReplayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
+        // The sink is asked for only when a redrive sends: listing needs no sink settings.
+        services.AddSingleton(sp => new DeadLetterOperations(
+            sp.GetRequiredService<BlobDeadLetterStore>(),
+            () => sp.GetRequiredService<IEventSink>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DeadLetterOperations>>()));
         services.AddFlowLogSink(configuration);
         return services;
     }

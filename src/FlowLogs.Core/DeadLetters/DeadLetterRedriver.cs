@@ -1,0 +1,322 @@
+using System.Globalization;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using FlowLogs.Parsing;
+using FlowLogs.Sinks;
+using Microsoft.Extensions.Logging;
+
+namespace FlowLogs.DeadLetters;
+
+/// <summary>What a redrive did, item by item.</summary>
+internal sealed class DeadLetterRedriveReport
+{
+    /// <summary>Dead letters looked at.</summary>
+    public int DeadLetters { get; set; }
+
+    /// <summary>Items looked at.</summary>
+    public int Items { get; set; }
+
+    /// <summary>Items whose events were delivered (or, in a dry run, would be sent).</summary>
+    public int ItemsRedriven { get; set; }
+
+    /// <summary>Events the sink acknowledged (or, in a dry run, would send).</summary>
+    public long EventsSent { get; set; }
+
+    /// <summary>Events of redriven items the intake refused: dead-lettered anew, with its answer.</summary>
+    public long EventsRefused { get; set; }
+
+    /// <summary>Items that still could not be delivered; they stay, with the new reason.</summary>
+    public int StillFailing { get; set; }
+
+    /// <summary>Items delivered by an earlier redrive, or whose dead letter changed while this one ran.</summary>
+    public int Skipped { get; set; }
+
+    /// <summary>Dead letters whose every item is now delivered, moved under <c>redriven/</c>.</summary>
+    public int Moved { get; set; }
+
+    /// <summary>Whether nothing was sent or written.</summary>
+    public bool DryRun { get; set; }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{(DryRun ? "dry run: " : string.Empty)}{DeadLetters} dead letters, {Items} items: {ItemsRedriven} {(DryRun ? "would be redriven" : "redriven")}, {EventsSent} events {(DryRun ? "would be sent" : "sent")}, {EventsRefused} refused again (dead-lettered anew), {StillFailing} still failing, {Skipped} skipped; {Moved} dead letters moved to {DeadLetter.RedrivenPrefix}");
+}
+
+/// <summary>
+/// Reads the dead-letter container and sends dead letters on: input bytes through today's parser as a delta of their
+/// source blob at their offset (so their events get the ids the original read would have given them), events as they
+/// are. Each item's outcome is written into its dead letter; a dead letter whose items are all delivered is moved under
+/// <c>redriven/</c>. Nothing that was not delivered is deleted.
+/// </summary>
+internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, TimeProvider time, ILogger logger)
+{
+    private readonly BlobContainerClient _container = store.Container;
+
+    /// <summary>The dead letters not yet fully redriven that match <paramref name="filter"/>, oldest first.</summary>
+    public async Task<List<DeadLetter>> ListAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var letters = new List<DeadLetter>();
+        if (!await _container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return letters;
+        }
+
+        await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Name.StartsWith(DeadLetter.RedrivenPrefix, StringComparison.Ordinal)
+                || (item.Properties.LastModified is { } modified && !filter.MayMatch(modified)))
+            {
+                continue;
+            }
+
+            if (await ReadAsync(item.Name, cancellationToken).ConfigureAwait(false) is { } letter && filter.Matches(letter))
+            {
+                letters.Add(letter);
+            }
+        }
+
+        return [.. letters.OrderBy(l => l.Written).ThenBy(l => l.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The dead letter with id or name <paramref name="id"/>, redriven ones included; null when there is none.</summary>
+    public async Task<DeadLetter?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!await _container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Name == id || DeadLetter.IdOf(item.Name) == id)
+            {
+                return await ReadAsync(item.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Redrives the dead letters matching <paramref name="filter"/>; a dry run parses them and sends and writes nothing.</summary>
+    public async Task<DeadLetterRedriveReport> RedriveAsync(DeadLetterFilter filter, bool dryRun, CancellationToken cancellationToken)
+    {
+        var report = new DeadLetterRedriveReport { DryRun = dryRun };
+        foreach (DeadLetter letter in await ListAsync(filter, cancellationToken).ConfigureAwait(false))
+        {
+            report.DeadLetters++;
+            bool rewrittenBySink = false;
+            bool recorded = false;
+            foreach (DeadLetterItem item in letter.Items)
+            {
+                report.Items++;
+                if (item.Outcome == DeadLetterItem.Delivered)
+                {
+                    report.Skipped++;
+                    continue;
+                }
+
+                (long sent, long refused, string? failure, bool rewritten) = item.IsEvent
+                    ? await SendEventAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false)
+                    : await SendBytesAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false);
+                rewrittenBySink |= rewritten;
+                if (failure is null)
+                {
+                    report.ItemsRedriven++;
+                    report.EventsSent += sent;
+                    report.EventsRefused += refused;
+                    item.Record(DeadLetterItem.Delivered, time.GetUtcNow(), sent, refused > 0 ? string.Create(CultureInfo.InvariantCulture, $"{refused} events refused by the intake, dead-lettered anew") : null);
+                }
+                else
+                {
+                    report.StillFailing++;
+                    item.Record(DeadLetterItem.Failing, time.GetUtcNow(), 0, failure);
+                    RedriveLog.StillFailing(logger, letter.Name, item.Place, failure);
+                }
+
+                recorded = true;
+            }
+
+            if (!dryRun && recorded && !await SaveAsync(letter, rewrittenBySink, report, cancellationToken).ConfigureAwait(false))
+            {
+                report.Skipped++;
+            }
+        }
+
+        return report;
+    }
+
+    private async Task<DeadLetter?> ReadAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Response<BlobDownloadResult> download = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return DeadLetter.TryParse(name, download.Value.Details.LastModified, download.Value.Details.ETag, download.Value.Content);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    // Bytes the parser skipped: parsed again as a delta of the source blob at the item's offset; all of the item's
+    // events are sent, or none (a record still partly bad is left whole for a later fix).
+    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> SendBytesAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
+    {
+        byte[] bytes = item.Bytes;
+        if (item.Length > bytes.Length)
+        {
+            return (0, 0, string.Create(CultureInfo.InvariantCulture, $"only the first {bytes.Length} of the record's {item.Length} bytes were kept: it cannot be read again from the dead letter"), false);
+        }
+
+        if (item.Kind == nameof(ParseIssueKind.InvalidTuple))
+        {
+            return (0, 0, "a tuple alone carries none of its record's fields (time, MAC address, rule): it cannot be read again without its record", false);
+        }
+
+        var issues = new List<ParseIssue>();
+        var source = new FlowLogSource(letter.Source);
+        using var reader = new FlowLogReader(bytes, source, item.Offset, new FlowLogReaderOptions { MaxIssuesKept = 0, IssueReported = issues.Add });
+        IEventSink? target = dryRun ? null : sink();
+        using EventBatchBuilder? batch = target?.CreateBatch();
+        long tuples = 0;
+        int records = 0;
+        while (reader.Read())
+        {
+            records++;
+            tuples += reader.Current.Tuples.Length;
+            batch?.Add(reader.Current);
+        }
+
+        if (issues.Count > 0)
+        {
+            string more = issues.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (and {issues.Count - 1} more issues)") : string.Empty;
+            return (0, 0, $"today's parser still skips it: {issues[0].Kind}: {issues[0].Reason}{more}", false);
+        }
+
+        if (records == 0)
+        {
+            return (0, 0, "today's parser finds no flow-log record in these bytes", false);
+        }
+
+        if (target is null || batch is null || batch.Count == 0)
+        {
+            return (tuples, 0, null, false);
+        }
+
+        return await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+    }
+
+    // An event the sink could not send: sent again byte for byte.
+    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> SendEventAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
+    {
+        byte[] json = item.Bytes;
+        if (json.Length == 0)
+        {
+            return (0, 0, "the dead letter holds no event", false);
+        }
+
+        if (dryRun)
+        {
+            return (1, 0, null, false);
+        }
+
+        IEventSink target = sink();
+        EventPayloadOf(target, out Ecs.EventPayload payload);
+        byte[] line = [.. json, (byte)'\n'];
+        var batch = new EventBatch(letter.Source, item.Offset, item.RangeEnd, 1, line, payload);
+        return await DeliverAsync(letter, target, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void EventPayloadOf(IEventSink sink, out Ecs.EventPayload payload)
+    {
+        using EventBatchBuilder builder = sink.CreateBatch();
+        payload = builder.Build(string.Empty).Payload;
+    }
+
+    // Hands the batch to the sink, watching what it dead-letters meanwhile: an event the intake refuses is written as a
+    // new dead letter (this one, for an event refused again), not thrown.
+    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> DeliverAsync(DeadLetter letter, IEventSink target, EventBatch batch, CancellationToken cancellationToken)
+    {
+        var written = new List<(string Name, string Reason)>();
+        try
+        {
+            using (store.Observe((name, reason) =>
+            {
+                lock (written)
+                {
+                    written.Add((name, reason));
+                }
+            }))
+            {
+                await target.DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The sink's messages name the setting to fix and never hold the key.
+            return (0, 0, $"the sink failed: {ex.Message}", false);
+        }
+
+        if (written.FirstOrDefault(w => w.Name == letter.Name) is { Name: not null } again)
+        {
+            return (0, 0, $"refused again: {again.Reason}", true);
+        }
+
+        return (batch.Count - written.Count, written.Count, null, false);
+    }
+
+    // Writes the outcomes: a dead letter with every item delivered moves under redriven/; one with an item still
+    // failing is rewritten in place, unless it changed meanwhile (then it is left as it is and redriven next time).
+    private async Task<bool> SaveAsync(DeadLetter letter, bool rewrittenBySink, DeadLetterRedriveReport report, CancellationToken cancellationToken)
+    {
+        BlobClient blob = _container.GetBlobClient(letter.Name);
+        ETag etag = letter.ETag;
+        System.Text.Json.Nodes.JsonObject document = letter.Document;
+        if (rewrittenBySink)
+        {
+            // The sink wrote this dead letter again with the intake's new answer: record the outcome on what it wrote.
+            if (await ReadAsync(letter.Name, cancellationToken).ConfigureAwait(false) is not { } fresh)
+            {
+                return false;
+            }
+
+            fresh.Items[0].Node["redrive"] = letter.Items[0].Node["redrive"]?.DeepClone();
+            (etag, document) = (fresh.ETag, fresh.Document);
+        }
+
+        var content = BinaryData.FromString(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        try
+        {
+            if (letter.Items.All(i => i.Outcome == DeadLetterItem.Delivered))
+            {
+                await _container.GetBlobClient(DeadLetter.RedrivenPrefix + letter.Name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+                await blob.DeleteAsync(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false);
+                report.Moved++;
+            }
+            else
+            {
+                await blob.UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            RedriveLog.Changed(logger, letter.Name);
+            return false;
+        }
+    }
+
+    private static partial class RedriveLog
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {Name} still fails at {Place}: {Reason}")]
+        public static partial void StillFailing(ILogger logger, string name, string place, string reason);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {Name} changed while it was redriven; its outcome is not recorded and it is redriven again next time")]
+        public static partial void Changed(ILogger logger, string name);
+    }
+}
