@@ -115,7 +115,7 @@ internal static class DeadLetterText
             if (AsText(bytes) is { } decoded)
             {
                 text.Append(CultureInfo.InvariantCulture, $"  bytes    {bytes.Length}, UTF-8 text:\n");
-                foreach (string line in decoded.Split('\n'))
+                foreach (string line in (decoded.EndsWith('\n') ? decoded[..^1] : decoded).Split('\n'))
                 {
                     text.Append("    ").Append(line.TrimEnd('\r')).Append('\n');
                 }
