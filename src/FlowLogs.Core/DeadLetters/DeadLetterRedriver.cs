@@ -140,7 +140,9 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
                 recorded = true;
             }
 
-            if (!dryRun && recorded && !await SaveAsync(letter, rewrittenBySink, report, cancellationToken).ConfigureAwait(false))
+            // A dead letter all delivered earlier but not moved (it changed meanwhile) is moved now.
+            bool allDelivered = letter.Items.All(i => i.Outcome == DeadLetterItem.Delivered);
+            if (!dryRun && (recorded || allDelivered) && !await SaveAsync(letter, rewrittenBySink, report, cancellationToken).ConfigureAwait(false))
             {
                 report.Skipped++;
             }

@@ -25,11 +25,11 @@ internal sealed record DeadLetterFilter(DateTimeOffset? Since = null, string? Re
 /// <summary>Dead letters as people and scripts read them: the list's table and JSON, and one dead letter in full.</summary>
 internal static class DeadLetterText
 {
-    private const int SourceWidth = 56;
+    private const int SourceWidth = 72;
     private const int ReasonWidth = 60;
     private const int Base64Line = 76;
 
-    /// <summary>The list as a table, newest first, wide names shortened from the left (their tail tells blobs apart).</summary>
+    /// <summary>The list as a table, newest first, the source blob named by its flow log (or NSG), hour and MAC address.</summary>
     public static string Table(IReadOnlyList<DeadLetter> letters)
     {
         ArgumentNullException.ThrowIfNull(letters);
@@ -42,7 +42,7 @@ internal static class DeadLetterText
             l.Kind,
             l.Items.Count.ToString(CultureInfo.InvariantCulture),
             l.Place,
-            ShortenLeft(l.Source, SourceWidth),
+            ShortSource(l.Source),
             ShortenRight(OneLine(l.Reason), ReasonWidth),
         })];
         int[] widths = [.. Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length))];
@@ -149,6 +149,23 @@ internal static class DeadLetterText
         }
 
         return text.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r')) ? null : text;
+    }
+
+    /// <summary>
+    /// A source blob as a table shows it: the resource's last name, the hour and the MAC address
+    /// (<c>SIM-FLOWLOG-0/y=2026/m=11/d=29/h=14/m=00/macAddress=002248710000</c>), shortened from the left if still too wide.
+    /// </summary>
+    public static string ShortSource(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        int hour = source.IndexOf("/y=", StringComparison.Ordinal);
+        if (hour > 0)
+        {
+            source = source[(source.LastIndexOf('/', hour - 1) + 1)..];
+            source = source.EndsWith("/PT1H.json", StringComparison.Ordinal) ? source[..^"/PT1H.json".Length] : source;
+        }
+
+        return ShortenLeft(source, SourceWidth);
     }
 
     /// <summary>Shortens <paramref name="text"/> to <paramref name="width"/> characters, keeping its end.</summary>

@@ -91,7 +91,7 @@ public class DeadLetterTextTests
         Assert.That(lines, Has.Length.EqualTo(3));
         Assert.That(lines[0], Does.Match("^ID +WRITTEN \\(UTC\\) +STATE +KIND +ITEMS +PLACE +SOURCE +REASON$"));
         Assert.That(lines[1], Does.Contain("2026-11-23 10:15:00  pending  mixed"));
-        Assert.That(lines[1], Does.Contain("…" + Source[^55..]), "a wide source keeps its tail");
+        Assert.That(lines[1], Does.Contain("  FL/y=2026/m=11/d=23/h=10/m=00/macAddress=002248710000  field 13"), "the flow log's name, hour and MAC address");
         Assert.That(lines[2], Is.EqualTo("1 dead letters, 2 items"));
         Assert.That(DeadLetterText.Table([]), Does.EndWith("0 dead letters, 0 items\n"));
     }
@@ -132,6 +132,12 @@ public class DeadLetterTextTests
 
     [Test]
     public void InvalidUtf8IsNotText() => Assert.That(DeadLetterText.AsText([0x61, 0xFF, 0x62]), Is.Null);
+
+    [TestCase("c/flowLogResourceID=/S/FLOWLOGS/FL-1/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json", "FL-1/y=2026/m=11/d=23/h=10/m=00/macAddress=AA")]
+    [TestCase("c/some/other/name.json", "c/some/other/name.json")]
+    [TestCase("c/flowLogResourceID=/S/FLOWLOGS/A-VERY-LONG-FLOW-LOG-NAME-THAT-GOES-ON-AND-ON/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json", "…W-LOG-NAME-THAT-GOES-ON-AND-ON/y=2026/m=11/d=23/h=10/m=00/macAddress=AA")]
+    public void ASourceIsShownByItsResourceHourAndMacAddress(string source, string shown)
+        => Assert.That(DeadLetterText.ShortSource(source), Is.EqualTo(shown));
 
     [Test]
     public void ShorteningKeepsTheEndOrTheStart()

@@ -135,7 +135,7 @@ public class DeadLetterRedriveTests
         TestContext.Out.WriteLine(list);
         Assert.That(listExit, Is.EqualTo(ExitCodes.Success));
         Assert.That(list, Does.StartWith("ID ").And.Contain("UnexpectedBytes").And.Contain("InvalidJson").And.Contain("2 dead letters, 2 items"));
-        Assert.That(list, Does.Contain("macAddress=CC/PT1H.json").And.Contain("pending"));
+        Assert.That(list, Does.Contain("redrive/y=2026/m=11/d=23/h=10/m=00/macAddress=CC  ").And.Contain("pending"));
 
         (_, string json, _) = await RunAsync(["dead-letters", "list", .. common, "--json", "--reason", "belong to no"]);
         JsonArray rows = JsonNode.Parse(json)!.AsArray();
