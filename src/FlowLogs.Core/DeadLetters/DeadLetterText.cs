@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace FlowLogs.DeadLetters;
@@ -61,7 +62,7 @@ internal static class DeadLetterText
     {
         ArgumentNullException.ThrowIfNull(letters);
         using var content = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartArray();
             foreach (DeadLetter letter in letters)
@@ -103,7 +104,7 @@ internal static class DeadLetterText
             byte[] bytes = item.Bytes;
             text.Append(CultureInfo.InvariantCulture, $"\nitem {i + 1} of {letter.Items.Count}: {item.Kind}\n");
             text.Append(CultureInfo.InvariantCulture, $"  reason   {OneLine(item.Reason)}\n");
-            text.Append(CultureInfo.InvariantCulture, $"  place    {item.Place} of the source blob, {item.Length} bytes{(item.Length > bytes.Length ? string.Create(CultureInfo.InvariantCulture, $" (the first {bytes.Length} kept)") : string.Empty)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  place    {item.Place}; {item.Length} bytes{(item.Length > bytes.Length ? string.Create(CultureInfo.InvariantCulture, $" (the first {bytes.Length} kept)") : string.Empty)}\n");
             if (item.Outcome is { } outcome)
             {
                 string detail = outcome == DeadLetterItem.Delivered

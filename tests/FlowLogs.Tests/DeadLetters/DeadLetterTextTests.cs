@@ -111,7 +111,7 @@ public class DeadLetterTextTests
     {
         string show = DeadLetterText.Show(Parse(Name, Items()));
 
-        Assert.That(show, Does.Contain("item 1 of 2: InvalidTuple\n  reason   field 13 is not a number\n  place    byte 1234, record 3, tuple 2 of the source blob, 23 bytes\n  bytes    23, UTF-8 text:\n    1663146003599,10.0.0.6\n"));
+        Assert.That(show, Does.Contain("item 1 of 2: InvalidTuple\n  reason   field 13 is not a number\n  place    byte 1234, record 3, tuple 2; 23 bytes\n  bytes    23, UTF-8 text:\n    1663146003599,10.0.0.6\n"));
         Assert.That(show, Does.Contain("item 2 of 2: UnexpectedBytes\n").And.Contain("  bytes    3, not text, base64:\n    AAH/\n"));
     }
 
