@@ -295,8 +295,20 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         {
             if (letter.Items.All(i => i.Outcome == DeadLetterItem.Delivered))
             {
-                await _container.GetBlobClient(DeadLetter.RedrivenPrefix + letter.Name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
-                await blob.DeleteAsync(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false);
+                // Copied first, then deleted if unchanged: a dead letter is never without a place.
+                BlobClient moved = _container.GetBlobClient(DeadLetter.RedrivenPrefix + letter.Name);
+                await moved.UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await blob.DeleteAsync(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412)
+                {
+                    // Written again meanwhile (the processor read the same bytes again): it stays as it is now, the copy goes.
+                    await moved.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
+
                 report.Moved++;
             }
             else

@@ -186,6 +186,48 @@ public class DeadLetterRedriveTests
     }
 
     [Test]
+    public async Task ADeadLetterPartlyDeliveredKeepsItsFailingItemAndNeverSendsTheDeliveredOneAgain()
+    {
+        StorageHarness storage = await StorageHarness.CreateAsync();
+        FlowLogBlob source = Blob(storage, "EE");
+        string record = SimpleVNet(VNetTuple(sport: 31), VNetTuple(sport: 32)).ToJsonString();
+        string name = await WriteDeadLetterAsync(storage, source, [Item(source, "InvalidJson", 12, Bytes(record)), Item(source, "UnexpectedBytes", 12 + record.Length, Garbage[1..])]);
+        var sink = new CollectingSink();
+        DeadLetterRedriver redriver = Redriver(storage, sink);
+
+        DeadLetterRedriveReport first = await redriver.RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+        DeadLetterRedriveReport second = await redriver.RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+
+        Assert.That((first.Items, first.ItemsRedriven, first.EventsSent, first.StillFailing, first.Moved), Is.EqualTo((2, 1, 2L, 1, 0)), first.ToString());
+        Assert.That((second.Items, second.ItemsRedriven, second.EventsSent, second.StillFailing, second.Skipped), Is.EqualTo((2, 0, 0L, 1, 1)), second.ToString());
+        Assert.That(sink.EventIds, Is.EquivalentTo(EventIds(Bytes("{\"records\":[" + record + "]}"), source.FullName).Keys), "sent once, with the whole blob's ids");
+        DeadLetter kept = (await redriver.FindAsync(name, CancellationToken.None))!;
+        Assert.That(kept.Items.Select(i => i.Outcome), Is.EqualTo(new[] { DeadLetterItem.Delivered, DeadLetterItem.Failing }));
+        Assert.That(kept.Items[0].RedriveEvents, Is.EqualTo(2));
+        Assert.That(kept.State, Is.EqualTo("failing"));
+    }
+
+    [Test]
+    public async Task ADeadLetterRewrittenWhileItIsRedrivenIsNeitherDeletedNorMarked()
+    {
+        StorageHarness storage = await StorageHarness.CreateAsync();
+        FlowLogBlob source = Blob(storage, "FF");
+        string record = SimpleVNet(VNetTuple(sport: 41)).ToJsonString();
+        string name = await WriteDeadLetterAsync(storage, source, [Item(source, "InvalidJson", 12, Bytes(record))]);
+
+        // The processor reads the same bad bytes again meanwhile and writes the dead letter again.
+        var sink = new CollectingSink { BeforeAcknowledge = async _ => await WriteDeadLetterAsync(storage, source, [Item(source, "InvalidJson", 12, Bytes(record))]) };
+        DeadLetterRedriver redriver = Redriver(storage, sink);
+        DeadLetterRedriveReport report = await redriver.RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+
+        Assert.That((report.ItemsRedriven, report.Moved, report.Skipped), Is.EqualTo((1, 0, 1)), report.ToString());
+        DeadLetter kept = (await redriver.FindAsync(name, CancellationToken.None))!;
+        Assert.That(kept.Name, Is.EqualTo(name), "still in place");
+        Assert.That(kept.State, Is.EqualTo("pending"), "redriven again next time, with the same ids");
+        Assert.That(await NamesAsync(storage, DeadLetter.RedrivenPrefix), Is.Empty, "one dead letter, one place");
+    }
+
+    [Test]
     public async Task RedriveToTheSekoiaSinkWithoutAKeyIsRefusedNamingTheSetting()
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
@@ -214,6 +256,30 @@ public class DeadLetterRedriveTests
 
     private static List<string> ReceivedIds(LoopbackIntake intake)
         => [.. intake.Events.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("event").GetProperty("id").GetString()!)];
+
+    private static DeadLetterRedriver Redriver(StorageHarness storage, IEventSink sink)
+        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
+
+    private static JsonObject Item(FlowLogBlob source, string kind, long offset, byte[] bytes) => new()
+    {
+        ["source"] = source.FullName,
+        ["kind"] = kind,
+        ["reason"] = "written by the test",
+        ["offset"] = offset,
+        ["length"] = bytes.Length,
+        ["record_index"] = -1,
+        ["tuple_ordinal"] = -1,
+        ["excerpt"] = string.Empty,
+        ["bytes"] = Convert.ToBase64String(bytes),
+    };
+
+    private static async Task<string> WriteDeadLetterAsync(StorageHarness storage, FlowLogBlob source, JsonObject[] items)
+    {
+        var letter = new JsonObject { ["source"] = source.FullName, ["count"] = items.Length, ["items"] = new JsonArray(items) };
+        string name = string.Create(CultureInfo.InvariantCulture, $"{source.Container}/{source.Name[..^".json".Length]}/{items[0]["offset"]!.GetValue<long>():D15}-000000-{items.Length:D6}-{items[0]["kind"]!.GetValue<string>()}.json");
+        await storage.DeadLetters.GetBlobClient(name).UploadAsync(BinaryData.FromString(letter.ToJsonString()), overwrite: true);
+        return name;
+    }
 
     // A dead letter in today's format, as a parser that did not know this record's shape would have left it.
     private static async Task WriteOlderParserDeadLetterAsync(StorageHarness storage, FlowLogBlob source, long offset, byte[] record)
