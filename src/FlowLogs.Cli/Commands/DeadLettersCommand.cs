@@ -93,7 +93,8 @@ public static class DeadLettersCommand
         Option<string?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and count what would be sent; send and write nothing." };
-        var sink = new Option<string>("--sink") { Description = "sekoia (settings from FlowLogs__Sekoia__* environment variables), ndjson (a local file) or stdout.", DefaultValueFactory = _ => "sekoia" };
+        // sekoia by default, unlike ingest: a redrive marks what it sent as delivered, so a local file must be asked for.
+        var sink = new Option<string>("--sink") { Description = "sekoia (settings from FlowLogs__Sekoia__* environment variables), ndjson (a local file, appended to) or stdout (the report then goes to stderr).", DefaultValueFactory = _ => "sekoia" };
         sink.AcceptOnlyFromAmong("sekoia", "ndjson", "stdout");
         var output = new Option<string>("--output") { Description = "File of the ndjson sink.", DefaultValueFactory = _ => "flowlogs-redriven.ndjson" };
         var payload = new Option<string>("--payload") { Description = "ecs or raw (local sinks; the sekoia sink reads FlowLogs__Sekoia__Payload).", DefaultValueFactory = _ => "ecs" };
@@ -117,7 +118,9 @@ public static class DeadLettersCommand
             settings["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs";
             return await WithOperationsAsync("redrive", settings, start: true, stderr, async operations =>
             {
-                (_, _, int stillFailing, _) = await operations.RedriveAsync(from, result.GetValue(reason), result.GetValue(dryRun), result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
+                // With the stdout sink, stdout is for events: the report goes to stderr.
+                TextWriter report = result.GetValue(sink) == "stdout" ? stderr : result.InvocationConfiguration.Output;
+                (_, _, int stillFailing, _) = await operations.RedriveAsync(from, result.GetValue(reason), result.GetValue(dryRun), report, cancellationToken).ConfigureAwait(false);
                 return stillFailing > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
             }).ConfigureAwait(false);
         });
