@@ -27,9 +27,11 @@ public static class DeadLettersCommand
 
     private static Option<string> StorageOption() => new("--storage")
     {
-        Description = "Connection string of the app's account, where the dead letters are (AzureWebJobsStorage).",
+        Description = "Connection string of the flow-log storage account (a lone tuple's record is read again there); the dead letters are there too unless --state-storage is given.",
         Required = true,
     };
+
+    private static Option<string?> StateStorageOption() => new("--state-storage") { Description = "Connection string of the app's account, where the dead letters are (AzureWebJobsStorage)." };
 
     private static Option<string?> ContainerOption() => new("--container") { Description = "The dead-letter container (default: FlowLogs:Storage:DeadLetterContainer, flowlogs-deadletter)." };
 
@@ -40,11 +42,12 @@ public static class DeadLettersCommand
     private static Command List()
     {
         Option<string> storage = StorageOption();
+        Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         Option<string?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var json = new Option<bool>("--json") { Description = "JSON for scripts instead of a table." };
-        var command = new Command("list", "Dead letters not yet redriven, newest first: id, when, source blob, kind, reason, place, items.") { storage, container, since, reason, json };
+        var command = new Command("list", "Dead letters not yet redriven, newest first: id, when, source blob, kind, reason, place, items.") { storage, stateStorage, container, since, reason, json };
         command.SetAction(async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
@@ -54,7 +57,7 @@ public static class DeadLettersCommand
                 return ExitCodes.Failure;
             }
 
-            return await WithOperationsAsync("list", Settings(result.GetValue(storage)!, result.GetValue(container)), start: false, stderr, async operations =>
+            return await WithOperationsAsync("list", Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, stderr, async operations =>
             {
                 await operations.ListAsync(from, result.GetValue(reason), result.GetValue(json), result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
@@ -66,13 +69,14 @@ public static class DeadLettersCommand
     private static Command Show()
     {
         Option<string> storage = StorageOption();
+        Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         var id = new Argument<string>("id") { Description = "The dead letter's id (from list) or its full name." };
-        var command = new Command("show", "One dead letter in full: reason, place in the blob, the bytes (text where they are text, else base64).") { id, storage, container };
+        var command = new Command("show", "One dead letter in full: reason, place in the blob, the bytes (text where they are text, else base64).") { id, storage, stateStorage, container };
         command.SetAction(async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            return await WithOperationsAsync("show", Settings(result.GetValue(storage)!, result.GetValue(container)), start: false, stderr, async operations =>
+            return await WithOperationsAsync("show", Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, stderr, async operations =>
             {
                 if (await operations.ShowAsync(result.GetValue(id)!, result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false))
                 {
@@ -89,6 +93,7 @@ public static class DeadLettersCommand
     private static Command Redrive()
     {
         Option<string> storage = StorageOption();
+        Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         Option<string?> since = SinceOption();
         Option<string?> reason = ReasonOption();
@@ -101,7 +106,7 @@ public static class DeadLettersCommand
         payload.AcceptOnlyFromAmong("ecs", "raw");
         var command = new Command("redrive", "Send dead letters on through today's parser and the sink, with the event ids the original read would have given; record each item's outcome.")
         {
-            storage, container, since, reason, dryRun, sink, output, payload,
+            storage, stateStorage, container, since, reason, dryRun, sink, output, payload,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -112,7 +117,7 @@ public static class DeadLettersCommand
                 return ExitCodes.Failure;
             }
 
-            Dictionary<string, string?> settings = Settings(result.GetValue(storage)!, result.GetValue(container));
+            Dictionary<string, string?> settings = Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container));
             settings["FlowLogs:Sink:Kind"] = result.GetValue(sink);
             settings["FlowLogs:Sink:Path"] = result.GetValue(output);
             settings["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs";
@@ -127,12 +132,13 @@ public static class DeadLettersCommand
         return command;
     }
 
-    private static Dictionary<string, string?> Settings(string storage, string? container)
+    // The same accounts as ingest: --storage for the flow logs, --state-storage (or --storage) for the app's state.
+    private static Dictionary<string, string?> Settings(string storage, string? stateStorage, string? container)
     {
         var settings = new Dictionary<string, string?>
         {
             ["FlowLogStorage"] = storage,
-            ["AzureWebJobsStorage"] = storage,
+            ["AzureWebJobsStorage"] = stateStorage ?? storage,
         };
         if (!string.IsNullOrEmpty(container))
         {

@@ -1,3 +1,4 @@
+using FlowLogs.BlobSource;
 using FlowLogs.Sinks;
 using Microsoft.Extensions.Logging;
 
@@ -8,8 +9,8 @@ public sealed class DeadLetterOperations
 {
     private readonly DeadLetterRedriver _redriver;
 
-    internal DeadLetterOperations(BlobDeadLetterStore store, Func<IEventSink> sink, TimeProvider time, ILogger<DeadLetterOperations> logger)
-        => _redriver = new DeadLetterRedriver(store, sink, time, logger);
+    internal DeadLetterOperations(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, TimeProvider time, ILogger<DeadLetterOperations> logger)
+        => _redriver = new DeadLetterRedriver(store, sink, blobs, time, logger);
 
     /// <summary>
     /// Writes the dead letters not yet redriven, written since <paramref name="since"/> and with <paramref name="reason"/>

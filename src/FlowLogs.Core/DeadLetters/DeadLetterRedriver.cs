@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using FlowLogs.BlobSource;
 using FlowLogs.Parsing;
 using FlowLogs.Sinks;
 using Microsoft.Extensions.Logging;
@@ -46,11 +47,11 @@ internal sealed class DeadLetterRedriveReport
 
 /// <summary>
 /// Reads the dead-letter container and sends dead letters on: input bytes through today's parser as a delta of their
-/// source blob at their offset (so their events get the ids the original read would have given them), events as they
-/// are. Each item's outcome is written into its dead letter; a dead letter whose items are all delivered is moved under
+/// source blob at their offset (so their events get the ids the original read would have given them), a lone tuple by
+/// reading its record again from the source blob, events as they are. Each item's outcome is written into its dead letter; a dead letter whose items are all delivered is moved under
 /// <c>redriven/</c>. Nothing that was not delivered is deleted.
 /// </summary>
-internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, TimeProvider time, ILogger logger)
+internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, TimeProvider time, ILogger logger)
 {
     private readonly BlobContainerClient _container = store.Container;
 
@@ -110,6 +111,10 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
             report.DeadLetters++;
             bool rewrittenBySink = false;
             bool recorded = false;
+            List<DeadLetterItem> loneTuples = [.. letter.Items.Where(i => !i.IsEvent && i.Outcome != DeadLetterItem.Delivered && i.Kind == nameof(ParseIssueKind.InvalidTuple))];
+            Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)> tuples = loneTuples.Count == 0
+                ? []
+                : await SendTuplesAsync(letter, loneTuples, dryRun, cancellationToken).ConfigureAwait(false);
             foreach (DeadLetterItem item in letter.Items)
             {
                 report.Items++;
@@ -119,7 +124,9 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
                     continue;
                 }
 
-                (long sent, long refused, string? failure, bool rewritten) = item.IsEvent
+                (long sent, long refused, string? failure, bool rewritten) = tuples.TryGetValue(item, out (long Sent, long Refused, string? Failure) tuple)
+                    ? (tuple.Sent, tuple.Refused, tuple.Failure, false)
+                    : item.IsEvent
                     ? await SendEventAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false)
                     : await SendBytesAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false);
                 rewrittenBySink |= rewritten;
@@ -174,11 +181,6 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
             return (0, 0, string.Create(CultureInfo.InvariantCulture, $"only the first {bytes.Length} of the record's {item.Length} bytes were kept: it cannot be read again from the dead letter"), false);
         }
 
-        if (item.Kind == nameof(ParseIssueKind.InvalidTuple))
-        {
-            return (0, 0, "a tuple alone carries none of its record's fields (time, MAC address, rule): it cannot be read again without its record", false);
-        }
-
         var issues = new List<ParseIssue>();
         var source = new FlowLogSource(letter.Source);
         using var reader = new FlowLogReader(bytes, source, item.Offset, new FlowLogReaderOptions { MaxIssuesKept = 0, IssueReported = issues.Add });
@@ -210,6 +212,116 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         }
 
         return await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+    }
+
+    // Lone tuples carry none of their record's fields (time, MAC address, rule): their records are read again from the
+    // source blob, in one pass for the dead letter, and a tuple today's parser accepts, at the same place and with the
+    // same text, is sent with the id the original read would have given it. One delivery for the dead letter's tuples.
+    private async Task<Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)>> SendTuplesAsync(DeadLetter letter, List<DeadLetterItem> items, bool dryRun, CancellationToken cancellationToken)
+    {
+        var outcomes = new Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)>();
+        int slash = letter.Source.IndexOf('/', StringComparison.Ordinal);
+        if (blobs is null || slash <= 0)
+        {
+            items.ForEach(i => outcomes[i] = (0, 0, "a lone tuple is read again with its record from the source blob, and no flow-log storage is configured"));
+            return outcomes;
+        }
+
+        var blob = new FlowLogBlob(letter.Source[..slash], letter.Source[(slash + 1)..]);
+        IFlowLogBlobStore source = blobs();
+        BlockListSnapshot? snapshot = await source.GetCommittedBlocksAsync(blob, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            items.ForEach(i => outcomes[i] = (0, 0, "a lone tuple is read again with its record from the source blob, which no longer exists"));
+            return outcomes;
+        }
+
+        List<DeadLetterItem> pending = [.. items.OrderBy(i => i.Offset)];
+        var rejected = new Dictionary<long, string>();
+        IEventSink? target = dryRun ? null : sink();
+        using EventBatchBuilder? batch = target?.CreateBatch();
+        var found = new List<DeadLetterItem>();
+        try
+        {
+            Stream stream = await source.OpenReadAsync(blob, 0, snapshot.ETag, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var options = new FlowLogReaderOptions
+                {
+                    MaxIssuesKept = 0,
+                    IssueReported = issue =>
+                    {
+                        if (issue.Kind == ParseIssueKind.InvalidTuple)
+                        {
+                            rejected[issue.Offset] = issue.Reason;
+                        }
+                    },
+                };
+                using var reader = new FlowLogReader(stream, new FlowLogSource(letter.Source), 0, options);
+                while (pending.Count > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    FlowRecord record = reader.Current;
+                    foreach (DeadLetterItem item in pending.Where(i => i.Offset >= record.Offset && i.Offset < record.Offset + record.Length).ToList())
+                    {
+                        pending.Remove(item);
+                        if (TryAddTuple(record, item, batch))
+                        {
+                            found.Add(item);
+                        }
+                        else
+                        {
+                            outcomes[item] = (0, 0, rejected.TryGetValue(item.Offset, out string? reason)
+                                ? $"today's parser still rejects this tuple: {reason}"
+                                : "the source blob holds another tuple at this place now");
+                        }
+                    }
+                }
+            }
+        }
+        catch (BlobChangedException)
+        {
+            pending.AddRange(found);
+            found.Clear();
+            pending.ForEach(i => outcomes[i] = (0, 0, "the source blob changed while its records were read again"));
+            return outcomes;
+        }
+
+        pending.ForEach(i => outcomes[i] = (0, 0, "the source blob has no record at this place now"));
+        if (found.Count == 0)
+        {
+            return outcomes;
+        }
+
+        long refused = 0;
+        string? failure = null;
+        if (target is not null && batch is not null)
+        {
+            (_, refused, failure, _) = await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+        }
+
+        for (int i = 0; i < found.Count; i++)
+        {
+            // Which of the tuples the intake refused is not known here: each was dead-lettered anew with its event.
+            outcomes[found[i]] = failure is not null ? (0L, 0L, failure) : i < refused ? (0L, 1L, (string?)null) : (1L, 0L, (string?)null);
+        }
+
+        return outcomes;
+    }
+
+    // Adds the tuple of the item to the batch if today's parser accepts it at the same place with the same text.
+    private static bool TryAddTuple(FlowRecord record, DeadLetterItem item, EventBatchBuilder? batch)
+    {
+        byte[] text = item.Bytes;
+        foreach (ref readonly FlowTuple tuple in record.Tuples)
+        {
+            if (tuple.Ordinal == item.TupleOrdinal && record[tuple.Text].SequenceEqual(text))
+            {
+                batch?.Add(record, tuple);
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // An event the sink could not send: sent again byte for byte.

@@ -57,10 +57,11 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReplayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
-        // The sink is asked for only when a redrive sends: listing needs no sink settings.
+        // The sink and the flow-log account are asked for only when a redrive needs them: listing needs neither.
         services.AddSingleton(sp => new DeadLetterOperations(
             sp.GetRequiredService<BlobDeadLetterStore>(),
             () => sp.GetRequiredService<IEventSink>(),
+            () => sp.GetRequiredService<IFlowLogBlobStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeadLetterOperations>>()));
         services.AddFlowLogSink(configuration);

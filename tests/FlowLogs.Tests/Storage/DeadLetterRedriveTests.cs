@@ -68,7 +68,7 @@ public class DeadLetterRedriveTests
         string[] skippedIds = [.. olderIds.Where(t => t.Value.Contains(",11,", StringComparison.Ordinal) || t.Value.Contains(",12,", StringComparison.Ordinal)).Select(t => t.Key)];
         Assert.That(skippedIds, Has.Length.EqualTo(2));
 
-        var operations = new DeadLetterOperations(store, () => sink, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
+        var operations = new DeadLetterOperations(store, () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
         DeadLetterRedriver redriver = operations.Redriver;
         List<DeadLetter> letters = await redriver.ListAsync(new DeadLetterFilter(), CancellationToken.None);
         Assert.That(letters.Select(l => l.Kind), Is.EquivalentTo(new[] { "UnsentEvent", "UnexpectedBytes", "InvalidJson" }));
@@ -186,6 +186,40 @@ public class DeadLetterRedriveTests
     }
 
     [Test]
+    public async Task ALoneTupleTodaysParserAcceptsIsSentWithItsRecordReadAgainFromTheSourceBlob()
+    {
+        StorageHarness storage = await StorageHarness.CreateAsync();
+
+        // A tuple today's parser rejects, dead-lettered by the processor.
+        FlowLogBlob rejecting = Blob(storage, "GG");
+        await WriteAsync(storage, rejecting, Bytes("{\"records\":["), Bytes(SimpleVNet(VNetTuple(sport: 51), VNetTuple(sport: 52, counters: "1,1,1,99999999999999999999")).ToJsonString()), Bytes("]}"));
+        BlobProcessResult processed = await storage.Processor(new CollectingSink()).ProcessAsync(rejecting, CancellationToken.None);
+        Assert.That((processed.Events, processed.DeadLettered), Is.EqualTo((1L, 1)));
+
+        // A tuple an older parser rejected and today's accepts, in the middle of its record.
+        FlowLogBlob older = Blob(storage, "HH");
+        string tuple = VNetTuple(sport: 62);
+        string document = Document(SimpleVNet(VNetTuple(sport: 61), tuple, VNetTuple(sport: 63)));
+        await WriteAsync(storage, older, Bytes(document));
+        (int ordinal, string id) = TupleOf(Bytes(document), older.FullName, tuple);
+        JsonObject item = Item(older, "InvalidTuple", document.IndexOf(tuple, StringComparison.Ordinal), Bytes(tuple));
+        item["tuple_ordinal"] = ordinal;
+        await WriteDeadLetterAsync(storage, older, [item]);
+
+        var sink = new CollectingSink();
+        DeadLetterRedriver redriver = Redriver(storage, sink);
+        DeadLetterRedriveReport report = await redriver.RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+        DeadLetterRedriveReport again = await redriver.RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+
+        Assert.That((report.Items, report.ItemsRedriven, report.EventsSent, report.StillFailing, report.Moved), Is.EqualTo((2, 1, 1L, 1, 1)), report.ToString());
+        Assert.That(sink.EventIds, Is.EqualTo(new[] { id }), "only that tuple, with the id a whole read gives it");
+        Assert.That((again.EventsSent, again.StillFailing), Is.EqualTo((0L, 1)), again.ToString());
+        DeadLetter failing = (await redriver.ListAsync(new DeadLetterFilter(), CancellationToken.None)).Single();
+        Assert.That(failing.Source, Is.EqualTo(rejecting.FullName));
+        Assert.That(failing.Items[0].RedriveReason, Does.StartWith("today's parser still rejects this tuple: ").And.Contain("field 13"));
+    }
+
+    [Test]
     public async Task ADeadLetterPartlyDeliveredKeepsItsFailingItemAndNeverSendsTheDeliveredOneAgain()
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
@@ -254,11 +288,30 @@ public class DeadLetterRedriveTests
         return ids;
     }
 
+    private static (int Ordinal, string Id) TupleOf(byte[] document, string source, string text)
+    {
+        using var reader = new FlowLogReader(document, new FlowLogSource(source));
+        while (reader.Read())
+        {
+            foreach (FlowTuple tuple in reader.Current.Tuples)
+            {
+                if (Encoding.UTF8.GetString(reader.Current[tuple.Text]) == text)
+                {
+                    byte[] id = new byte[EventId.Length];
+                    EventId.Write(reader.Current, tuple, id);
+                    return (tuple.Ordinal, Encoding.ASCII.GetString(id));
+                }
+            }
+        }
+
+        throw new InvalidOperationException(text);
+    }
+
     private static List<string> ReceivedIds(LoopbackIntake intake)
         => [.. intake.Events.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("event").GetProperty("id").GetString()!)];
 
     private static DeadLetterRedriver Redriver(StorageHarness storage, IEventSink sink)
-        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
+        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
 
     private static JsonObject Item(FlowLogBlob source, string kind, long offset, byte[] bytes) => new()
     {
