@@ -60,26 +60,36 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
     {
         ArgumentNullException.ThrowIfNull(filter);
         var letters = new List<DeadLetter>();
-        if (!await _container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (string name in await NamesAsync(filter, cancellationToken).ConfigureAwait(false))
         {
-            return letters;
-        }
-
-        await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken).ConfigureAwait(false))
-        {
-            if (item.Name.StartsWith(DeadLetter.RedrivenPrefix, StringComparison.Ordinal)
-                || (item.Properties.LastModified is { } modified && !filter.MayMatch(modified)))
-            {
-                continue;
-            }
-
-            if (await ReadAsync(item.Name, cancellationToken).ConfigureAwait(false) is { } letter && filter.Matches(letter))
+            if (await ReadAsync(name, cancellationToken).ConfigureAwait(false) is { } letter && filter.Matches(letter))
             {
                 letters.Add(letter);
             }
         }
 
         return [.. letters.OrderBy(l => l.Written).ThenBy(l => l.Name, StringComparer.Ordinal)];
+    }
+
+    // The names of the dead letters not yet fully redriven that may match (by time, before reading them), in name order.
+    private async Task<List<string>> NamesAsync(DeadLetterFilter filter, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        if (!await _container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return names;
+        }
+
+        await foreach (BlobItem item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!item.Name.StartsWith(DeadLetter.RedrivenPrefix, StringComparison.Ordinal)
+                && (item.Properties.LastModified is not { } modified || filter.MayMatch(modified)))
+            {
+                names.Add(item.Name);
+            }
+        }
+
+        return names;
     }
 
     /// <summary>The dead letter with id or name <paramref name="id"/>, redriven ones included; null when there is none.</summary>
@@ -105,9 +115,17 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
     /// <summary>Redrives the dead letters matching <paramref name="filter"/>; a dry run parses them and sends and writes nothing.</summary>
     public async Task<DeadLetterRedriveReport> RedriveAsync(DeadLetterFilter filter, bool dryRun, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         var report = new DeadLetterRedriveReport { DryRun = dryRun };
-        foreach (DeadLetter letter in await ListAsync(filter, cancellationToken).ConfigureAwait(false))
+
+        // One dead letter in memory at a time: each holds up to 4 MiB of bytes.
+        foreach (string name in await NamesAsync(filter, cancellationToken).ConfigureAwait(false))
         {
+            if (await ReadAsync(name, cancellationToken).ConfigureAwait(false) is not { } letter || !filter.Matches(letter))
+            {
+                continue;
+            }
+
             report.DeadLetters++;
             bool rewrittenBySink = false;
             bool recorded = false;
@@ -229,7 +247,17 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
 
         var blob = new FlowLogBlob(letter.Source[..slash], letter.Source[(slash + 1)..]);
         IFlowLogBlobStore source = blobs();
-        BlockListSnapshot? snapshot = await source.GetCommittedBlocksAsync(blob, cancellationToken).ConfigureAwait(false);
+        BlockListSnapshot? snapshot;
+        try
+        {
+            snapshot = await source.GetCommittedBlocksAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            items.ForEach(i => outcomes[i] = (0, 0, string.Create(CultureInfo.InvariantCulture, $"a lone tuple is read again with its record from the source blob, which could not be read (storage answered {ex.Status} {ex.ErrorCode}): check the flow-log connection (FlowLogStorage; --storage for flowlogs)")));
+            return outcomes;
+        }
+
         if (snapshot is null)
         {
             items.ForEach(i => outcomes[i] = (0, 0, "a lone tuple is read again with its record from the source blob, which no longer exists"));
@@ -278,7 +306,7 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
                 }
             }
         }
-        catch (BlobChangedException)
+        catch (Exception ex) when (ex is BlobChangedException or RequestFailedException)
         {
             pending.AddRange(found);
             found.Clear();
