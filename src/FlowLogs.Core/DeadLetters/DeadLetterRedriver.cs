@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FlowLogs.DeadLetters;
 
-/// <summary>What a redrive did, item by item.</summary>
+/// <summary>What a redrive did, counted by dead letter, item and event.</summary>
 internal sealed class DeadLetterRedriveReport
 {
     /// <summary>Dead letters looked at.</summary>
@@ -48,8 +48,9 @@ internal sealed class DeadLetterRedriveReport
 /// <summary>
 /// Reads the dead-letter container and sends dead letters on: input bytes through today's parser as a delta of their
 /// source blob at their offset (so their events get the ids the original read would have given them), a lone tuple by
-/// reading its record again from the source blob, events as they are. Each item's outcome is written into its dead letter; a dead letter whose items are all delivered is moved under
-/// <c>redriven/</c>. Nothing that was not delivered is deleted.
+/// reading its record again from the source blob, events as they are. Each item's outcome is written into its dead
+/// letter; a dead letter whose items are all delivered is moved under <c>redriven/</c>. Nothing that was not delivered
+/// is deleted.
 /// </summary>
 internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, TimeProvider time, ILogger logger)
 {
