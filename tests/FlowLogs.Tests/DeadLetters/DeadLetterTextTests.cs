@@ -13,7 +13,7 @@ public class DeadLetterTextTests
     private const string Name = "insights-logs-flowlogflowevent/flowLogResourceID=/x/PT1H/000000000001234-000003-000002-InvalidTuple.json";
 
     [Test]
-    public void AReadsDeadLetterIsReadBackWithItsItemsPlacesAndBytes()
+    public void ADeadLetterOfBadBytesIsReadBackWithItsItemsPlacesAndBytes()
     {
         DeadLetter letter = Parse(Name, Items());
 
