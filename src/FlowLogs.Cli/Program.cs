@@ -16,5 +16,6 @@ public static class Program
         SimulateCommand.Create(),
         IngestCommand.Create(),
         StatusCommand.Create(),
+        DeadLettersCommand.Create(),
     };
 }

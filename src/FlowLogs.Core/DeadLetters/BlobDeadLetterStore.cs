@@ -14,6 +14,23 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
 {
     private readonly BlobContainerClient _container = container ?? throw new ArgumentNullException(nameof(container));
 
+    // Whoever wants to know what this flow of work dead-letters (the redrive: did the sink refuse an event again?).
+    private readonly AsyncLocal<Action<string, string>?> _observer = new();
+
+    /// <summary>The container the dead letters are in.</summary>
+    public BlobContainerClient Container => _container;
+
+    /// <summary>
+    /// Reports every dead letter written by the current asynchronous flow (name in the container, reason) to
+    /// <paramref name="written"/> until the result is disposed.
+    /// </summary>
+    public IDisposable Observe(Action<string, string> written)
+    {
+        Action<string, string>? previous = _observer.Value;
+        _observer.Value = written;
+        return new Restore(() => _observer.Value = previous);
+    }
+
     /// <summary>Creates the container if needed.</summary>
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
@@ -51,6 +68,7 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
 
         content.Position = 0;
         await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+        _observer.Value?.Invoke(name, reason);
     }
 
     /// <inheritdoc/>
@@ -86,8 +104,15 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
             }
 
             content.Position = 0;
-            await _container.GetBlobClient(NameOf(blob, issues[first], count)).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+            string name = NameOf(blob, issues[first], count);
+            await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+            _observer.Value?.Invoke(name, issues[first].Reason);
             first += count;
         }
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 }

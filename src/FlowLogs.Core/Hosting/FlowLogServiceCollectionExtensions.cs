@@ -58,12 +58,21 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReplayOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
+
         // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
         services.AddSingleton(sp => new FlowLogStateReader(
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
             () => sp.GetRequiredService<IFlowLogBlobCatalog>(),
             sp.GetRequiredService<TimeProvider>()));
+
+        // The sink and the flow-log account are asked for only when a redrive needs them: listing needs neither.
+        services.AddSingleton(sp => new DeadLetterOperations(
+            sp.GetRequiredService<BlobDeadLetterStore>(),
+            () => sp.GetRequiredService<IEventSink>(),
+            () => sp.GetRequiredService<IFlowLogBlobStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DeadLetterOperations>>()));
         services.AddFlowLogSink(configuration);
         return services;
     }
