@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole pipeline on this machine: Azurite from the repository's npm lockfile (free ports, in memory),
+# Runs the whole pipeline locally: Azurite from the repository's npm lockfile (free ports, in memory),
 # flow logs written by the simulator exactly as Azure writes them, then ingested by the local runner into NDJSON.
 # Needs only the .NET 10 SDK and Node.js 20+. Settings: NICS, MINUTES, OUT (environment).
 set -euo pipefail
