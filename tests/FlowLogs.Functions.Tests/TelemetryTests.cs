@@ -26,14 +26,22 @@ public class TelemetryTests
 
         InvocationResult result = await worker.InvokeBlobTriggerAsync("VNetFlowLogs", blob.Name, CancellationToken.None);
 
-        // Metrics are exported on an interval and when the worker stops (WorkerTerminate flushes them).
+        // Logs are exported in batches every few seconds (a batch refused or timed out is retried later by the
+        // exporter): wait for the invocation's lines while the worker runs. Metrics are exported on an interval and
+        // when the worker stops (WorkerTerminate flushes them).
         Assert.That(result.Succeeded, Is.True, result.Exception);
+        string subscription = scenario.SubscriptionId.ToUpperInvariant();
+        for (int i = 0; i < 600 && !insights.Items.Any(item => item.Contains("\"MessageData\"", StringComparison.Ordinal) && item.Contains(subscription, StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.That(await worker.StopAsync(CancellationToken.None), Is.Zero);
         string all = string.Join('\n', insights.Items);
         TestContext.Out.WriteLine($"{insights.Items.Count} telemetry items; paths: {string.Join(", ", insights.Paths.Distinct())}");
         Assert.That(insights.Items, Is.Not.Empty, "telemetry reached the ingestion endpoint");
         Assert.That(all, Does.Contain("flowlogs.events.delivered"), "the FlowLogs meter is exported");
-        Assert.That(insights.Items.Where(i => i.Contains("\"MessageData\"", StringComparison.Ordinal)), Has.Some.Contains(scenario.SubscriptionId.ToUpperInvariant()), "the invocation's log lines (naming the blob) are exported");
+        Assert.That(insights.Items.Where(i => i.Contains("\"MessageData\"", StringComparison.Ordinal)), Has.Some.Contains(subscription), "the invocation's log lines (naming the blob) are exported");
         Assert.That(all, Does.Not.Contain(Key), "the intake key is never in telemetry");
     }
 }
