@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Processing;
 using FlowLogs.Testing;
@@ -38,7 +37,7 @@ public class BadInputPipelineTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = Blob(storage);
-        await WriteAsync(storage, blob, Bytes("{\"records\":["), Bytes(Good1), bad, Bytes("," + Good2), Bytes("]}"));
+        await storage.WriteBlocksAsync(blob, Bytes("{\"records\":["), Bytes(Good1), bad, Bytes("," + Good2), Bytes("]}"));
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
 
@@ -75,7 +74,7 @@ public class BadInputPipelineTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = Blob(storage);
-        await WriteAsync(storage, blob, Bytes("["), Bytes(Good1), Bytes("," + Good2), Bytes("]"));
+        await storage.WriteBlocksAsync(blob, Bytes("["), Bytes(Good1), Bytes("," + Good2), Bytes("]"));
         var sink = new CollectingSink();
 
         BlobProcessResult result = await storage.Processor(sink).ProcessAsync(blob, CancellationToken.None);
@@ -101,21 +100,6 @@ public class BadInputPipelineTests
     private static FlowLogBlob Blob(StorageHarness storage)
         => new(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/corpus/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
 
-    private static async Task WriteAsync(StorageHarness storage, FlowLogBlob blob, params byte[][] blocks)
-    {
-        await storage.Blobs.GetBlobContainerClient(blob.Container).CreateIfNotExistsAsync();
-        BlockBlobClient client = storage.Blobs.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
-        var ids = new List<string>();
-        foreach (byte[] block in blocks)
-        {
-            string id = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
-            using var stream = new MemoryStream(block);
-            await client.StageBlockAsync(id, stream);
-            ids.Add(id);
-        }
-
-        await client.CommitBlockListAsync(ids);
-    }
 
     private static async Task<JsonElement> SingleDeadLetterAsync(StorageHarness storage)
     {

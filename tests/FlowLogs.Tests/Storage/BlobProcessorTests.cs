@@ -140,12 +140,12 @@ public class BlobProcessorTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = NewBlob(storage);
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), "," + Record(2), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), "," + Record(2), "]}");
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
         await processor.ProcessAsync(blob, CancellationToken.None);
 
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(7), "," + Record(8), "," + Record(9), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(7), "," + Record(8), "," + Record(9), "]}");
         BlobProcessResult result = await processor.ProcessAsync(blob, CancellationToken.None);
 
         Assert.That(result.Anomalies.Single(), Does.StartWith("rewritten:"));
@@ -161,7 +161,7 @@ public class BlobProcessorTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = NewBlob(storage);
-        string[] ids = await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), "," + Record(2), "," + Record(3), "]}");
+        string[] ids = await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), "," + Record(2), "," + Record(3), "]}");
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
         await processor.ProcessAsync(blob, CancellationToken.None);
@@ -181,7 +181,7 @@ public class BlobProcessorTests
         FlowLogBlob blob = NewBlob(storage);
 
         // The first record shares the head block: not Azure's framing.
-        string[] ids = await WriteBlocksAsync(storage, blob, "{\"records\":[" + Record(1), "," + Record(2), "]}");
+        string[] ids = await storage.WriteBlocksAsync(blob, "{\"records\":[" + Record(1), "," + Record(2), "]}");
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
         BlobProcessResult first = await processor.ProcessAsync(blob, CancellationToken.None);
@@ -204,7 +204,7 @@ public class BlobProcessorTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = NewBlob(storage);
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), "]}");
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
         await processor.ProcessAsync(blob, CancellationToken.None);
@@ -229,7 +229,7 @@ public class BlobProcessorTests
         FlowLogBlob blob = NewBlob(storage);
         string record = "," + Record(2);
         int half = record.Length / 2;
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), record[..half], record[half..], "," + Record(3), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), record[..half], record[half..], "," + Record(3), "]}");
 
         var sink = new CollectingSink();
         int firstBlocks = 12 + Record(1).Length;
@@ -246,7 +246,7 @@ public class BlobProcessorTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = NewBlob(storage);
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), ",this is not json", "," + Record(2), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), ",this is not json", "," + Record(2), "]}");
 
         var sink = new CollectingSink();
         BlobProcessor processor = storage.Processor(sink);
@@ -281,7 +281,7 @@ public class BlobProcessorTests
         StorageHarness storage = await StorageHarness.CreateAsync();
         string middle = kind == "very-long" ? string.Join('/', Enumerable.Repeat("a-rather-long-resource-segment", 25)) : kind;
         var blob = new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{middle}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
-        await WriteBlocksAsync(storage, blob, "{\"records\":[", Record(1), "]}");
+        await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), "]}");
         var sink = new CollectingSink();
 
         BlobProcessResult result = await storage.Processor(sink).ProcessAsync(blob, CancellationToken.None);
@@ -328,17 +328,6 @@ public class BlobProcessorTests
         return id;
     }
 
-    private static async Task<string[]> WriteBlocksAsync(StorageHarness storage, FlowLogBlob blob, params string[] blocks)
-    {
-        var ids = new List<string>();
-        foreach (string block in blocks)
-        {
-            ids.Add(await StageAsync(storage, blob, block));
-        }
-
-        await Client(storage, blob).CommitBlockListAsync(ids);
-        return [.. ids];
-    }
 
     private static int WarningsAbout(StorageHarness storage, string word)
         => storage.ProcessorLog.Lines.Count(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains(word, StringComparison.Ordinal));

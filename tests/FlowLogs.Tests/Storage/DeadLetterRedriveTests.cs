@@ -1,19 +1,18 @@
-using System.CommandLine;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
 using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Cli;
 using FlowLogs.DeadLetters;
 using FlowLogs.Ecs;
 using FlowLogs.Parsing;
 using FlowLogs.Processing;
-using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
+using FlowLogs.Sinks;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,7 +48,7 @@ public class DeadLetterRedriveTests
         string good = SimpleVNet(VNetTuple(sport: 1)).ToJsonString();
         string refusing = SimpleVNet(VNetTuple(sport: 2), VNetTuple(src: RefusedAddress, sport: 3)).ToJsonString();
         byte[][] blocks = [Bytes("{\"records\":["), Bytes(good), Bytes("," + refusing), Garbage, Bytes("]}")];
-        await WriteAsync(storage, blob, blocks);
+        await storage.WriteBlocksAsync(blob, blocks);
         BlobProcessResult result = await storage.Processor(sink).ProcessAsync(blob, CancellationToken.None);
         Assert.That(result.Events, Is.EqualTo(3), "the refused event counts as handed to the sink");
         Assert.That(result.DeadLettered, Is.EqualTo(1), "the garbage");
@@ -122,7 +121,7 @@ public class DeadLetterRedriveTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         FlowLogBlob blob = Blob(storage, "CC");
-        await WriteAsync(storage, blob, Bytes("{\"records\":["), Bytes(SimpleVNet(VNetTuple(sport: 1)).ToJsonString()), Garbage, Bytes("]}"));
+        await storage.WriteBlocksAsync(blob, Bytes("{\"records\":["), Bytes(SimpleVNet(VNetTuple(sport: 1)).ToJsonString()), Garbage, Bytes("]}"));
         await storage.Processor(new CollectingSink()).ProcessAsync(blob, CancellationToken.None);
         FlowLogBlob older = Blob(storage, "DD");
         string skipped = SimpleVNet(VNetTuple(sport: 21), VNetTuple(sport: 22)).ToJsonString();
@@ -131,56 +130,56 @@ public class DeadLetterRedriveTests
         Dictionary<string, string> expected = EventIds(Bytes(olderDocument), older.FullName);
         string[] common = ["--storage", AzuriteFixture.Server.ConnectionString, "--container", storage.DeadLetters.Name];
 
-        (int listExit, string list, _) = await RunAsync(["dead-letters", "list", .. common]);
+        (int listExit, string list, _) = await CliRun.RunAsync(["dead-letters", "list", .. common]);
         TestContext.Out.WriteLine(list);
         Assert.That(listExit, Is.EqualTo(ExitCodes.Success));
         Assert.That(list, Does.StartWith("ID ").And.Contain("UnexpectedBytes").And.Contain("InvalidJson").And.Contain("2 dead letters, 2 items"));
         Assert.That(list, Does.Contain("redrive/y=2026/m=11/d=23/h=10/m=00/macAddress=CC  ").And.Contain("pending"));
 
-        (_, string json, _) = await RunAsync(["dead-letters", "list", .. common, "--json", "--reason", "belong to no"]);
+        (_, string json, _) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--json", "--reason", "belong to no"]);
         JsonArray rows = JsonNode.Parse(json)!.AsArray();
         Assert.That(rows, Has.Count.EqualTo(1));
         Assert.That(rows[0]!["kind"]!.GetValue<string>(), Is.EqualTo("UnexpectedBytes"));
         Assert.That(rows[0]!["source"]!.GetValue<string>(), Is.EqualTo(blob.FullName));
         string garbageId = rows[0]!["id"]!.GetValue<string>();
-        (_, string none, _) = await RunAsync(["dead-letters", "list", .. common, "--since", "2099-01-01T00:00Z"]);
+        (_, string none, _) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--since", "2099-01-01T00:00Z"]);
         Assert.That(none, Does.Contain("0 dead letters, 0 items"));
-        (_, string recent, _) = await RunAsync(["dead-letters", "list", .. common, "--since", "1h"]);
+        (_, string recent, _) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--since", "1h"]);
         Assert.That(recent, Does.Contain("2 dead letters"));
-        (int badSince, _, string badSinceError) = await RunAsync(["dead-letters", "list", .. common, "--since", "yesterday"]);
+        (int badSince, _, string badSinceError) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--since", "yesterday"]);
         Assert.That((badSince, badSinceError), Is.EqualTo((ExitCodes.Failure, "flowlogs dead-letters list: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).\n")));
 
-        (int showExit, string show, _) = await RunAsync(["dead-letters", "show", garbageId, .. common]);
+        (int showExit, string show, _) = await CliRun.RunAsync(["dead-letters", "show", garbageId, .. common]);
         TestContext.Out.WriteLine(show);
         Assert.That(showExit, Is.EqualTo(ExitCodes.Success));
         Assert.That(show, Does.Contain($"id       {garbageId}").And.Contain("UnexpectedBytes").And.Contain("belong to no record"));
         Assert.That(show, Does.Contain("not text, base64:").And.Contain(Convert.ToBase64String(Garbage[1..])), "the bytes after the comma");
-        (int missing, _, string missingError) = await RunAsync(["dead-letters", "show", "0123456789", .. common]);
+        (int missing, _, string missingError) = await CliRun.RunAsync(["dead-letters", "show", "0123456789", .. common]);
         Assert.That((missing, missingError), Is.EqualTo((ExitCodes.Failure, "flowlogs dead-letters show: no dead letter '0123456789' (see flowlogs dead-letters list)\n")));
 
         string output = Path.Combine(Path.GetTempPath(), $"flowlogs-redrive-{Guid.NewGuid():N}.ndjson");
         string[] redrive = ["dead-letters", "redrive", .. common, "--sink", "ndjson", "--output", output];
-        (int dryExit, string dry, _) = await RunAsync([.. redrive, "--dry-run"]);
+        (int dryExit, string dry, _) = await CliRun.RunAsync([.. redrive, "--dry-run"]);
         Assert.That(dryExit, Is.EqualTo(ExitCodes.Incomplete), "the garbage still fails");
         Assert.That(dry, Does.StartWith("dry run: 2 dead letters, 2 items: 1 would be redriven, 2 events would be sent"));
         Assert.That(File.Exists(output) ? await File.ReadAllLinesAsync(output) : [], Is.Empty);
 
-        (int exit, string report, string stderr) = await RunAsync(redrive);
+        (int exit, string report, string stderr) = await CliRun.RunAsync(redrive);
         TestContext.Out.WriteLine(report);
         Assert.That(exit, Is.EqualTo(ExitCodes.Incomplete), stderr);
         Assert.That(report, Is.EqualTo("2 dead letters, 2 items: 1 redriven, 2 events sent, 0 refused again (dead-lettered anew), 1 still failing, 0 skipped; 1 dead letters moved to redriven/\n"));
         List<string> ids = [.. (await File.ReadAllLinesAsync(output)).Select(l => JsonNode.Parse(l)!["event"]!["id"]!.GetValue<string>())];
         Assert.That(ids, Is.EquivalentTo(expected.Keys));
 
-        (int againExit, string again, _) = await RunAsync(redrive);
+        (int againExit, string again, _) = await CliRun.RunAsync(redrive);
         Assert.That(againExit, Is.EqualTo(ExitCodes.Incomplete));
         Assert.That(again, Does.StartWith("1 dead letters, 1 items: 0 redriven, 0 events sent"));
         Assert.That(await File.ReadAllLinesAsync(output), Has.Length.EqualTo(2), "nothing sent twice");
 
-        (_, string after, _) = await RunAsync(["dead-letters", "list", .. common]);
+        (_, string after, _) = await CliRun.RunAsync(["dead-letters", "list", .. common]);
         TestContext.Out.WriteLine(after);
         Assert.That(after, Does.Contain("failing").And.Contain("today's parser still skips it").And.Contain("1 dead letters, 1 items"));
-        (_, string redrivenShow, _) = await RunAsync(["dead-letters", "show", DeadLetter.IdOf((await NamesAsync(storage, DeadLetter.RedrivenPrefix)).Single()), .. common]);
+        (_, string redrivenShow, _) = await CliRun.RunAsync(["dead-letters", "show", DeadLetter.IdOf((await NamesAsync(storage, DeadLetter.RedrivenPrefix)).Single()), .. common]);
         Assert.That(redrivenShow, Does.Contain("state    redriven").And.Contain("redrive  delivered at").And.Contain("UTF-8 text:").And.Contain("00224871C205"));
         File.Delete(output);
     }
@@ -192,7 +191,7 @@ public class DeadLetterRedriveTests
 
         // A tuple today's parser rejects, dead-lettered by the processor.
         FlowLogBlob rejecting = Blob(storage, "GG");
-        await WriteAsync(storage, rejecting, Bytes("{\"records\":["), Bytes(SimpleVNet(VNetTuple(sport: 51), VNetTuple(sport: 52, counters: "1,1,1,99999999999999999999")).ToJsonString()), Bytes("]}"));
+        await storage.WriteBlocksAsync(rejecting, Bytes("{\"records\":["), Bytes(SimpleVNet(VNetTuple(sport: 51), VNetTuple(sport: 52, counters: "1,1,1,99999999999999999999")).ToJsonString()), Bytes("]}"));
         BlobProcessResult processed = await storage.Processor(new CollectingSink()).ProcessAsync(rejecting, CancellationToken.None);
         Assert.That((processed.Events, processed.DeadLettered), Is.EqualTo((1L, 1)));
 
@@ -200,7 +199,7 @@ public class DeadLetterRedriveTests
         FlowLogBlob older = Blob(storage, "HH");
         string tuple = VNetTuple(sport: 62);
         string document = Document(SimpleVNet(VNetTuple(sport: 61), tuple, VNetTuple(sport: 63)));
-        await WriteAsync(storage, older, Bytes(document));
+        await storage.WriteBlocksAsync(older, Bytes(document));
         (int ordinal, string id) = TupleOf(Bytes(document), older.FullName, tuple);
         JsonObject item = Item(older, "InvalidTuple", document.IndexOf(tuple, StringComparison.Ordinal), Bytes(tuple));
         item["tuple_ordinal"] = ordinal;
@@ -265,7 +264,7 @@ public class DeadLetterRedriveTests
     public async Task RedriveToTheSekoiaSinkWithoutAKeyIsRefusedNamingTheSetting()
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
-        (int exit, _, string stderr) = await RunAsync(["dead-letters", "redrive", "--storage", AzuriteFixture.Server.ConnectionString, "--container", storage.DeadLetters.Name]);
+        (int exit, _, string stderr) = await CliRun.RunAsync(["dead-letters", "redrive", "--storage", AzuriteFixture.Server.ConnectionString, "--container", storage.DeadLetters.Name]);
         Assert.That(exit, Is.EqualTo(ExitCodes.Failure));
         Assert.That(stderr, Does.Contain("FlowLogs:Sekoia:IntakeKey is empty"));
     }
@@ -388,32 +387,9 @@ public class DeadLetterRedriveTests
         return services.BuildServiceProvider();
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = await Program.BuildRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static FlowLogBlob Blob(StorageHarness storage, string mac)
         => new(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/redrive/y=2026/m=11/d=23/h=10/m=00/macAddress={mac}/PT1H.json");
 
-    private static async Task WriteAsync(StorageHarness storage, FlowLogBlob blob, params byte[][] blocks)
-    {
-        await storage.Blobs.GetBlobContainerClient(blob.Container).CreateIfNotExistsAsync();
-        BlockBlobClient client = storage.Blobs.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
-        var ids = new List<string>();
-        foreach (byte[] block in blocks)
-        {
-            string id = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
-            using var stream = new MemoryStream(block);
-            await client.StageBlockAsync(id, stream);
-            ids.Add(id);
-        }
-
-        await client.CommitBlockListAsync(ids);
-    }
 }

@@ -1,10 +1,10 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using FlowLogs.Cli;
 using FlowLogs.Parsing;
 using FlowLogs.Replay;
 using FlowLogs.Simulation;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 
 namespace FlowLogs.Tests.Storage;
 
@@ -25,8 +25,8 @@ public class IngestCommandTests
 
         string output = Path.Combine(Path.GetTempPath(), $"flowlogs-ingest-{Guid.NewGuid():N}.ndjson");
         string[] args = ["ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--output", output, "--once", "--since", "2032-05-06T07:00Z", "--until", "2032-05-06T07:59Z"];
-        (int exit, string stderr) = await RunAsync(args);
-        (int again, string stderrAgain) = await RunAsync(args);
+        (int exit, _, string stderr) = await CliRun.RunAsync(args);
+        (int again, _, string stderrAgain) = await CliRun.RunAsync(args);
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         Assert.That(again, Is.EqualTo(ExitCodes.Success), stderrAgain);
@@ -63,7 +63,7 @@ public class IngestCommandTests
         }
 
         string output = Path.Combine(Path.GetTempPath(), $"flowlogs-ingest-{Guid.NewGuid():N}.ndjson");
-        (int exit, string stderr) = await RunAsync("ingest", "--storage", azurite.ConnectionString, "--output", output, "--once");
+        (int exit, _, string stderr) = await CliRun.RunAsync("ingest", "--storage", azurite.ConnectionString, "--output", output, "--once");
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         string[] lines = await File.ReadAllLinesAsync(output);
@@ -78,16 +78,8 @@ public class IngestCommandTests
     [Test]
     public async Task TheSekoiaSinkWithoutAKeyIsRefusedAtStartNamingTheSetting()
     {
-        (int exit, string stderr) = await RunAsync("ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--sink", "sekoia", "--once");
+        (int exit, _, string stderr) = await CliRun.RunAsync("ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--sink", "sekoia", "--once");
         Assert.That(exit, Is.EqualTo(ExitCodes.Failure));
         Assert.That(stderr, Does.Contain("FlowLogs:Sekoia:IntakeKey is empty"));
-    }
-
-    private static async Task<(int Exit, string Stderr)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = await Program.BuildRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stderr.ToString());
     }
 }

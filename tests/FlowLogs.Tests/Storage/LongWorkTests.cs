@@ -1,6 +1,5 @@
 using System.Text;
 using Azure;
-using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.Processing;
@@ -265,18 +264,7 @@ public class LongWorkTests
     private static async Task<FlowLogBlob> WriteAsync(StorageHarness storage, string name, params string[] blocks)
     {
         var blob = new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{name}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
-        await storage.Blobs.GetBlobContainerClient(blob.Container).CreateIfNotExistsAsync();
-        BlockBlobClient client = storage.Blobs.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
-        var ids = new List<string>();
-        foreach (string block in blocks)
-        {
-            string id = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
-            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(block));
-            await client.StageBlockAsync(id, stream);
-            ids.Add(id);
-        }
-
-        await client.CommitBlockListAsync(ids);
+        await storage.WriteBlocksAsync(blob, blocks);
         return blob;
     }
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
@@ -6,6 +5,7 @@ using FlowLogs.Cli;
 using FlowLogs.Parsing;
 using FlowLogs.Simulation;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 
 namespace FlowLogs.Tests.Storage;
 
@@ -16,7 +16,7 @@ public class SimulateCommandTests
     public async Task WritesBlobsAsAzureDoesThatTheProcessorReadsWhole()
     {
         var start = new DateTimeOffset(2031, 1, 2, 3, 0, 0, TimeSpan.Zero);
-        (int exit, string stderr) = await RunAsync("simulate", "--storage", AzuriteFixture.Server.ConnectionString, "--nics", "2", "--minutes", "3", "--kind", "both", "--tuples", "5", "--start", "2031-01-02T03:00:00Z", "--interval", "10ms");
+        (int exit, _, string stderr) = await CliRun.RunAsync("simulate", "--storage", AzuriteFixture.Server.ConnectionString, "--nics", "2", "--minutes", "3", "--kind", "both", "--tuples", "5", "--start", "2031-01-02T03:00:00Z", "--interval", "10ms");
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         Assert.That(stderr, Does.Contain("wrote 60 tuples to 4 blobs in 12 commits"));
@@ -42,7 +42,7 @@ public class SimulateCommandTests
     [Test]
     public async Task ABadConnectionStringFailsWithoutPrintingTheKey()
     {
-        (int exit, string stderr) = await RunAsync("simulate", "--storage", "AccountName=x;AccountKey=c2VjcmV0LWtleS12YWx1ZQ==;Nonsense", "--minutes", "1");
+        (int exit, _, string stderr) = await CliRun.RunAsync("simulate", "--storage", "AccountName=x;AccountKey=c2VjcmV0LWtleS12YWx1ZQ==;Nonsense", "--minutes", "1");
         Assert.That(exit, Is.EqualTo(ExitCodes.Failure));
         Assert.That(stderr, Does.Contain("flowlogs simulate:"));
         Assert.That(stderr, Does.Not.Contain("c2VjcmV0LWtleS12YWx1ZQ"));
@@ -57,13 +57,5 @@ public class SimulateCommandTests
         Assert.That(Durations.TryParse(text, out TimeSpan duration), Is.True);
         Assert.That(duration, Is.EqualTo(TimeSpan.FromMilliseconds(milliseconds)));
         Assert.That(Durations.TryParse("soon", out _), Is.False);
-    }
-
-    private static async Task<(int Exit, string Stderr)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = await Program.BuildRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stderr.ToString());
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -9,6 +8,7 @@ using FlowLogs.Parsing;
 using FlowLogs.Replay;
 using FlowLogs.Simulation;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 
 namespace FlowLogs.Tests.Storage;
 
@@ -42,17 +42,17 @@ public class StatusCommandTests
         }
 
         // Read state alone before anything ran: nothing to report, and nothing created.
-        (int before, string beforeOut, _) = await RunAsync("status", "--storage", cs);
+        (int before, string beforeOut, _) = await CliRun.RunAsync("status", "--storage", cs);
         Assert.That(before, Is.EqualTo(ExitCodes.Failing), beforeOut);
         Assert.That(beforeOut, Does.StartWith("FAILING: nothing recorded"));
         Assert.That(await new TableServiceClient(cs).QueryAsync().ToListAsync(), Is.Empty, "status is read-only: it creates no table");
 
         string output = Path.Combine(Path.GetTempPath(), $"flowlogs-status-{Guid.NewGuid():N}.ndjson");
-        (int ingested, _, string ingestErr) = await RunAsync("ingest", "--storage", cs, "--output", output, "--once");
+        (int ingested, _, string ingestErr) = await CliRun.RunAsync("ingest", "--storage", cs, "--output", output, "--once");
         Assert.That(ingested, Is.EqualTo(ExitCodes.Success), ingestErr);
 
         // Healthy: every blob read, the replay ran and succeeded.
-        (int healthy, string healthyOut, string healthyErr) = await RunAsync("status", "--storage", cs);
+        (int healthy, string healthyOut, string healthyErr) = await CliRun.RunAsync("status", "--storage", cs);
         Assert.That(healthy, Is.EqualTo(ExitCodes.Success), healthyOut + healthyErr);
         Assert.That(healthyOut, Does.StartWith($"HEALTHY: 3 blobs of 3 resources read to their last known commit"));
         Assert.That(healthyOut, Does.Not.Contain("\u001b"), "no colour when stdout is not a terminal");
@@ -71,7 +71,7 @@ public class StatusCommandTests
         string heldPrefix = BlobPathPrefix(held);
         await replay.MarkCompleteAsync(hour.AddHours(-1), new ResourcePrefix(held.Container, heldPrefix[(held.Container.Length + 1)..]), CancellationToken.None);
 
-        (int behind, string json, string behindErr) = await RunAsync("status", "--storage", cs, "--json", "--hours", "3");
+        (int behind, string json, string behindErr) = await CliRun.RunAsync("status", "--storage", cs, "--json", "--hours", "3");
         Assert.That(behind, Is.EqualTo(ExitCodes.Behind), json + behindErr);
         JsonNode status = JsonNode.Parse(json)!;
         Assert.That(status["verdict"]!.GetValue<string>(), Is.EqualTo("behind"));
@@ -98,20 +98,20 @@ public class StatusCommandTests
         string nic0 = BlobPathPrefix(FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour));
         Assert.That(rows.Where(r => r!["resource"]!.GetValue<string>() == nic0).Select(r => r!["blobsBehind"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 1 }), "both of nic 0's hours");
 
-        (_, string table, _) = await RunAsync("status", "--storage", cs, "--hours", "3");
+        (_, string table, _) = await CliRun.RunAsync("status", "--storage", cs, "--hours", "3");
         TestContext.Out.WriteLine(table);
         Assert.That(table, Does.StartWith("BEHIND: 2 blobs behind"));
         Assert.That(table, Does.Contain("vnet ").And.Contain("nsg ").And.Contain("fn-instance-7/1234/5f2c"));
 
         // The state alone, without listings: the checkpoints know of no unread commit.
-        (int stateOnly, string stateOnlyOut, _) = await RunAsync("status", "--storage", cs, "--max-listings", "0");
+        (int stateOnly, string stateOnlyOut, _) = await CliRun.RunAsync("status", "--storage", cs, "--max-listings", "0");
         Assert.That(stateOnly, Is.EqualTo(ExitCodes.Success), stateOnlyOut);
         Assert.That(stateOnlyOut, Does.Contain("open resource hours not listed"));
 
         // Failing: the replay's last run did not catch up.
         ReplayRunState run = (await replay.GetRunStateAsync(CancellationToken.None))!;
         await replay.SaveRunStateAsync(run with { LastRunSucceeded = false, ResumeFrom = hour.AddHours(-1) }, CancellationToken.None);
-        (int failing, string failingOut, _) = await RunAsync("status", "--storage", cs);
+        (int failing, string failingOut, _) = await CliRun.RunAsync("status", "--storage", cs);
         Assert.That(failing, Is.EqualTo(ExitCodes.Failing), failingOut);
         Assert.That(failingOut, Does.StartWith("FAILING: the replay's last run").And.Contain("did not catch up everything"));
         File.Delete(output);
@@ -120,7 +120,7 @@ public class StatusCommandTests
     [Test]
     public async Task WatchRedirectedWritesOnePlainBlockPerRefresh()
     {
-        (int exit, string stdout, string stderr) = await RunAsync("status", "--storage", AzuriteFixture.Server.ConnectionString, "--watch", "--interval", "50ms", "--count", "2", "--max-listings", "0");
+        (int exit, string stdout, string stderr) = await CliRun.RunAsync("status", "--storage", AzuriteFixture.Server.ConnectionString, "--watch", "--interval", "50ms", "--count", "2", "--max-listings", "0");
 
         Assert.That(exit, Is.AnyOf(ExitCodes.Success, ExitCodes.Behind, ExitCodes.Failing), stderr);
         Assert.That(stdout, Does.Not.Contain("\u001b"), "no clear-screen or colour when redirected");
@@ -140,7 +140,7 @@ public class StatusCommandTests
         }
 
         string output = Path.Combine(Path.GetTempPath(), $"flowlogs-progress-{Guid.NewGuid():N}.ndjson");
-        (int exit, _, string stderr) = await RunAsync("ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--output", output, "--once", "--since", "2031-02-03T04:00Z", "--until", "2031-02-03T06:59Z", "--progress-interval", "0s");
+        (int exit, _, string stderr) = await CliRun.RunAsync("ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--output", output, "--once", "--since", "2031-02-03T04:00Z", "--until", "2031-02-03T06:59Z", "--progress-interval", "0s");
 
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         string[] progress = [.. stderr.Split(Environment.NewLine).Where(l => l.Contains(" hours, ", StringComparison.Ordinal))];
@@ -152,12 +152,4 @@ public class StatusCommandTests
     }
 
     private static string BlobPathPrefix(FlowLogBlob blob) => blob.FullName[..blob.FullName.IndexOf("/y=", StringComparison.Ordinal)];
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int exit = await Program.BuildRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
 }

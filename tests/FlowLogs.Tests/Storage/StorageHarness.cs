@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
@@ -59,6 +60,29 @@ internal sealed class StorageHarness
     }
 
     public SimulatedNic Nic(int index) => new(index, SubscriptionId);
+
+    /// <summary>Stages each of <paramref name="blocks"/> and commits them as the blob's block list; returns the block ids.</summary>
+    public async Task<string[]> WriteBlocksAsync(FlowLogBlob blob, params byte[][] blocks)
+    {
+        BlobContainerClient container = Blobs.GetBlobContainerClient(blob.Container);
+        await container.CreateIfNotExistsAsync();
+        BlockBlobClient client = container.GetBlockBlobClient(blob.Name);
+        var ids = new List<string>();
+        foreach (byte[] block in blocks)
+        {
+            string id = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+            using var stream = new MemoryStream(block);
+            await client.StageBlockAsync(id, stream);
+            ids.Add(id);
+        }
+
+        await client.CommitBlockListAsync(ids);
+        return [.. ids];
+    }
+
+    /// <summary>As <see cref="WriteBlocksAsync(FlowLogBlob, byte[][])"/>, each block given as UTF-8 text.</summary>
+    public Task<string[]> WriteBlocksAsync(FlowLogBlob blob, params string[] blocks)
+        => WriteBlocksAsync(blob, [.. blocks.Select(System.Text.Encoding.UTF8.GetBytes)]);
 
     public FlowLogSimulator Simulator(int seed = 1, int tuplesPerRecord = 20) => new(Blobs, seed, tuplesPerRecord);
 
