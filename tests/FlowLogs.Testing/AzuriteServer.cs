@@ -138,6 +138,15 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
+        return (process, await WaitUntilListeningAsync(process, ListeningLine(), cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Reads a starting Azurite's output until its three services say on which port they listen (killing it if it
+    /// exits or takes over a minute), then keeps draining its output so it never blocks on a full pipe.
+    /// </summary>
+    internal static async Task<Dictionary<string, int>> WaitUntilListeningAsync(Process process, Regex listeningLine, CancellationToken cancellationToken)
+    {
         var ports = new Dictionary<string, int>();
         var output = new List<string>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -150,7 +159,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
                 string? line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Azurite exited before listening: {string.Join(" | ", output)}");
                 output.Add(line);
-                Match match = ListeningLine().Match(line);
+                Match match = listeningLine.Match(line);
                 if (match.Success)
                 {
                     ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
@@ -163,9 +172,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             throw;
         }
 
-        // Keep draining stdout so Azurite never blocks on a full pipe.
         _ = DrainAsync(process.StandardOutput);
-        return (process, ports);
+        return ports;
     }
 
     /// <inheritdoc/>

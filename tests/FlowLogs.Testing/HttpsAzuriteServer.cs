@@ -57,33 +57,7 @@ public sealed partial class HttpsAzuriteServer : IAsyncDisposable
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start Azurite");
-        var ports = new Dictionary<string, int>();
-        var output = new List<string>();
-        _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            while (ports.Count < 3)
-            {
-                string? line = await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException($"Azurite exited before listening: {string.Join(" | ", output)}");
-                output.Add(line);
-                Match match = ListeningLine().Match(line);
-                if (match.Success)
-                {
-                    ports[match.Groups[1].Value] = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        _ = DrainAsync(process.StandardOutput);
-        return new HttpsAzuriteServer(process, ports);
+        return new HttpsAzuriteServer(process, await AzuriteServer.WaitUntilListeningAsync(process, ListeningLine(), cancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc/>
@@ -103,19 +77,6 @@ public sealed partial class HttpsAzuriteServer : IAsyncDisposable
     }
 
     private Uri Service(string name) => new(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{_ports[name]}/{Account}"));
-
-    private static async Task DrainAsync(StreamReader reader)
-    {
-        try
-        {
-            while (await reader.ReadLineAsync().ConfigureAwait(false) is not null)
-            {
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
 
     [GeneratedRegex(@"Azurite (Blob|Queue|Table) service is successfully listening at https://127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningLine();
