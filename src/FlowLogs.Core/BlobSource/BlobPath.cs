@@ -49,3 +49,17 @@ internal readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress
         return false;
     }
 }
+
+/// <summary>When an hour's flow-log blobs stop changing: the one rule the processor and the replay both go by.</summary>
+internal static class HourCompletion
+{
+    /// <summary>Whether <paramref name="hour"/> is over by <paramref name="grace"/> at <paramref name="now"/>.</summary>
+    public static bool IsOver(DateTimeOffset hour, TimeSpan grace, DateTimeOffset now) => hour.AddHours(1) + grace <= now;
+
+    /// <summary>
+    /// Whether a blob of <paramref name="hour"/> last changed at <paramref name="lastModified"/> (null when not known)
+    /// is final: its hour is over by the grace and it has not changed for as long, so Azure writes no more to it.
+    /// </summary>
+    public static bool IsFinal(DateTimeOffset hour, DateTimeOffset? lastModified, TimeSpan grace, DateTimeOffset now)
+        => IsOver(hour, grace, now) && (lastModified is not { } modified || modified + grace <= now);
+}

@@ -105,7 +105,6 @@ internal sealed class DocumentReader(DeliveryCursor cursor, RecordDelivery deliv
     {
         DateTimeOffset now = time.GetUtcNow();
         return BlobPath.TryParse(cursor.Blob.Name, out BlobPath path)
-            && path.Hour.AddHours(1) + options.CompletionGrace <= now
-            && (snapshot.LastModified is not { } modified || modified + options.CompletionGrace <= now);
+            && HourCompletion.IsFinal(path.Hour, snapshot.LastModified, options.CompletionGrace, now);
     }
 }

@@ -130,7 +130,7 @@ public sealed partial class MissedHourReplay
                 continue;
             }
 
-            bool complete = await ReplayHourAsync(hour, prefixes, now, tally, cancellationToken).ConfigureAwait(false) && hour.AddHours(1) + _options.CompletionGrace <= now;
+            bool complete = await ReplayHourAsync(hour, prefixes, now, tally, cancellationToken).ConfigureAwait(false) && HourCompletion.IsOver(hour, _options.CompletionGrace, now);
             if (!complete && resumeFrom is null)
             {
                 resumeFrom = hour;
@@ -200,7 +200,7 @@ public sealed partial class MissedHourReplay
         IReadOnlySet<string> complete = await _state.GetCompletedAsync(hour, cancellationToken).ConfigureAwait(false);
         bool allComplete = true;
         Dictionary<string, BlobCheckpoint>? checkpoints = null;
-        bool hourIsOver = hour.AddHours(1) + _options.CompletionGrace <= now;
+        bool hourIsOver = HourCompletion.IsOver(hour, _options.CompletionGrace, now);
         string hourFolder = string.Create(CultureInfo.InvariantCulture, $"y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/");
         foreach (ResourcePrefix prefix in prefixes)
         {
@@ -214,7 +214,7 @@ public sealed partial class MissedHourReplay
             checkpoints ??= await CheckpointsOfHourAsync(hour, cancellationToken).ConfigureAwait(false);
             tally.Listings++;
             var behind = new List<FlowLogBlob>();
-            bool quiet = true;
+            bool allFinal = true;
             int deferred = 0;
             await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
             {
@@ -224,9 +224,9 @@ public sealed partial class MissedHourReplay
                 }
 
                 tally.Checked++;
-                if (found.LastModified is { } modified && modified + _options.CompletionGrace > now)
+                if (!HourCompletion.IsFinal(hour, found.LastModified, _options.CompletionGrace, now))
                 {
-                    quiet = false;
+                    allFinal = false;
                 }
 
                 checkpoints.TryGetValue(found.Blob.FullName, out BlobCheckpoint? checkpoint);
@@ -253,7 +253,7 @@ public sealed partial class MissedHourReplay
             tally.Behind += behind.Count;
             tally.AddDeferred(deferred);
             bool allCaughtUp = await CatchUpAsync(behind, tally, cancellationToken).ConfigureAwait(false) && deferred == 0;
-            if (hourIsOver && allCaughtUp && quiet)
+            if (hourIsOver && allCaughtUp && allFinal)
             {
                 await _state.MarkCompleteAsync(hour, prefix, cancellationToken).ConfigureAwait(false);
                 tally.Completed++;
