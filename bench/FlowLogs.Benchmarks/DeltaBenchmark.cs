@@ -37,9 +37,11 @@ internal static class DeltaBenchmark
     /// <summary>The child process of the catch-up run: reads one blob from its checkpoint and prints its own figures.</summary>
     public static async Task<int> CatchUpChildAsync(BenchmarkArguments options)
     {
-        string name = options.Path!;
-        int slash = name.IndexOf('/', StringComparison.Ordinal);
-        var blob = new FlowLogBlob(name[..slash], name[(slash + 1)..]);
+        if (!FlowLogBlob.TryParse(options.Path!, legacyAccount: null, out FlowLogBlob? blob))
+        {
+            throw new ArgumentException($"not an account/container/name: {options.Path}");
+        }
+
         (BlobProcessor processor, CountingSink sink, RequestCounter blobRequests, RequestCounter tableRequests) = Build(options.Storage!, "catchup");
         var stopwatch = Stopwatch.StartNew();
         BlobProcessResult result = await processor.ProcessAsync(blob, CancellationToken.None).ConfigureAwait(false);

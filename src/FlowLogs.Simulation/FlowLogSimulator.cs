@@ -70,25 +70,25 @@ public sealed class FlowLogSimulator
         }
     }
 
-    /// <summary>The blob Azure writes the flows of <paramref name="nic"/> during <paramref name="hour"/> to.</summary>
-    public static FlowLogBlob BlobFor(FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour)
-        => BlobFor(kind, nic, hour, FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer);
+    /// <summary>The blob Azure writes the flows of <paramref name="nic"/> during <paramref name="hour"/> to, in <paramref name="account"/>.</summary>
+    public static FlowLogBlob BlobFor(string account, FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour)
+        => BlobFor(account, kind, nic, hour, FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer);
 
-    private static FlowLogBlob BlobFor(FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour, string vnetContainer, string nsgContainer)
+    private static FlowLogBlob BlobFor(string account, FlowLogKind kind, SimulatedNic nic, DateTimeOffset hour, string vnetContainer, string nsgContainer)
     {
         ArgumentNullException.ThrowIfNull(nic);
         DateTime h = hour.UtcDateTime;
         string time = string.Create(CultureInfo.InvariantCulture, $"y={h:yyyy}/m={h:MM}/d={h:dd}/h={h:HH}/m=00/macAddress={nic.MacAddress}/PT1H.json");
         return kind == FlowLogKind.VirtualNetwork
-            ? new FlowLogBlob(vnetContainer, $"flowLogResourceID={nic.FlowLogResourceId}/{time}")
-            : new FlowLogBlob(nsgContainer, $"resourceId={nic.NsgResourceId}/{time}");
+            ? new FlowLogBlob(account, vnetContainer, $"flowLogResourceID={nic.FlowLogResourceId}/{time}")
+            : new FlowLogBlob(account, nsgContainer, $"resourceId={nic.NsgResourceId}/{time}");
     }
 
     /// <summary>Appends the record of one minute to the NIC's hour blob, as Azure does each minute.</summary>
     public async Task<FlowLogBlob> AppendMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, CancellationToken cancellationToken)
     {
         var hour = new DateTimeOffset(minute.Year, minute.Month, minute.Day, minute.Hour, 0, 0, TimeSpan.Zero);
-        FlowLogBlob blob = BlobFor(kind, nic, hour, VNetContainer, NsgContainer);
+        FlowLogBlob blob = BlobFor(_service.AccountName, kind, nic, hour, VNetContainer, NsgContainer);
         BlobContainerClient container = _service.GetBlobContainerClient(blob.Container);
         bool newContainer;
         lock (_lock)

@@ -113,7 +113,7 @@ public static class ScenarioRunner
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         SimulatedNic[] nics = [.. Enumerable.Range(0, o.Nics).Select(i => new SimulatedNic(i))];
-        var replayState = new TableReplayStateStore(new TableClient(cs, table + "replay"));
+        var replayState = new TableReplayStateStore(new TableClient(cs, table + "replay"), legacyAccount: null);
         await replayState.CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
         long outageTuples = 0;
         if (o.Outage)
@@ -268,9 +268,9 @@ public static class ScenarioRunner
         byte[] idBuffer = new byte[Ecs.EventId.Length];
         foreach (string name in simulator.TuplesPerBlob.Keys)
         {
-            int slash = name.IndexOf('/', StringComparison.Ordinal);
-            BinaryData content = (await blobs.GetBlobContainerClient(name[..slash]).GetBlobClient(name[(slash + 1)..]).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
-            using var reader = new FlowLogReader(content.ToMemory(), new FlowLogSource(name));
+            FlowLogBlob blob = FlowLogBlob.TryParse(name, legacyAccount: null, out FlowLogBlob? parsed) ? parsed : throw new FormatException(name);
+            BinaryData content = (await blobs.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
+            using var reader = new FlowLogReader(content.ToMemory(), new FlowLogSource(blob.Path));
             while (reader.Read())
             {
                 foreach (FlowTuple tuple in reader.Current.Tuples)

@@ -56,8 +56,8 @@ internal static class ScenarioWorker
                 foreach (QueueMessage message in messages)
                 {
                     string name = message.Body.ToString();
-                    int slash = name.IndexOf('/', StringComparison.Ordinal);
-                    await processor.ProcessAsync(new FlowLogBlob(name[..slash], name[(slash + 1)..]), CancellationToken.None).ConfigureAwait(false);
+                    FlowLogBlob blob = FlowLogBlob.TryParse(name, legacyAccount: null, out FlowLogBlob? parsed) ? parsed : throw new FormatException($"not an account/container/name: {name}");
+                    await processor.ProcessAsync(blob, CancellationToken.None).ConfigureAwait(false);
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
                 }
             }

@@ -11,9 +11,15 @@ namespace FlowLogs.Testing;
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
-    // The emulator's documented, public development account.
-    private const string Account = "devstoreaccount1";
+    /// <summary>The emulator's documented, public development account: the one <see cref="ConnectionString"/> names.</summary>
+    public const string Account = "devstoreaccount1";
+
+    /// <summary>A second account every Azurite started here also serves (<c>AZURITE_ACCOUNTS</c>), for several flow-log accounts.</summary>
+    public const string SecondAccount = "flowlogssecond";
+
+    // Development keys, public like the emulator's own (Azurite serves only loopback here).
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private const string SecondAccountKey = "c2Vjb25kLWZsb3ctbG9nLWFjY291bnQta2V5LWZvci10ZXN0cy1vbmx5LTAwMDA=";
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     private readonly string? _location;
@@ -47,9 +53,19 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     public int TablePort { get; }
 
     /// <summary>A connection string for the Azure SDK clients.</summary>
-    public string ConnectionString => string.Create(
+    public string ConnectionString => ConnectionStringOf(Account);
+
+    /// <summary>A connection string of <paramref name="account"/> (<see cref="Account"/> or <see cref="SecondAccount"/>).</summary>
+    public string ConnectionStringOf(string account) => string.Create(
         CultureInfo.InvariantCulture,
-        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};");
+        $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={KeyOf(account)};BlobEndpoint=http://127.0.0.1:{BlobPort}/{account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{account};TableEndpoint=http://127.0.0.1:{TablePort}/{account};");
+
+    private static string KeyOf(string account) => account switch
+    {
+        Account => AccountKey,
+        SecondAccount => SecondAccountKey,
+        _ => throw new ArgumentException($"Azurite here serves {Account} and {SecondAccount}, not {account}", nameof(account)),
+    };
 
     /// <summary>Installs Azurite if needed (<c>npm ci</c>) and starts it in memory on free ports.</summary>
     public static Task<AzuriteServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(null, 0, 0, 0, cancellationToken);
@@ -111,6 +127,9 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot.Path,
         };
+
+        // Naming accounts replaces the default one, so it is named too.
+        start.Environment["AZURITE_ACCOUNTS"] = $"{Account}:{AccountKey};{SecondAccount}:{SecondAccountKey}";
         foreach (string argument in Flags.Concat(
         [
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(CultureInfo.InvariantCulture),

@@ -9,14 +9,20 @@ namespace FlowLogs.Testing;
 /// block list gives the blob a new ETag, reads conditional on a stale ETag fail as <see cref="BlobChangedException"/>,
 /// listings are by prefix and by virtual folder. The contract tests run against this and Azurite alike.
 /// </summary>
-internal sealed class MemoryBlobStore(TimeProvider? time = null) : IFlowLogBlobStore, IFlowLogBlobCatalog
+internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[] accounts) : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
+    /// <summary>The account of a store made without naming any: Azurite's.</summary>
+    public const string DefaultAccount = "devstoreaccount1";
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, Committed> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, byte[]>> _staged = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _etags;
     private long _requests;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Accounts { get; } = accounts.Length > 0 ? accounts : [DefaultAccount];
 
     /// <summary>Requests made through the read interfaces, as a storage account would count them.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -153,14 +159,14 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null) : IFlowLogBlobS
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _requests);
         SortedSet<string> children;
         lock (_lock)
         {
             children = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (Committed c in _blobs.Values.Where(c => c.Blob.Container == container && c.Blob.Name.StartsWith(prefix, StringComparison.Ordinal)))
+            foreach (Committed c in _blobs.Values.Where(c => c.Blob.Account == account && c.Blob.Container == container && c.Blob.Name.StartsWith(prefix, StringComparison.Ordinal)))
             {
                 int slash = c.Blob.Name.IndexOf('/', prefix.Length);
                 if (slash >= 0)
@@ -178,13 +184,13 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null) : IFlowLogBlobS
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _requests);
         List<Committed> found;
         lock (_lock)
         {
-            found = [.. _blobs.Values.Where(c => c.Blob.Container == container && c.Blob.Name.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(c => c.Blob.Name, StringComparer.Ordinal)];
+            found = [.. _blobs.Values.Where(c => c.Blob.Account == account && c.Blob.Container == container && c.Blob.Name.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(c => c.Blob.Name, StringComparer.Ordinal)];
         }
 
         foreach (Committed c in found)

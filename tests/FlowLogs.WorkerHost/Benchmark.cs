@@ -111,7 +111,7 @@ internal static class Benchmark
             // Triggers for commits already read (Event Grid's duplicates): the cheapest invocation there is.
             var repeat = Stopwatch.StartNew();
             int repeats = 0;
-            FlowLogBlob[] done = [.. nics.Select(n => FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, n, hour.AddHours(1)))];
+            FlowLogBlob[] done = [.. nics.Select(n => FlowLogSimulator.BlobFor(AzuriteServer.Account, FlowLogKind.VirtualNetwork, n, hour.AddHours(1)))];
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async lane =>
             {
                 for (int i = lane; i < done.Length * 5; i += concurrency)

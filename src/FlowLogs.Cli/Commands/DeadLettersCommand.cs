@@ -25,11 +25,7 @@ public static class DeadLettersCommand
         };
     }
 
-    private static Option<string> StorageOption() => new("--storage")
-    {
-        Description = "Connection string of the flow-log storage account (a lone tuple's record is read again there); the dead letters are there too unless --state-storage is given.",
-        Required = true,
-    };
+    private static Option<string[]> StorageOption() => FlowLogStorageOption.Create("Connection string of a flow-log storage account (a lone tuple's record is read again there); the dead letters are in the first unless --state-storage is given.", required: true);
 
     private static Option<string?> StateStorageOption() => new("--state-storage") { Description = "Connection string of the app's account, where the dead letters are (AzureWebJobsStorage)." };
 
@@ -41,7 +37,7 @@ public static class DeadLettersCommand
 
     private static Command List()
     {
-        Option<string> storage = StorageOption();
+        Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         Option<string?> since = SinceOption();
@@ -68,7 +64,7 @@ public static class DeadLettersCommand
 
     private static Command Show()
     {
-        Option<string> storage = StorageOption();
+        Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         var id = new Argument<string>("id") { Description = "The dead letter's id (from list) or its full name." };
@@ -92,7 +88,7 @@ public static class DeadLettersCommand
 
     private static Command Redrive()
     {
-        Option<string> storage = StorageOption();
+        Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
         Option<string?> since = SinceOption();
@@ -133,13 +129,10 @@ public static class DeadLettersCommand
     }
 
     // The same accounts as ingest: --storage for the flow logs, --state-storage (or --storage) for the app's state.
-    private static Dictionary<string, string?> Settings(string storage, string? stateStorage, string? container)
+    private static Dictionary<string, string?> Settings(string[] storage, string? stateStorage, string? container)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["FlowLogStorage"] = storage,
-            ["AzureWebJobsStorage"] = stateStorage ?? storage,
-        };
+        var settings = new Dictionary<string, string?>();
+        FlowLogStorageOption.AddTo(settings, storage, stateStorage);
         if (!string.IsNullOrEmpty(container))
         {
             settings["FlowLogs:Storage:DeadLetterContainer"] = container;

@@ -18,11 +18,7 @@ public static class IngestCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var storage = new Option<string>("--storage")
-        {
-            Description = "Connection string of the flow-log storage account (checkpoints and dead letters go there too unless --state-storage is given).",
-            Required = true,
-        };
+        Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (checkpoints and dead letters go to the first unless --state-storage is given).", required: true);
         var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the account for checkpoints, replay state and dead letters." };
         var sink = new Option<string>("--sink") { Description = "ndjson (a local file), stdout, or sekoia (settings from FlowLogs__Sekoia__* environment variables).", DefaultValueFactory = _ => "ndjson" };
         sink.AcceptOnlyFromAmong("ndjson", "stdout", "sekoia");
@@ -56,8 +52,6 @@ public static class IngestCommand
 
             var settings = new Dictionary<string, string?>
             {
-                ["FlowLogStorage"] = result.GetValue(storage),
-                ["AzureWebJobsStorage"] = result.GetValue(stateStorage) ?? result.GetValue(storage),
                 ["FlowLogs:Sink:Kind"] = result.GetValue(sink),
                 ["FlowLogs:Sink:Path"] = result.GetValue(output),
                 ["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs",
@@ -65,6 +59,7 @@ public static class IngestCommand
                 // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
                 ["FlowLogs:Replay:TriggerGrace"] = "00:00:00",
             };
+            FlowLogStorageOption.AddTo(settings, result.GetValue(storage), result.GetValue(stateStorage));
             // A backfill shows its progress: in place on a terminal, plain periodic lines when redirected.
             BackfillProgress? progress = from is null ? null : new BackfillProgress(stderr, Terminal.IsStderr(stderr), result.GetValue(progressEvery), TimeProvider.System);
             return await RunAsync(settings, from, to, result.GetValue(once), result.GetValue(interval), progress, stderr, cancellationToken).ConfigureAwait(false);

@@ -17,10 +17,7 @@ public static class StatusCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var storage = new Option<string?>("--storage")
-        {
-            Description = "Connection string of the flow-log storage account (used for the hour listings; also the state account unless --state-storage is given). Default: the FlowLogStorage setting from the environment (FlowLogStorage__blobServiceUri for a managed identity).",
-        };
+        Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (used for the hour listings; the first is also the state account unless --state-storage is given). Default: the FlowLogStorage setting (and FlowLogs__Storage__FlowLogConnections) from the environment.", required: false);
         var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the app's account (checkpoints, replay state). Default: --storage, else the AzureWebJobsStorage setting from the environment." };
         var json = new Option<bool>("--json") { Description = "Write JSON (every row) instead of the table." };
         var hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 };
@@ -47,15 +44,7 @@ public static class StatusCommand
             }
 
             var settings = new Dictionary<string, string?>();
-            if (result.GetValue(storage) is { Length: > 0 } flowLogs)
-            {
-                settings["FlowLogStorage"] = flowLogs;
-            }
-
-            if ((result.GetValue(stateStorage) ?? result.GetValue(storage)) is { Length: > 0 } state)
-            {
-                settings["AzureWebJobsStorage"] = state;
-            }
+            FlowLogStorageOption.AddTo(settings, result.GetValue(storage), result.GetValue(stateStorage));
 
             var options = new Options(
                 hourCount,

@@ -7,13 +7,19 @@ namespace FlowLogs.Cli.Status;
 internal static class Format
 {
     /// <summary>
-    /// A resource prefix (<c>container/prefix</c>) shortened for a table: the kind (vnet, nsg, else the container), the
-    /// resource group and the resource's own name (the last segment), cut in the middle to <paramref name="width"/>.
+    /// A resource prefix (<c>account/container/prefix</c>, or <c>container/prefix</c>) shortened for a table: the kind
+    /// (vnet, nsg, else the container), the resource group and the resource's own name (the last segment), cut in the
+    /// middle to <paramref name="width"/>. The account is left out: a resource's name already tells where it is.
     /// </summary>
     public static string ShortName(string resource, int width)
     {
         ArgumentNullException.ThrowIfNull(resource);
         string[] segments = resource.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length > 1 && segments[1] is FlowLogBlob.VNetContainer or FlowLogBlob.NsgContainer)
+        {
+            segments = segments[1..];
+        }
+
         if (segments.Length == 0)
         {
             return Cut(resource, width);

@@ -8,10 +8,19 @@ using Azure.Storage.Blobs.Specialized;
 
 namespace FlowLogs.BlobSource;
 
-/// <summary><see cref="IFlowLogBlobStore"/> and <see cref="IFlowLogBlobCatalog"/> over Azure Blob Storage (or Azurite).</summary>
+/// <summary><see cref="IFlowLogBlobStore"/> and <see cref="IFlowLogBlobCatalog"/> over one account of Azure Blob Storage (or Azurite).</summary>
 internal sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
     private readonly BlobServiceClient _service = service ?? throw new ArgumentNullException(nameof(service));
+
+    /// <summary>The account's name, as its endpoint gives it.</summary>
+    public string Account => _service.AccountName;
+
+    /// <summary>The account's blob service endpoint.</summary>
+    public Uri Endpoint => _service.Uri;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Accounts => [Account];
 
     /// <inheritdoc/>
     public async Task<BlockListSnapshot?> GetCommittedBlocksAsync(FlowLogBlob blob, CancellationToken cancellationToken)
@@ -83,8 +92,9 @@ internal sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLo
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        CheckAccount(account);
         BlobContainerClient client = _service.GetBlobContainerClient(container);
         if (!await client.ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -101,14 +111,28 @@ internal sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLo
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        CheckAccount(account);
         BlobContainerClient client = _service.GetBlobContainerClient(container);
         await foreach (BlobItem item in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
         {
-            yield return new CatalogBlob(new FlowLogBlob(container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.LastModified);
+            yield return new CatalogBlob(new FlowLogBlob(Account, container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.LastModified);
         }
     }
 
-    private BlockBlobClient Client(FlowLogBlob blob) => _service.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
+    private BlockBlobClient Client(FlowLogBlob blob)
+    {
+        CheckAccount(blob.Account);
+        return _service.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);
+    }
+
+    // A blob of another account must never be read through this one's endpoint (a 404 here would pass for "gone").
+    private void CheckAccount(string account)
+    {
+        if (!string.Equals(account, Account, StringComparison.Ordinal))
+        {
+            throw new UnknownAccountException(account);
+        }
+    }
 }

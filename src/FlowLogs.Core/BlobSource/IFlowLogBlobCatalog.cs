@@ -9,9 +9,12 @@ internal readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateT
 /// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
 internal interface IFlowLogBlobCatalog
 {
+    /// <summary>The flow-log accounts listed, in the order configured.</summary>
+    IReadOnlyList<string> Accounts { get; }
+
     /// <summary>The virtual folders directly under <paramref name="prefix"/> (delimiter <c>/</c>), each ending in <c>/</c>.</summary>
-    IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, CancellationToken cancellationToken);
+    IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, CancellationToken cancellationToken);
 
     /// <summary>Every blob whose name starts with <paramref name="prefix"/>.</summary>
-    IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, CancellationToken cancellationToken);
+    IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, CancellationToken cancellationToken);
 }

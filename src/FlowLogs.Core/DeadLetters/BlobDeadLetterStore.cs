@@ -43,7 +43,7 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(first);
         string name = blob.Name.EndsWith(".json", StringComparison.Ordinal) ? blob.Name[..^".json".Length] : blob.Name;
-        return string.Create(CultureInfo.InvariantCulture, $"{blob.Container}/{name}/{first.Offset:D15}-{first.TupleOrdinal + 1:D6}-{count:D6}-{first.Kind}.json");
+        return string.Create(CultureInfo.InvariantCulture, $"{blob.Account}/{blob.Container}/{name}/{first.Offset:D15}-{first.TupleOrdinal + 1:D6}-{count:D6}-{first.Kind}.json");
     }
 
     /// <inheritdoc/>

@@ -28,12 +28,16 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ReplayOptions>, ReplayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, Storage(sp).FlowLogConnection)));
-        services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<AzureFlowLogBlobStore>());
-        services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<AzureFlowLogBlobStore>());
+        // Every flow-log account, each through its own connection; reads and listings go to the blob's own account.
+        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp)));
+        services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
+        services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
+        services.AddSingleton(sp => new LegacyAccount(LegacyAccountFrom(configuration, Storage(sp))));
         services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(Storage(sp).CheckpointTable)));
-        services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
-        services.AddSingleton(sp => new TableReplayStateStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+        services.AddSingleton<ICheckpointStore>(sp => new UpgradingCheckpointStore(sp.GetRequiredService<TableCheckpointStore>(), sp.GetRequiredService<LegacyAccount>().Name));
+        services.AddSingleton(sp => new TableReplayStateStore(
+            StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable),
+            sp.GetRequiredService<LegacyAccount>().Name));
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
         services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
@@ -71,11 +75,50 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<BlobDeadLetterStore>(),
             () => sp.GetRequiredService<IEventSink>(),
             () => sp.GetRequiredService<IFlowLogBlobStore>(),
+            sp.GetRequiredService<LegacyAccount>().Name,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeadLetterOperations>>()));
+
+        // Queue delivery: Event Grid's BlobCreated events, each handed to the processor if it names a configured account's blob.
+        services.AddSingleton(sp => new BlobCreatedHandler(
+            sp.GetRequiredService<FlowLogAccounts>(),
+            sp.GetRequiredService<BlobProcessor>(),
+            sp.GetRequiredService<ILogger<BlobCreatedHandler>>()));
         services.AddFlowLogSink(configuration);
         return services;
     }
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage)
+    {
+        var accounts = new List<FlowLogAccount>();
+        foreach (string connection in storage.FlowLogConnectionNames)
+        {
+            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection));
+            if (!BlobSource.StorageAccountName.IsValid(store.Account))
+            {
+                throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");
+            }
+
+            accounts.Add(new FlowLogAccount(store.Account, store.Endpoint, store));
+        }
+
+        return new FlowLogAccounts(accounts);
+    }
+
+    // The account whose state was written before names carried their account: the first one. Not knowing it (no
+    // flow-log connection, as for `flowlogs status` on the state account alone) only hides that older state.
+    private static string? LegacyAccountFrom(IConfiguration configuration, StorageOptions storage)
+    {
+        try
+        {
+            string account = StorageAccounts.Blobs(configuration, storage.FlowLogConnectionNames[0]).AccountName;
+            return BlobSource.StorageAccountName.IsValid(account) ? account : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

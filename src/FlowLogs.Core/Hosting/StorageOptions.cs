@@ -10,10 +10,20 @@ internal sealed class StorageOptions
 
     /// <summary>
     /// Name of the connection to the account Network Watcher writes flow logs to: a connection string under that name,
-    /// or <c>{name}__blobServiceUri</c> (managed identity), as the Functions blob trigger reads it.
+    /// or <c>{name}__blobServiceUri</c> (managed identity), as the Functions blob trigger reads it. The only account
+    /// when <see cref="FlowLogConnections"/> is empty.
     /// </summary>
     [Required]
     public string FlowLogConnection { get; set; } = "FlowLogStorage";
+
+    /// <summary>
+    /// Names of the connections to every flow-log account (one per region, often), each configured like
+    /// <see cref="FlowLogConnection"/>. The first owns the checkpoints written before blob names carried their account.
+    /// </summary>
+    public IList<string> FlowLogConnections { get; } = [];
+
+    /// <summary>The connections of the flow-log accounts: <see cref="FlowLogConnections"/>, or <see cref="FlowLogConnection"/> alone.</summary>
+    internal IReadOnlyList<string> FlowLogConnectionNames => FlowLogConnections.Count > 0 ? [.. FlowLogConnections] : [FlowLogConnection];
 
     /// <summary>Name of the connection to the app's own account (checkpoints, replay state, dead letters).</summary>
     [Required]

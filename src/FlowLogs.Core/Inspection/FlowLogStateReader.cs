@@ -102,7 +102,7 @@ public sealed class FlowLogStateReader
         string hourFolder = string.Create(CultureInfo.InvariantCulture, $"y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/");
         try
         {
-            await foreach (CatalogBlob found in catalog.ListBlobsAsync(prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
+            await foreach (CatalogBlob found in catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
             {
                 if (!found.Blob.IsHourBlob)
                 {

@@ -19,8 +19,8 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
     // The sink decides how its events are encoded; the processor only fills the batch.
     private readonly EventBatchBuilder _batch = sink.CreateBatch();
 
-    /// <summary>The blob as the parser names it (its name's hash seeds every event id), made once per call.</summary>
-    public FlowLogSource Source { get; } = new(cursor.Blob.FullName);
+    /// <summary>The blob as the parser names it (its path's hash seeds every event id), made once per call.</summary>
+    public FlowLogSource Source { get; } = new(cursor.Blob.Path);
 
     /// <summary>One record reused by every read of the call, so its buffers grow once per call.</summary>
     public FlowRecord Record { get; } = new();

@@ -1,12 +1,13 @@
 namespace FlowLogs.Replay;
 
 /// <summary>A resource's folder in a flow-log container: everything before <c>/y=</c> in its blob names.</summary>
+/// <param name="Account">The flow-log account.</param>
 /// <param name="Container">The container.</param>
 /// <param name="Prefix">The folder, without a trailing slash.</param>
-internal readonly record struct ResourcePrefix(string Container, string Prefix)
+internal readonly record struct ResourcePrefix(string Account, string Container, string Prefix)
 {
-    /// <summary><c>container/prefix</c>.</summary>
-    public string Key => $"{Container}/{Prefix}";
+    /// <summary><c>account/container/prefix</c>.</summary>
+    public string Key => $"{Account}/{Container}/{Prefix}";
 }
 
 /// <summary>Where the replay stands: when it last ran, the oldest hour it must look at next, its last discovery.</summary>

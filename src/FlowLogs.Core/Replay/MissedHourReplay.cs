@@ -73,10 +73,11 @@ public sealed partial class MissedHourReplay
         IReadOnlyList<ResourcePrefix> prefixes = await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset? discovered = previous?.LastDiscovery;
         bool foundNew = false;
+        bool foundNewAccount = false;
         if (prefixes.Count == 0 || discovered is null || now - discovered >= _options.DiscoveryInterval)
         {
             int known = prefixes.Count;
-            prefixes = await DiscoverAsync(prefixes, cancellationToken).ConfigureAwait(false);
+            (prefixes, foundNewAccount) = await DiscoverAsync(prefixes, cancellationToken).ConfigureAwait(false);
             foundNew = prefixes.Count > known;
             discovered = now;
         }
@@ -94,6 +95,12 @@ public sealed partial class MissedHourReplay
             {
                 // A folder found now may have written since the last walk, into hours already passed over.
                 from = Min(from, HourOf(last).AddHours(-1));
+            }
+
+            if (foundNewAccount && previous is not null)
+            {
+                // An account added to a running app is looked at as far back as a first run looks.
+                from = Min(from, to.AddHours(-(_options.FirstRunLookbackHours - 1)));
             }
         }
 
@@ -216,7 +223,7 @@ public sealed partial class MissedHourReplay
             var behind = new List<FlowLogBlob>();
             bool allFinal = true;
             int deferred = 0;
-            await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
+            await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
             {
                 if (!found.Blob.IsHourBlob)
                 {
@@ -313,41 +320,54 @@ public sealed partial class MissedHourReplay
         return unsettled == 0;
     }
 
-    // Walks each container with delimiter listings down to the folders just above "y=": the resource prefixes.
-    private async Task<IReadOnlyList<ResourcePrefix>> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, CancellationToken cancellationToken)
+    // Walks each account's containers with delimiter listings down to the folders just above "y=": the resource
+    // prefixes. Also tells whether an account that had none before has some now (an account added to the app).
+    private async Task<(IReadOnlyList<ResourcePrefix> Prefixes, bool NewAccount)> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, CancellationToken cancellationToken)
     {
         var all = new HashSet<ResourcePrefix>(known);
-        foreach (string container in _options.Containers)
+        var knownAccounts = new HashSet<string>(known.Select(p => p.Account), StringComparer.Ordinal);
+        bool newAccount = false;
+        foreach (string account in _catalog.Accounts)
         {
-            var pending = new Stack<(string Prefix, int Depth)>();
-            pending.Push((string.Empty, 0));
-            while (pending.Count > 0)
+            foreach (string container in _options.Containers)
             {
-                (string prefix, int depth) = pending.Pop();
-                await foreach (string child in _catalog.ListChildPrefixesAsync(container, prefix, cancellationToken).ConfigureAwait(false))
-                {
-                    string segment = child[prefix.Length..].TrimEnd('/');
-                    if (segment.StartsWith("y=", StringComparison.Ordinal))
-                    {
-                        var found = new ResourcePrefix(container, prefix.TrimEnd('/'));
-                        if (all.Add(found))
-                        {
-                            await _state.AddPrefixAsync(found, cancellationToken).ConfigureAwait(false);
-                            LogNewPrefix(_logger, found.Key);
-                        }
-
-                        break;
-                    }
-
-                    if (depth < MaxDiscoveryDepth)
-                    {
-                        pending.Push((child, depth + 1));
-                    }
-                }
+                int before = all.Count;
+                await DiscoverContainerAsync(account, container, all, cancellationToken).ConfigureAwait(false);
+                newAccount |= all.Count > before && !knownAccounts.Contains(account);
             }
         }
 
-        return [.. all];
+        return ([.. all], newAccount);
+    }
+
+    private async Task DiscoverContainerAsync(string account, string container, HashSet<ResourcePrefix> all, CancellationToken cancellationToken)
+    {
+        var pending = new Stack<(string Prefix, int Depth)>();
+        pending.Push((string.Empty, 0));
+        while (pending.Count > 0)
+        {
+            (string prefix, int depth) = pending.Pop();
+            await foreach (string child in _catalog.ListChildPrefixesAsync(account, container, prefix, cancellationToken).ConfigureAwait(false))
+            {
+                string segment = child[prefix.Length..].TrimEnd('/');
+                if (segment.StartsWith("y=", StringComparison.Ordinal))
+                {
+                    var found = new ResourcePrefix(account, container, prefix.TrimEnd('/'));
+                    if (all.Add(found))
+                    {
+                        await _state.AddPrefixAsync(found, cancellationToken).ConfigureAwait(false);
+                        LogNewPrefix(_logger, found.Key);
+                    }
+
+                    break;
+                }
+
+                if (depth < MaxDiscoveryDepth)
+                {
+                    pending.Push((child, depth + 1));
+                }
+            }
+        }
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;

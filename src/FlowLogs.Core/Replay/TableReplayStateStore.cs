@@ -4,8 +4,11 @@ using FlowLogs.Checkpoints;
 
 namespace FlowLogs.Replay;
 
-/// <summary><see cref="IReplayStateStore"/> in Azure Table Storage.</summary>
-internal sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
+/// <summary>
+/// <see cref="IReplayStateStore"/> in Azure Table Storage. Prefixes and completions written before they carried their
+/// account are read as the first flow-log account's (<paramref name="legacyAccount"/>), which wrote them.
+/// </summary>
+internal sealed class TableReplayStateStore(TableClient table, string? legacyAccount) : IReplayStateStore
 {
     private const string PrefixPartition = "prefix";
     private const string RunPartition = "run";
@@ -21,7 +24,10 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
         var prefixes = new List<ResourcePrefix>();
         await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            prefixes.Add(new ResourcePrefix(entity.GetString("Container"), entity.GetString("Prefix")));
+            if ((entity.GetString("Account") ?? legacyAccount) is { } account)
+            {
+                prefixes.Add(new ResourcePrefix(account, entity.GetString("Container"), entity.GetString("Prefix")));
+            }
         }
 
         return prefixes;
@@ -30,7 +36,7 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
     /// <inheritdoc/>
     public async Task AddPrefixAsync(ResourcePrefix prefix, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(PrefixPartition, CheckpointKeys.Row(prefix.Key)) { ["Container"] = prefix.Container, ["Prefix"] = prefix.Prefix };
+        var entity = new TableEntity(PrefixPartition, CheckpointKeys.Row(prefix.Key)) { ["Account"] = prefix.Account, ["Container"] = prefix.Container, ["Prefix"] = prefix.Prefix };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
@@ -41,7 +47,15 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
         var keys = new HashSet<string>(StringComparer.Ordinal);
         await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(entity.GetString("Key"));
+            string key = entity.GetString("Key");
+            if (entity.GetString("Account") is not null)
+            {
+                keys.Add(key);
+            }
+            else if (legacyAccount is not null)
+            {
+                keys.Add($"{legacyAccount}/{key}");
+            }
         }
 
         return keys;
@@ -50,7 +64,7 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
     /// <inheritdoc/>
     public async Task MarkCompleteAsync(DateTimeOffset hour, ResourcePrefix prefix, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(CompletePartition(hour), CheckpointKeys.Row(prefix.Key)) { ["Key"] = prefix.Key, ["Completed"] = DateTimeOffset.UtcNow };
+        var entity = new TableEntity(CompletePartition(hour), CheckpointKeys.Row(prefix.Key)) { ["Key"] = prefix.Key, ["Account"] = prefix.Account, ["Completed"] = DateTimeOffset.UtcNow };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 

@@ -241,6 +241,7 @@ public partial class OperationsSettingsTests
     private static bool SameDefault(object? documented, object? actual) => (documented, actual) switch
     {
         (null, null) => true,
+        (null, IEnumerable<string> empty) => !empty.Any(),
         (IEnumerable<string> a, IEnumerable<string> b) => a.SequenceEqual(b),
         _ => Equals(documented, actual),
     };

@@ -14,7 +14,7 @@ namespace FlowLogs.Tests.Processing;
 /// </summary>
 public class BlobProcessorStateTests
 {
-    private static readonly FlowLogBlob Blob = new(FlowLogBlob.VNetContainer, "flowLogResourceID=/SUB/FL/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
+    private static readonly FlowLogBlob Blob = new(AzuriteServer.Account, FlowLogBlob.VNetContainer, "flowLogResourceID=/SUB/FL/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
 
     [Test]
     public async Task EveryAppendIsReadOnceAndOnlyTheNewBlocksAreRead()

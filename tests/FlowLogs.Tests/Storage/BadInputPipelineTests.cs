@@ -90,7 +90,7 @@ public class BadInputPipelineTests
     public async Task NamesThatAreNotHourBlobsAreLeftAlone(string leaf)
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
-        var blob = new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/{leaf}");
+        var blob = new FlowLogBlob(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/{leaf}");
         BlobProcessResult result = await storage.Processor(new CollectingSink()).ProcessAsync(blob, CancellationToken.None);
         Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.Ignored));
     }
@@ -98,7 +98,7 @@ public class BadInputPipelineTests
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static FlowLogBlob Blob(StorageHarness storage)
-        => new(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/corpus/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
+        => new(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/corpus/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
 
 
     private static async Task<JsonElement> SingleDeadLetterAsync(StorageHarness storage)

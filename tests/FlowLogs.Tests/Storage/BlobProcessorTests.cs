@@ -271,7 +271,7 @@ public class BlobProcessorTests
         Assert.That(issue.GetProperty("kind").GetString(), Is.EqualTo("UnexpectedBytes"));
         Assert.That(json.RootElement.GetProperty("source").GetString(), Is.EqualTo(blob.FullName));
         Assert.That(Encoding.UTF8.GetString(issue.GetProperty("bytes").GetBytesFromBase64()), Is.EqualTo("this is not json"));
-        Assert.That(letters.Single(), Does.StartWith(blob.Container + "/"));
+        Assert.That(letters.Single(), Does.StartWith($"{blob.Account}/{blob.Container}/"));
     }
 
     [TestCase("odd #name? with %percent and ünïcödé")]
@@ -280,7 +280,7 @@ public class BlobProcessorTests
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
         string middle = kind == "very-long" ? string.Join('/', Enumerable.Repeat("a-rather-long-resource-segment", 25)) : kind;
-        var blob = new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{middle}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
+        var blob = new FlowLogBlob(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{middle}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
         await storage.WriteBlocksAsync(blob, "{\"records\":[", Record(1), "]}");
         var sink = new CollectingSink();
 
@@ -306,7 +306,7 @@ public class BlobProcessorTests
         StorageHarness storage = await StorageHarness.CreateAsync();
         var sink = new CollectingSink();
         long before = storage.Requests;
-        BlobProcessResult result = await storage.Processor(sink).ProcessAsync(new FlowLogBlob(FlowLogBlob.VNetContainer, "some/other.json"), CancellationToken.None);
+        BlobProcessResult result = await storage.Processor(sink).ProcessAsync(new FlowLogBlob(AzuriteServer.Account, FlowLogBlob.VNetContainer, "some/other.json"), CancellationToken.None);
         Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.Ignored));
         Assert.That(storage.Requests, Is.EqualTo(before), "not even a storage request");
     }
@@ -314,7 +314,7 @@ public class BlobProcessorTests
     private static string Record(int port) => SimpleVNet(VNetTuple(sport: port)).ToJsonString();
 
     private static FlowLogBlob NewBlob(StorageHarness storage, string name = "blob")
-        => new(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{name}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
+        => new(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{name}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
 
     private static BlockBlobClient Client(StorageHarness storage, FlowLogBlob blob)
         => storage.Blobs.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name);

@@ -1,12 +1,13 @@
 using Azure;
 using FlowLogs.BlobSource;
+using FlowLogs.Testing;
 
 namespace FlowLogs.Tests.Storage;
 
 /// <summary>A blob committed again in the middle of a document-mode stream makes the processor list again, not fail.</summary>
 public class ConditionalReadStreamTests
 {
-    private static readonly FlowLogBlob Blob = new("c", "r/y=2026/m=11/d=23/h=10/PT1H.json");
+    private static readonly FlowLogBlob Blob = new(AzuriteServer.Account, "c", "r/y=2026/m=11/d=23/h=10/PT1H.json");
 
     [TestCase(412)]
     [TestCase(404)]

@@ -52,7 +52,7 @@ public class DeadLetterRedriveTests
         BlobProcessResult result = await storage.Processor(sink).ProcessAsync(blob, CancellationToken.None);
         Assert.That(result.Events, Is.EqualTo(3), "the refused event counts as handed to the sink");
         Assert.That(result.DeadLettered, Is.EqualTo(1), "the garbage");
-        Dictionary<string, string> whole = EventIds([.. blocks.SelectMany(b => b)], blob.FullName);
+        Dictionary<string, string> whole = EventIds([.. blocks.SelectMany(b => b)], blob.Path);
         string refusedId = whole.Single(t => t.Value.Contains(RefusedAddress, StringComparison.Ordinal)).Key;
         Assert.That(ReceivedIds(intake), Is.EquivalentTo(whole.Keys.Where(id => id != refusedId)));
 
@@ -63,11 +63,11 @@ public class DeadLetterRedriveTests
         string olderDocument = "{\"records\":[" + first + "," + skipped + "]}";
         long skippedOffset = olderDocument.IndexOf(skipped, StringComparison.Ordinal);
         await WriteOlderParserDeadLetterAsync(storage, older, skippedOffset, Bytes(skipped));
-        Dictionary<string, string> olderIds = EventIds(Bytes(olderDocument), older.FullName);
+        Dictionary<string, string> olderIds = EventIds(Bytes(olderDocument), older.Path);
         string[] skippedIds = [.. olderIds.Where(t => t.Value.Contains(",11,", StringComparison.Ordinal) || t.Value.Contains(",12,", StringComparison.Ordinal)).Select(t => t.Key)];
         Assert.That(skippedIds, Has.Length.EqualTo(2));
 
-        var operations = new DeadLetterOperations(store, () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
+        var operations = new DeadLetterOperations(store, () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), AzuriteServer.Account, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
         DeadLetterRedriver redriver = operations.Redriver;
         List<DeadLetter> letters = await redriver.ListAsync(new DeadLetterFilter(), CancellationToken.None);
         Assert.That(letters.Select(l => l.Kind), Is.EquivalentTo(new[] { "UnsentEvent", "UnexpectedBytes", "InvalidJson" }));
@@ -127,7 +127,7 @@ public class DeadLetterRedriveTests
         string skipped = SimpleVNet(VNetTuple(sport: 21), VNetTuple(sport: 22)).ToJsonString();
         string olderDocument = "{\"records\":[" + skipped + "]}";
         await WriteOlderParserDeadLetterAsync(storage, older, 12, Bytes(skipped));
-        Dictionary<string, string> expected = EventIds(Bytes(olderDocument), older.FullName);
+        Dictionary<string, string> expected = EventIds(Bytes(olderDocument), older.Path);
         string[] common = ["--storage", AzuriteFixture.Server.ConnectionString, "--container", storage.DeadLetters.Name];
 
         (int listExit, string list, _) = await CliRun.RunAsync(["dead-letters", "list", .. common]);
@@ -200,7 +200,7 @@ public class DeadLetterRedriveTests
         string tuple = VNetTuple(sport: 62);
         string document = Document(SimpleVNet(VNetTuple(sport: 61), tuple, VNetTuple(sport: 63)));
         await storage.WriteBlocksAsync(older, Bytes(document));
-        (int ordinal, string id) = TupleOf(Bytes(document), older.FullName, tuple);
+        (int ordinal, string id) = TupleOf(Bytes(document), older.Path, tuple);
         JsonObject item = Item(older, "InvalidTuple", document.IndexOf(tuple, StringComparison.Ordinal), Bytes(tuple));
         item["tuple_ordinal"] = ordinal;
         await WriteDeadLetterAsync(storage, older, [item]);
@@ -233,7 +233,7 @@ public class DeadLetterRedriveTests
 
         Assert.That((first.Items, first.ItemsRedriven, first.EventsSent, first.StillFailing, first.Moved), Is.EqualTo((2, 1, 2L, 1, 0)), first.ToString());
         Assert.That((second.Items, second.ItemsRedriven, second.EventsSent, second.StillFailing, second.Skipped), Is.EqualTo((2, 0, 0L, 1, 1)), second.ToString());
-        Assert.That(sink.EventIds, Is.EquivalentTo(EventIds(Bytes("{\"records\":[" + record + "]}"), source.FullName).Keys), "sent once, with the whole blob's ids");
+        Assert.That(sink.EventIds, Is.EquivalentTo(EventIds(Bytes("{\"records\":[" + record + "]}"), source.Path).Keys), "sent once, with the whole blob's ids");
         DeadLetter kept = (await redriver.FindAsync(name, CancellationToken.None))!;
         Assert.That(kept.Items.Select(i => i.Outcome), Is.EqualTo(new[] { DeadLetterItem.Delivered, DeadLetterItem.Failing }));
         Assert.That(kept.Items[0].RedriveEvents, Is.EqualTo(2));
@@ -310,7 +310,7 @@ public class DeadLetterRedriveTests
         => [.. intake.Events.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("event").GetProperty("id").GetString()!)];
 
     private static DeadLetterRedriver Redriver(StorageHarness storage, IEventSink sink)
-        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
+        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), AzuriteServer.Account, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
 
     private static JsonObject Item(FlowLogBlob source, string kind, long offset, byte[] bytes) => new()
     {
@@ -390,6 +390,6 @@ public class DeadLetterRedriveTests
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static FlowLogBlob Blob(StorageHarness storage, string mac)
-        => new(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/redrive/y=2026/m=11/d=23/h=10/m=00/macAddress={mac}/PT1H.json");
+        => new(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/redrive/y=2026/m=11/d=23/h=10/m=00/macAddress={mac}/PT1H.json");
 
 }

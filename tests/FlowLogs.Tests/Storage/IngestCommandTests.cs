@@ -45,7 +45,7 @@ public class IngestCommandTests
         // An account of its own: the replay state and resource folders are this test's alone.
         await using AzuriteServer azurite = await AzuriteServer.StartAsync();
         var blobs = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString);
-        var state = new TableReplayStateStore(new Azure.Data.Tables.TableClient(azurite.ConnectionString, new ReplayOptions().StateTable));
+        var state = new TableReplayStateStore(new Azure.Data.Tables.TableClient(azurite.ConnectionString, new ReplayOptions().StateTable), legacyAccount: AzuriteServer.Account);
         await state.CreateIfNotExistsAsync(CancellationToken.None);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);

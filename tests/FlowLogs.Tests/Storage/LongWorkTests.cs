@@ -263,7 +263,7 @@ public class LongWorkTests
 
     private static async Task<FlowLogBlob> WriteAsync(StorageHarness storage, string name, params string[] blocks)
     {
-        var blob = new FlowLogBlob(FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{name}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
+        var blob = new FlowLogBlob(AzuriteServer.Account, FlowLogBlob.VNetContainer, $"flowLogResourceID=/{storage.SubscriptionId}/{name}/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json");
         await storage.WriteBlocksAsync(blob, blocks);
         return blob;
     }

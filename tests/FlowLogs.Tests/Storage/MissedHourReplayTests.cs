@@ -234,7 +234,7 @@ public class MissedHourReplayTests
         // Every trigger since fails (the intake is down): each claims the blob and abandons it, writing the checkpoint.
         s.Sink.BeforeAcknowledge = _ => throw new IOException("intake down");
         BlobProcessor trigger = s.Storage.Processor(s.Sink, time: new FixedTime(Now.AddMinutes(-1)));
-        foreach (FlowLogBlob blob in s.Simulator.TuplesPerBlob.Keys.Select(n => new FlowLogBlob(n[..n.IndexOf('/', StringComparison.Ordinal)], n[(n.IndexOf('/', StringComparison.Ordinal) + 1)..])))
+        foreach (FlowLogBlob blob in s.Simulator.TuplesPerBlob.Keys.Select(n => FlowLogBlob.TryParse(n, legacyAccount: null, out FlowLogBlob? b) ? b : throw new FormatException(n)))
         {
             Assert.That(async () => await trigger.ProcessAsync(blob, CancellationToken.None), Throws.InstanceOf<IOException>());
         }
@@ -326,7 +326,7 @@ public class MissedHourReplayTests
         await s.WriteHourAsync(Now, minutes: 1, firstMinute: 1);
 
         // One blob is claimed by a trigger's process right now; the others were checkpointed a minute ago.
-        string claimed = new FlowLogBlob(s.VNetContainer, FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, s.Storage.Nic(0), HourOf(Now)).Name).FullName;
+        string claimed = new FlowLogBlob(AzuriteServer.Account, s.VNetContainer, FlowLogSimulator.BlobFor(AzuriteServer.Account, FlowLogKind.VirtualNetwork, s.Storage.Nic(0), HourOf(Now)).Name).FullName;
         StoredCheckpoint stored = (await s.Storage.Store.GetAsync(claimed, CancellationToken.None))!;
         await s.Storage.Store.TryReplaceAsync(stored.Value with { ClaimOwner = "trigger", ClaimExpires = Now.AddMinutes(-5) }, stored.ETag, CancellationToken.None);
         long before = s.Sink.EventIds.Count;
@@ -385,7 +385,7 @@ public class MissedHourReplayTests
         {
             StorageHarness storage = await StorageHarness.CreateAsync();
             string id = Guid.NewGuid().ToString("N")[..10];
-            var state = new TableReplayStateStore(new TableClient(AzuriteFixture.Server.ConnectionString, $"replay{id}"));
+            var state = new TableReplayStateStore(new TableClient(AzuriteFixture.Server.ConnectionString, $"replay{id}"), legacyAccount: AzuriteServer.Account);
             await state.CreateIfNotExistsAsync(CancellationToken.None);
             return new Scenario(storage, $"vnet-{id}", $"nsg-{id}", state);
         }
@@ -439,17 +439,19 @@ public class MissedHourReplayTests
     {
         public Action<string>? OnListing { get; init; }
 
-        public IAsyncEnumerable<string> ListChildPrefixesAsync(string container, string prefix, CancellationToken cancellationToken)
+        public IReadOnlyList<string> Accounts => inner.Accounts;
+
+        public IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, CancellationToken cancellationToken)
         {
             walks.Enqueue(prefix);
-            return inner.ListChildPrefixesAsync(container, prefix, cancellationToken);
+            return inner.ListChildPrefixesAsync(account, container, prefix, cancellationToken);
         }
 
-        public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             listings.Enqueue(prefix);
             OnListing?.Invoke(prefix);
-            await foreach (CatalogBlob blob in inner.ListBlobsAsync(container, prefix, cancellationToken))
+            await foreach (CatalogBlob blob in inner.ListBlobsAsync(account, container, prefix, cancellationToken))
             {
                 yield return blob;
             }

@@ -27,7 +27,7 @@ public class SimulateCommandTests
         {
             for (int nic = 0; nic < 2; nic++)
             {
-                FlowLogBlob blob = FlowLogSimulator.BlobFor(kind, new SimulatedNic(nic), start);
+                FlowLogBlob blob = FlowLogSimulator.BlobFor(AzuriteServer.Account, kind, new SimulatedNic(nic), start);
                 BlockList blocks = (await storage.Blobs.GetBlobContainerClient(blob.Container).GetBlockBlobClient(blob.Name).GetBlockListAsync()).Value;
                 Assert.That(blocks.CommittedBlocks.Count(), Is.EqualTo(5), "head, three minutes, tail");
                 Assert.That(blocks.CommittedBlocks.First().Size, Is.EqualTo(12));

@@ -23,7 +23,7 @@ public class StatusCommandTests
         string cs = azurite.ConnectionString;
         var blobs = new BlobServiceClient(cs);
         var checkpoints = new TableCheckpointStore(new TableClient(cs, "flowlogcheckpoints"));
-        var replay = new TableReplayStateStore(new TableClient(cs, new ReplayOptions().StateTable));
+        var replay = new TableReplayStateStore(new TableClient(cs, new ReplayOptions().StateTable), legacyAccount: AzuriteServer.Account);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var simulator = new FlowLogSimulator(blobs, seed: 14, tuplesPerRecord: 3);
@@ -62,14 +62,14 @@ public class StatusCommandTests
         // held by another process, nic 2's blob with dead letters and an anomaly, nic 1's hour recorded complete.
         await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour.AddHours(-1).AddMinutes(2), CancellationToken.None);
         await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour, CancellationToken.None);
-        FlowLogBlob held = FlowLogSimulator.BlobFor(FlowLogKind.NetworkSecurityGroup, new SimulatedNic(1), hour.AddHours(-1));
+        FlowLogBlob held = FlowLogSimulator.BlobFor(AzuriteServer.Account, FlowLogKind.NetworkSecurityGroup, new SimulatedNic(1), hour.AddHours(-1));
         StoredCheckpoint heldCheckpoint = (await checkpoints.GetAsync(held.FullName, CancellationToken.None))!;
         await checkpoints.TryReplaceAsync(heldCheckpoint.Value with { ClaimOwner = "fn-instance-7/1234/5f2c", ClaimExpires = DateTimeOffset.UtcNow.AddMinutes(5) }, heldCheckpoint.ETag, CancellationToken.None);
-        FlowLogBlob troubled = FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, new SimulatedNic(2), hour);
+        FlowLogBlob troubled = FlowLogSimulator.BlobFor(AzuriteServer.Account, FlowLogKind.VirtualNetwork, new SimulatedNic(2), hour);
         StoredCheckpoint troubledCheckpoint = (await checkpoints.GetAsync(troubled.FullName, CancellationToken.None))!;
         await checkpoints.TryReplaceAsync(troubledCheckpoint.Value with { DeadLettered = 2, LastAnomaly = "record at 1234 is not JSON: dead-lettered" }, troubledCheckpoint.ETag, CancellationToken.None);
         string heldPrefix = BlobPathPrefix(held);
-        await replay.MarkCompleteAsync(hour.AddHours(-1), new ResourcePrefix(held.Container, heldPrefix[(held.Container.Length + 1)..]), CancellationToken.None);
+        await replay.MarkCompleteAsync(hour.AddHours(-1), new ResourcePrefix(held.Account, held.Container, heldPrefix[(held.Account.Length + held.Container.Length + 2)..]), CancellationToken.None);
 
         (int behind, string json, string behindErr) = await CliRun.RunAsync("status", "--storage", cs, "--json", "--hours", "3");
         Assert.That(behind, Is.EqualTo(ExitCodes.Behind), json + behindErr);
@@ -95,7 +95,7 @@ public class StatusCommandTests
         JsonNode troubledRow = rows.Single(r => r!["resource"]!.GetValue<string>() == BlobPathPrefix(troubled))!;
         Assert.That(troubledRow["deadLettered"]!.GetValue<long>(), Is.EqualTo(2));
         Assert.That(troubledRow["lastAnomaly"]!.GetValue<string>(), Does.Contain("dead-lettered"));
-        string nic0 = BlobPathPrefix(FlowLogSimulator.BlobFor(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour));
+        string nic0 = BlobPathPrefix(FlowLogSimulator.BlobFor(AzuriteServer.Account, FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour));
         Assert.That(rows.Where(r => r!["resource"]!.GetValue<string>() == nic0).Select(r => r!["blobsBehind"]!.GetValue<int>()), Is.EqualTo(new[] { 1, 1 }), "both of nic 0's hours");
 
         (_, string table, _) = await CliRun.RunAsync("status", "--storage", cs, "--hours", "3");

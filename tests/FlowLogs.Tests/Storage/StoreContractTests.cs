@@ -85,18 +85,18 @@ public abstract class BlobStoreContract
     public async Task ListingsAreByPrefixAndByVirtualFolder()
     {
         string root = Guid.NewGuid().ToString("N");
-        await WriteAsync(new FlowLogBlob(Container, $"{root}/a/{Hour}/PT1H.json"), "{\"records\":[", "]}");
-        await WriteAsync(new FlowLogBlob(Container, $"{root}/b/{Hour}/PT1H.json"), "{\"records\":[", "{}", "]}");
-        await WriteAsync(new FlowLogBlob(Container, $"{root}/b/{Hour}/other.txt"), "x");
+        await WriteAsync(new FlowLogBlob(AzuriteServer.Account, Container, $"{root}/a/{Hour}/PT1H.json"), "{\"records\":[", "]}");
+        await WriteAsync(new FlowLogBlob(AzuriteServer.Account, Container, $"{root}/b/{Hour}/PT1H.json"), "{\"records\":[", "{}", "]}");
+        await WriteAsync(new FlowLogBlob(AzuriteServer.Account, Container, $"{root}/b/{Hour}/other.txt"), "x");
 
         var children = new List<string>();
-        await foreach (string child in Catalog.ListChildPrefixesAsync(Container, $"{root}/", CancellationToken.None))
+        await foreach (string child in Catalog.ListChildPrefixesAsync(AzuriteServer.Account, Container, $"{root}/", CancellationToken.None))
         {
             children.Add(child);
         }
 
         var found = new List<CatalogBlob>();
-        await foreach (CatalogBlob blob in Catalog.ListBlobsAsync(Container, $"{root}/b/", CancellationToken.None))
+        await foreach (CatalogBlob blob in Catalog.ListBlobsAsync(AzuriteServer.Account, Container, $"{root}/b/", CancellationToken.None))
         {
             found.Add(blob);
         }
@@ -110,7 +110,7 @@ public abstract class BlobStoreContract
         });
     }
 
-    protected FlowLogBlob Blob(string name) => new(Container, $"{Guid.NewGuid():N}/{name}/{Hour}/macAddress=AA/PT1H.json");
+    protected FlowLogBlob Blob(string name) => new(AzuriteServer.Account, Container, $"{Guid.NewGuid():N}/{name}/{Hour}/macAddress=AA/PT1H.json");
 
     protected abstract Task WriteAsync(FlowLogBlob blob, params string[] blocks);
 

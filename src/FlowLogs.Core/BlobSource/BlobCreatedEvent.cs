@@ -1,0 +1,82 @@
+using System.Text.Json;
+
+namespace FlowLogs.BlobSource;
+
+/// <summary>
+/// What an Event Grid storage event says, in Event Grid's own schema or in CloudEvents 1.0: its type, its source (the
+/// storage account's resource id) and the blob's URL. A queue message holds one event, or an array of them.
+/// </summary>
+/// <param name="Type">The event type, such as <c>Microsoft.Storage.BlobCreated</c>.</param>
+/// <param name="Source">The topic (Event Grid schema) or source (CloudEvents): the account's resource id.</param>
+/// <param name="Url">The blob's URL (<c>data.url</c>); null when the event has none.</param>
+internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
+{
+    /// <summary>The event type of a blob committed (Put Blob, Put Block List, Copy Blob).</summary>
+    public const string BlobCreated = "Microsoft.Storage.BlobCreated";
+
+    /// <summary>Whether the event is a <see cref="BlobCreated"/>.</summary>
+    public bool IsBlobCreated => Type == BlobCreated;
+
+    /// <summary>Reads the events of one queue message.</summary>
+    /// <exception cref="FormatException">The message is not an event or an array of events; the message names what is wrong.</exception>
+    public static IReadOnlyList<BlobCreatedEvent> Read(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"the queue message is not JSON ({ex.Message}); Event Grid writes one event per message", ex);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            var events = new List<BlobCreatedEvent>();
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                int index = 0;
+                foreach (JsonElement item in root.EnumerateArray())
+                {
+                    events.Add(ReadOne(item, $"event {index++} of the message"));
+                }
+            }
+            else
+            {
+                events.Add(ReadOne(root, "the message"));
+            }
+
+            return events;
+        }
+    }
+
+    private static BlobCreatedEvent ReadOne(JsonElement element, string where)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"{where} is a JSON {element.ValueKind}, not an event object");
+        }
+
+        string? type = String(element, "eventType") ?? String(element, "type");
+        string? source = String(element, "topic") ?? String(element, "source");
+        if (type is null || source is null)
+        {
+            throw new FormatException($"{where} is not an Event Grid event: it has no eventType/topic (Event Grid schema) or type/source (CloudEvents)");
+        }
+
+        Uri? url = null;
+        if (element.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.Object
+            && String(data, "url") is { } text && !Uri.TryCreate(text, UriKind.Absolute, out url))
+        {
+            throw new FormatException($"{where} has a data.url that is not an absolute URL");
+        }
+
+        return new BlobCreatedEvent(type, source, url);
+    }
+
+    private static string? String(JsonElement element, string name)
+        => element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

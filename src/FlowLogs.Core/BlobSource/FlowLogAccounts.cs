@@ -1,0 +1,121 @@
+using Azure;
+
+namespace FlowLogs.BlobSource;
+
+/// <summary>One flow-log storage account: its name, its blob endpoint, and the reads and listings made of it.</summary>
+/// <param name="Name">The account's name (the first segment of every <see cref="FlowLogBlob.FullName"/> in it).</param>
+/// <param name="BlobEndpoint">The account's blob service endpoint; only blobs under it are ever read.</param>
+/// <param name="Blobs">Its store and catalog.</param>
+internal sealed record FlowLogAccount(string Name, Uri BlobEndpoint, AzureFlowLogBlobStore Blobs);
+
+/// <summary>
+/// Every flow-log account the app reads. Routes each read and listing to the blob's own account, and tells whether a
+/// blob URL (from an event) is of one of them: nothing outside these accounts is ever fetched.
+/// </summary>
+internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
+{
+    private readonly Dictionary<string, FlowLogAccount> _byName = new(StringComparer.Ordinal);
+    private readonly List<FlowLogAccount> _accounts = [];
+
+    /// <summary>Creates the set; the first account owns state written before blob names carried their account.</summary>
+    public FlowLogAccounts(IEnumerable<FlowLogAccount> accounts)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        foreach (FlowLogAccount account in accounts)
+        {
+            if (!_byName.TryAdd(account.Name, account))
+            {
+                throw new InvalidOperationException($"the flow-log account '{account.Name}' is configured twice (FlowLogs:Storage:FlowLogConnections)");
+            }
+
+            _accounts.Add(account);
+        }
+
+        if (_accounts.Count == 0)
+        {
+            throw new InvalidOperationException("no flow-log account is configured (FlowLogs:Storage:FlowLogConnections)");
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Accounts => [.. _accounts.Select(a => a.Name)];
+
+    /// <summary>The accounts, in the order configured.</summary>
+    public IReadOnlyList<FlowLogAccount> All => _accounts;
+
+    /// <summary>
+    /// The flow-log blob at <paramref name="url"/> if it is under the endpoint of a configured account (compared as
+    /// <c>scheme://host[:port]/path</c>, case-insensitive in the host) and in a flow-log container; null otherwise.
+    /// </summary>
+    public FlowLogBlob? Resolve(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri)
+        {
+            return null;
+        }
+
+        foreach (FlowLogAccount account in _accounts)
+        {
+            Uri endpoint = account.BlobEndpoint;
+            string root = endpoint.AbsolutePath.EndsWith('/') ? endpoint.AbsolutePath : endpoint.AbsolutePath + "/";
+            if (!string.Equals(url.Scheme, endpoint.Scheme, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(url.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase)
+                || url.Port != endpoint.Port
+                || !url.AbsolutePath.StartsWith(root, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string path = Uri.UnescapeDataString(url.AbsolutePath[root.Length..]);
+            int slash = path.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == path.Length - 1 || !FlowLogBlob.IsFlowLogContainer(path[..slash]))
+            {
+                return null;
+            }
+
+            return new FlowLogBlob(account.Name, path[..slash], path[(slash + 1)..]);
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public Task<BlockListSnapshot?> GetCommittedBlocksAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+        => Of(blob).GetCommittedBlocksAsync(blob, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task ReadRangeAsync(FlowLogBlob blob, long offset, Memory<byte> destination, ETag ifMatch, CancellationToken cancellationToken)
+        => Of(blob).ReadRangeAsync(blob, offset, destination, ifMatch, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Stream> OpenReadAsync(FlowLogBlob blob, long offset, ETag ifMatch, CancellationToken cancellationToken)
+        => Of(blob).OpenReadAsync(blob, offset, ifMatch, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, CancellationToken cancellationToken)
+        => Of(account).ListChildPrefixesAsync(account, container, prefix, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, CancellationToken cancellationToken)
+        => Of(account).ListBlobsAsync(account, container, prefix, cancellationToken);
+
+    private AzureFlowLogBlobStore Of(FlowLogBlob blob)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        return Of(blob.Account);
+    }
+
+    private AzureFlowLogBlobStore Of(string account)
+        => _byName.TryGetValue(account, out FlowLogAccount? found)
+            ? found.Blobs
+            : throw new UnknownAccountException(account);
+}
+
+/// <summary>A blob of an account the app is not configured to read.</summary>
+internal sealed class UnknownAccountException(string account)
+    : InvalidOperationException($"'{account}' is not one of the flow-log accounts this app reads: add its connection to FlowLogs:Storage:FlowLogConnections")
+{
+    /// <summary>The account.</summary>
+    public string Account { get; } = account;
+}

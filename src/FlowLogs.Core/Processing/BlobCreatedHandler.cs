@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using FlowLogs.BlobSource;
+using Microsoft.Extensions.Logging;
+
+namespace FlowLogs.Processing;
+
+/// <summary>
+/// Queue delivery: reads the Event Grid events of one queue message and hands each flow-log blob they name to the
+/// <see cref="BlobProcessor"/>. Only blobs of configured accounts and flow-log containers are read; any other event is
+/// logged once per source and dropped, never fetched. Order and duplicates do not matter: the checkpoint decides.
+/// </summary>
+public sealed partial class BlobCreatedHandler
+{
+    /// <summary>The queue Event Grid writes the events to, in the app's own storage account.</summary>
+    public const string QueueName = "flowlog-events";
+
+    // Sources already reported as dropped; bounded so a flood of strange sources cannot grow it without end.
+    private const int MaxSourcesRemembered = 1024;
+
+    private readonly FlowLogAccounts _accounts;
+    private readonly BlobProcessor _processor;
+    private readonly ILogger<BlobCreatedHandler> _logger;
+    private readonly ConcurrentDictionary<string, bool> _dropped = new(StringComparer.Ordinal);
+
+    internal BlobCreatedHandler(FlowLogAccounts accounts, BlobProcessor processor, ILogger<BlobCreatedHandler> logger)
+    {
+        _accounts = accounts ?? throw new ArgumentNullException(nameof(accounts));
+        _processor = processor ?? throw new ArgumentNullException(nameof(processor));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Processes the blobs the events of <paramref name="message"/> name; returns what each call did.</summary>
+    /// <exception cref="FormatException">The message is not an Event Grid event (it goes to the poison queue, kept).</exception>
+    public async Task<IReadOnlyList<BlobProcessResult>> HandleAsync(string message, CancellationToken cancellationToken)
+    {
+        var results = new List<BlobProcessResult>();
+        foreach (BlobCreatedEvent item in BlobCreatedEvent.Read(message))
+        {
+            if (!item.IsBlobCreated)
+            {
+                Drop(item.Source, $"its type is {item.Type}, not {BlobCreatedEvent.BlobCreated}");
+                continue;
+            }
+
+            if (item.Url is null || _accounts.Resolve(item.Url) is not { } blob)
+            {
+                Drop(item.Source, "its blob is not in a flow-log container of a configured account (FlowLogs:Storage:FlowLogConnections)");
+                continue;
+            }
+
+            if (!blob.IsHourBlob)
+            {
+                LogIgnored(_logger, blob.FullName);
+                continue;
+            }
+
+            BlobProcessResult result = await _processor.ProcessAsync(blob, cancellationToken).ConfigureAwait(false);
+            LogProcessed(_logger, blob.FullName, result.Outcome, result.Events, result.BytesRead, result.Offset);
+            results.Add(result);
+        }
+
+        return results;
+    }
+
+    private void Drop(string source, string why)
+    {
+        if (_dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(source, true))
+        {
+            LogDropped(_logger, source, why);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped the events of {Source} without reading anything: {Why}. Said once per source")]
+    private static partial void LogDropped(ILogger logger, string source, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]
+    private static partial void LogIgnored(ILogger logger, string blob);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome}, {Events} events, {Bytes} bytes read, checkpoint at byte {Offset}")]
+    private static partial void LogProcessed(ILogger logger, string blob, BlobProcessOutcome outcome, long events, long bytes, long offset);
+}

@@ -1,0 +1,50 @@
+using FlowLogs.BlobSource;
+
+namespace FlowLogs.Tests.BlobSource;
+
+/// <summary>Reading the events Event Grid writes to the queue, in its own schema and in CloudEvents.</summary>
+public class BlobCreatedEventTests
+{
+    private const string Url = "https://weuflowlogs.blob.core.windows.net/insights-logs-flowlogflowevent/flowLogResourceID=/X/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json";
+    private const string Topic = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/weuflowlogs";
+
+    [Test]
+    public void AnEventInEventGridsSchemaIsRead()
+    {
+        string message = $$"""
+            {"topic":"{{Topic}}","subject":"/blobServices/default/containers/insights-logs-flowlogflowevent/blobs/x/PT1H.json",
+             "eventType":"Microsoft.Storage.BlobCreated","id":"1","eventTime":"2026-11-23T10:01:00Z",
+             "data":{"api":"PutBlockList","contentType":"application/json","blobType":"BlockBlob","url":"{{Url}}"},"dataVersion":"","metadataVersion":"1"}
+            """;
+
+        BlobCreatedEvent item = BlobCreatedEvent.Read(message).Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(item.IsBlobCreated, Is.True);
+            Assert.That(item.Source, Is.EqualTo(Topic));
+            Assert.That(item.Url, Is.EqualTo(new Uri(Url)));
+        });
+    }
+
+    [Test]
+    public void CloudEventsAndArraysAreRead()
+    {
+        string message = $$"""
+            [{"specversion":"1.0","type":"Microsoft.Storage.BlobCreated","source":"{{Topic}}","id":"1","data":{"url":"{{Url}}" } },
+             {"specversion":"1.0","type":"Microsoft.Storage.BlobDeleted","source":"{{Topic}}","id":"2","data":{"url":"{{Url}}" } }]
+            """;
+
+        IReadOnlyList<BlobCreatedEvent> events = BlobCreatedEvent.Read(message);
+
+        Assert.That(events.Select(e => (e.IsBlobCreated, e.Source)), Is.EqualTo(new[] { (true, Topic), (false, Topic) }));
+    }
+
+    [TestCase("not json", "is not JSON")]
+    [TestCase("42", "is a JSON Number, not an event object")]
+    [TestCase("""{"id":"1"}""", "has no eventType/topic")]
+    [TestCase("""[{"eventType":"Microsoft.Storage.BlobCreated","topic":"t"}, 7]""", "event 1 of the message is a JSON Number")]
+    [TestCase("""{"eventType":"Microsoft.Storage.BlobCreated","topic":"t","data":{"url":"relative/PT1H.json"}}""", "data.url that is not an absolute URL")]
+    public void AMessageThatIsNoEventFailsSayingWhat(string message, string expected)
+        => Assert.That(() => BlobCreatedEvent.Read(message), Throws.InstanceOf<FormatException>().With.Message.Contains(expected));
+}
