@@ -16,11 +16,13 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
     private readonly Dictionary<string, FlowLogAccount> _byName = new(StringComparer.Ordinal);
     private readonly List<FlowLogAccount> _accounts = [];
+    private readonly HashSet<string> _containers;
 
-    /// <summary>Creates the set; the first account owns state written before blob names carried their account.</summary>
-    public FlowLogAccounts(IEnumerable<FlowLogAccount> accounts)
+    /// <summary>Creates the set, reading <paramref name="containers"/> (the flow-log containers) in each account.</summary>
+    public FlowLogAccounts(IEnumerable<FlowLogAccount> accounts, IEnumerable<string>? containers = null)
     {
         ArgumentNullException.ThrowIfNull(accounts);
+        _containers = new HashSet<string>(containers ?? [FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer], StringComparer.Ordinal);
         foreach (FlowLogAccount account in accounts)
         {
             if (!_byName.TryAdd(account.Name, account))
@@ -45,7 +47,7 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
 
     /// <summary>
     /// The flow-log blob at <paramref name="url"/> if it is under the endpoint of a configured account (compared as
-    /// <c>scheme://host[:port]/path</c>, case-insensitive in the host) and in a flow-log container; null otherwise.
+    /// <c>scheme://host[:port]/path</c>, case-insensitive in the host) and in one of its flow-log containers; null otherwise.
     /// </summary>
     public FlowLogBlob? Resolve(Uri url)
     {
@@ -69,7 +71,7 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
 
             string path = Uri.UnescapeDataString(url.AbsolutePath[root.Length..]);
             int slash = path.IndexOf('/', StringComparison.Ordinal);
-            if (slash <= 0 || slash == path.Length - 1 || !FlowLogBlob.IsFlowLogContainer(path[..slash]))
+            if (slash <= 0 || slash == path.Length - 1 || !_containers.Contains(path[..slash]))
             {
                 return null;
             }

@@ -26,9 +26,6 @@ public sealed record FlowLogBlob(string Account, string Container, string Name)
     /// <summary>Whether the name is a flow-log hour blob (ends in <c>/PT1H.json</c>).</summary>
     public bool IsHourBlob => Name.EndsWith("/PT1H.json", StringComparison.Ordinal) || Name == "PT1H.json";
 
-    /// <summary>Whether <paramref name="container"/> is one of the containers Network Watcher writes flow logs to.</summary>
-    public static bool IsFlowLogContainer(string container) => container is VNetContainer or NsgContainer;
-
     /// <summary>
     /// Reads a <see cref="FullName"/>. A name written before blob names carried their account (<c>container/name</c>:
     /// flow-log containers hold dashes, account names never do) is taken to be of <paramref name="legacyAccount"/>.

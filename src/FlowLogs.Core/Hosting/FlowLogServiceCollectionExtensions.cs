@@ -29,7 +29,7 @@ public static class FlowLogServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // Every flow-log account, each through its own connection; reads and listings go to the blob's own account.
-        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp)));
+        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.Containers));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton(sp => new LegacyAccount(LegacyAccountFrom(configuration, Storage(sp))));
@@ -90,7 +90,7 @@ public static class FlowLogServiceCollectionExtensions
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
-    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage)
+    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers)
     {
         var accounts = new List<FlowLogAccount>();
         foreach (string connection in storage.FlowLogConnectionNames)
@@ -104,7 +104,7 @@ public static class FlowLogServiceCollectionExtensions
             accounts.Add(new FlowLogAccount(store.Account, store.Endpoint, store));
         }
 
-        return new FlowLogAccounts(accounts);
+        return new FlowLogAccounts(accounts, containers);
     }
 
     // The account whose state was written before names carried their account: the first one. Not knowing it (no

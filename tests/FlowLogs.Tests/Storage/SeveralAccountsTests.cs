@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.Ecs;
+using FlowLogs.Hosting;
+using FlowLogs.Parsing;
+using FlowLogs.Processing;
+using FlowLogs.Replay;
+using FlowLogs.Simulation;
+using FlowLogs.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace FlowLogs.Tests.Storage;
+
+/// <summary>
+/// One app, two flow-log accounts (Azurite serving both), events delivered through a storage queue in Event Grid's own
+/// schema, shuffled and duplicated, to several processors at once; and an upgrade from checkpoints without accounts.
+/// </summary>
+[Category("Azurite")]
+[NonParallelizable]
+public class SeveralAccountsTests
+{
+    private const string IntakeKey = "several-accounts-key";
+    private static readonly string[] Accounts = [AzuriteServer.Account, AzuriteServer.SecondAccount];
+    private AzuriteServer _azurite = null!;
+
+    // An Azurite of its own: its real flow-log containers hold only what these tests write.
+    [OneTimeSetUp]
+    public async Task StartAsync() => _azurite = await AzuriteServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _azurite.DisposeAsync();
+
+    [Test]
+    public async Task EveryTupleOfBothAccountsIsDeliveredOnceFromShuffledDuplicatedEventsToThreeProcessors()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        QueueClient queue = await QueueAsync($"events{id}");
+        DateTimeOffset hour = HourOf(DateTimeOffset.UtcNow);
+
+        // Azure's way of writing: each minute a commit in each account, each commit an event.
+        var events = new List<string>();
+        var written = new HashSet<FlowLogBlob>();
+        foreach (string account in Accounts)
+        {
+            var simulator = new FlowLogSimulator(Blobs(account), seed: account.Length, tuplesPerRecord: 6);
+            for (int minute = 0; minute < 4; minute++)
+            {
+                for (int nic = 0; nic < 3; nic++)
+                {
+                    FlowLogKind kind = nic == 2 ? FlowLogKind.NetworkSecurityGroup : FlowLogKind.VirtualNetwork;
+                    FlowLogBlob blob = await simulator.AppendMinuteAsync(kind, new SimulatedNic(nic), hour.AddMinutes(minute), CancellationToken.None);
+                    events.Add(BlobCreated(account, BlobUrl(blob)));
+                    written.Add(blob);
+                }
+            }
+        }
+
+        // An account the app does not read (a listener that must never be called) and another container of a read one.
+        using var stranger = new TcpListener(IPAddress.Loopback, 0);
+        stranger.Start();
+        int strangerPort = ((IPEndPoint)stranger.LocalEndpoint).Port;
+        events.Add(BlobCreated("otheraccount", new Uri($"http://127.0.0.1:{strangerPort}/otheraccount/{FlowLogBlob.VNetContainer}/x/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json")));
+        events.Add(BlobCreated(AzuriteServer.SecondAccount, new Uri(Blobs(AzuriteServer.SecondAccount).Uri, "insights-logs-appserviceconsolelogs/x/PT1H.json")));
+
+        // Event Grid delivers at least once and in no order: every event twice, shuffled.
+        var random = new Random(5);
+        foreach (string item in events.Concat(events).OrderBy(_ => random.Next()))
+        {
+            await queue.SendMessageAsync(item);
+        }
+
+        Dictionary<string, object?> settings = Settings(intake, id);
+        ServiceProvider[] processors = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartPipelineAsync(settings)));
+        try
+        {
+            await Task.WhenAll(processors.Select(p => DrainAsync(queue, p.GetRequiredService<BlobCreatedHandler>())));
+        }
+        finally
+        {
+            foreach (ServiceProvider processor in processors)
+            {
+                await processor.DisposeAsync();
+            }
+        }
+
+        Dictionary<string, string> expected = await ExpectedIdsAsync(written);
+        string[] delivered = [.. intake.Events.Select(EventIdOf)];
+        Assert.Multiple(() =>
+        {
+            Assert.That(delivered, Has.Length.EqualTo(delivered.Distinct().Count()), "nothing delivered twice");
+            Assert.That(delivered, Is.EquivalentTo(expected.Keys), "every tuple of both accounts");
+            Assert.That(expected.Values.Distinct(), Is.EquivalentTo(Accounts));
+            Assert.That(stranger.Pending(), Is.False, "no request to an account the app does not read");
+        });
+    }
+
+    [Test]
+    public async Task TheReplayFindsABlobOfTheSecondAccountThatNoEventAnnounced()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        DateTimeOffset hour = HourOf(DateTimeOffset.UtcNow);
+        var simulator = new FlowLogSimulator(Blobs(AzuriteServer.SecondAccount), seed: 31, tuplesPerRecord: 4);
+        FlowLogBlob unannounced = null!;
+        for (int minute = 0; minute < 3; minute++)
+        {
+            unannounced = await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(40), hour.AddMinutes(minute), CancellationToken.None);
+        }
+
+        await using ServiceProvider pipeline = await StartPipelineAsync(Settings(intake, id));
+        ReplayReport report = await pipeline.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+
+        Dictionary<string, string> ids = await ExpectedIdsAsync(new HashSet<FlowLogBlob> { unannounced });
+        Assert.That(report.BlobsBehind, Is.GreaterThanOrEqualTo(1));
+        Assert.That(intake.Events.Select(EventIdOf), Is.SupersetOf(ids.Keys));
+        Assert.That(ids.Values, Has.All.EqualTo(AzuriteServer.SecondAccount));
+    }
+
+    [Test]
+    public async Task AnUpgradedCheckpointTableIsReadOnFromWhereTheOlderVersionStoppedWithNoReRead()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        DateTimeOffset hour = HourOf(DateTimeOffset.UtcNow).AddHours(-1);
+        var simulator = new FlowLogSimulator(Blobs(AzuriteServer.Account), seed: 41, tuplesPerRecord: 5);
+        FlowLogBlob blob = null!;
+        for (int minute = 0; minute < 3; minute++)
+        {
+            blob = await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(50), hour.AddMinutes(minute), CancellationToken.None);
+        }
+
+        Dictionary<string, object?> settings = Settings(intake, id);
+        string[] before;
+        await using (ServiceProvider older = await StartPipelineAsync(settings))
+        {
+            await older.GetRequiredService<BlobProcessor>().ProcessAsync(blob, CancellationToken.None);
+            before = [.. intake.Events.Select(EventIdOf)];
+        }
+
+        // The table as an older version left it: the checkpoint under "container/name", replay prefixes without an account.
+        var table = new TableClient(_azurite.ConnectionString, $"cp{id}");
+        var checkpoints = new TableCheckpointStore(table);
+        StoredCheckpoint read = (await checkpoints.GetAsync(blob.FullName, CancellationToken.None))!;
+        await table.DeleteEntityAsync(CheckpointKeys.Partition(blob.FullName), CheckpointKeys.Row(blob.FullName));
+        Assert.That(await checkpoints.TryAddAsync(read.Value with { BlobName = blob.Path }, CancellationToken.None), Is.Not.Null);
+        var replayTable = new TableClient(_azurite.ConnectionString, $"rp{id}");
+        string prefix = blob.Name[..blob.Name.IndexOf("/y=", StringComparison.Ordinal)];
+        await replayTable.UpsertEntityAsync(new TableEntity("prefix", CheckpointKeys.Row($"{blob.Container}/{prefix}")) { ["Container"] = blob.Container, ["Prefix"] = prefix });
+
+        // The upgraded app: a duplicate trigger, the replay over the hour, then a new minute.
+        await using ServiceProvider upgraded = await StartPipelineAsync(settings);
+        BlobProcessResult again = await upgraded.GetRequiredService<BlobProcessor>().ProcessAsync(blob, CancellationToken.None);
+        await upgraded.GetRequiredService<MissedHourReplay>().RunAsync(hour, hour, CancellationToken.None);
+        await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(50), hour.AddMinutes(3), CancellationToken.None);
+        BlobProcessResult next = await upgraded.GetRequiredService<BlobProcessor>().ProcessAsync(blob, CancellationToken.None);
+
+        string[] all = [.. intake.Events.Select(EventIdOf)];
+        Assert.Multiple(async () =>
+        {
+            Assert.That(before, Is.Not.Empty);
+            Assert.That(again.Events, Is.Zero, "nothing read again");
+            Assert.That(next.Events, Is.EqualTo(5), "the new minute's record only");
+            Assert.That(all, Has.Length.EqualTo(all.Distinct().Count()), "nothing delivered twice");
+            Assert.That(all, Is.EquivalentTo((await ExpectedIdsAsync(new HashSet<FlowLogBlob> { blob })).Keys));
+            Assert.That((await checkpoints.GetAsync(blob.FullName, CancellationToken.None))!.Value.Offset, Is.GreaterThan(read.Value.Offset), "the new key moves on");
+            Assert.That((await checkpoints.GetAsync(blob.Path, CancellationToken.None))!.Value.Offset, Is.EqualTo(read.Value.Offset), "the old entity is left for an older version");
+        });
+    }
+
+    private Dictionary<string, object?> Settings(LoopbackIntake intake, string id) => new()
+    {
+        ["FlowLogStorage"] = _azurite.ConnectionStringOf(AzuriteServer.Account),
+        ["FlowLogStorage1"] = _azurite.ConnectionStringOf(AzuriteServer.SecondAccount),
+        ["FlowLogs:Storage:FlowLogConnections:0"] = "FlowLogStorage",
+        ["FlowLogs:Storage:FlowLogConnections:1"] = "FlowLogStorage1",
+        ["AzureWebJobsStorage"] = _azurite.ConnectionString,
+        ["FlowLogs:Storage:CheckpointTable"] = $"cp{id}",
+        ["FlowLogs:Storage:DeadLetterContainer"] = $"dl{id}",
+        ["FlowLogs:Replay:StateTable"] = $"rp{id}",
+        ["FlowLogs:Replay:TriggerGrace"] = "00:00:00",
+        ["FlowLogs:Sink:Kind"] = "sekoia",
+        ["FlowLogs:Sekoia:BaseUrl"] = intake.BaseUrl.AbsoluteUri,
+        ["FlowLogs:Sekoia:IntakeKey"] = IntakeKey,
+        ["FlowLogs:Sekoia:Payload"] = "Ecs",
+    };
+
+    // The pipeline as the hosts build it, its storage made at start as the hosts' start does.
+    private static async Task<ServiceProvider> StartPipelineAsync(Dictionary<string, object?> settings)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFlowLogPipeline(configuration);
+        ServiceProvider provider = services.BuildServiceProvider();
+        foreach (IHostedService hosted in provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
+        return provider;
+    }
+
+    // What the Functions host does with the queue: take a message, call the function, delete it once it succeeded.
+    private static async Task DrainAsync(QueueClient queue, BlobCreatedHandler handler)
+    {
+        while (true)
+        {
+            QueueMessage[] messages = (await queue.ReceiveMessagesAsync(maxMessages: 4, visibilityTimeout: TimeSpan.FromMinutes(2))).Value;
+            if (messages.Length == 0)
+            {
+                return;
+            }
+
+            foreach (QueueMessage message in messages)
+            {
+                await handler.HandleAsync(message.Body.ToString(), CancellationToken.None);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+    }
+
+    // Every tuple of the blobs as they are now: event id → account.
+    private async Task<Dictionary<string, string>> ExpectedIdsAsync(HashSet<FlowLogBlob> blobs)
+    {
+        var ids = new Dictionary<string, string>();
+        byte[] id = new byte[EventId.Length];
+        foreach (string account in Accounts)
+        {
+            BlobServiceClient service = Blobs(account);
+            foreach (string container in new[] { FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer })
+            {
+                BlobContainerClient client = service.GetBlobContainerClient(container);
+                if (!await client.ExistsAsync())
+                {
+                    continue;
+                }
+
+                await foreach (Azure.Storage.Blobs.Models.BlobItem item in client.GetBlobsAsync())
+                {
+                    var blob = new FlowLogBlob(account, container, item.Name);
+                    if (!blobs.Contains(blob))
+                    {
+                        continue;
+                    }
+
+                    byte[] content = (await client.GetBlobClient(item.Name).DownloadContentAsync()).Value.Content.ToArray();
+                    using var reader = new FlowLogReader(content, new FlowLogSource(blob.Path));
+                    while (reader.Read())
+                    {
+                        foreach (FlowTuple tuple in reader.Current.Tuples)
+                        {
+                            int length = EventId.Write(reader.Current, tuple, id);
+                            ids.Add(System.Text.Encoding.ASCII.GetString(id, 0, length), account);
+                        }
+                    }
+                }
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task<QueueClient> QueueAsync(string name)
+    {
+        // Event Grid writes its messages base64-encoded, which is what the Functions queue trigger reads by default.
+        var queue = new QueueClient(_azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        await queue.CreateIfNotExistsAsync();
+        return queue;
+    }
+
+    private BlobServiceClient Blobs(string account) => new(_azurite.ConnectionStringOf(account));
+
+    private Uri BlobUrl(FlowLogBlob blob) => Blobs(blob.Account).GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).Uri;
+
+    // An event as Event Grid writes it to a storage queue (Event Grid schema, one event per message).
+    private static string BlobCreated(string account, Uri url)
+    {
+        string path = Uri.UnescapeDataString(url.AbsolutePath);
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["topic"] = $"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/flowlogs/providers/Microsoft.Storage/storageAccounts/{account}",
+            ["subject"] = $"/blobServices/default/containers/{path.Split('/')[2]}/blobs/{string.Join('/', path.Split('/')[3..])}",
+            ["eventType"] = BlobCreatedEvent.BlobCreated,
+            ["id"] = Guid.NewGuid().ToString(),
+            ["eventTime"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["data"] = new Dictionary<string, object>
+            {
+                ["api"] = "PutBlockList",
+                ["contentType"] = "application/json",
+                ["blobType"] = "BlockBlob",
+                ["url"] = url.AbsoluteUri,
+            },
+            ["dataVersion"] = string.Empty,
+            ["metadataVersion"] = "1",
+        });
+    }
+
+    private static string EventIdOf(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("event").GetProperty("id").GetString()!;
+    }
+
+    private static DateTimeOffset HourOf(DateTimeOffset time) => new(time.Year, time.Month, time.Day, time.Hour, 0, 0, TimeSpan.Zero);
+}
