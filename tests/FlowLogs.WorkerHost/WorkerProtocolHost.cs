@@ -230,6 +230,13 @@ public sealed class WorkerProtocolHost : IAsyncDisposable
         return InvokeAsync(function, (string)trigger["name"]!, data, cancellationToken);
     }
 
+    /// <summary>Invokes a queue trigger with a message's text, as the host does once it has taken (and decoded) the message.</summary>
+    public Task<InvocationResult> InvokeQueueTriggerAsync(string functionName, string message, CancellationToken cancellationToken)
+    {
+        RpcFunctionMetadata function = Function(functionName);
+        return InvokeAsync(function, (string)TriggerBinding(function)["name"]!, new TypedData { String = message }, cancellationToken);
+    }
+
     /// <summary>Invokes a timer trigger as its schedule would.</summary>
     public Task<InvocationResult> InvokeTimerAsync(string functionName, CancellationToken cancellationToken)
     {
