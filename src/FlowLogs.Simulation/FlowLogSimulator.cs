@@ -43,6 +43,9 @@ public sealed class FlowLogSimulator
     /// <summary>Tuples in each minute's record.</summary>
     public int TuplesPerRecord { get; }
 
+    /// <summary>The account the simulator writes to.</summary>
+    public BlobServiceClient Service => _service;
+
     /// <summary>Container of VNet flow logs.</summary>
     public string VNetContainer { get; }
 

@@ -11,6 +11,9 @@ public sealed class ScenarioOptions
 
     public int Workers { get; set; } = 4;
 
+    /// <summary>Flow-log accounts (1 or 2): NICs are spread over them, one app reads both.</summary>
+    public int Accounts { get; set; } = 2;
+
     public int TuplesPerRecord { get; set; } = 20;
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -56,6 +59,7 @@ public sealed class ScenarioOptions
                 case "--nics": options.Nics = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--minutes": options.Minutes = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--workers": options.Workers = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--accounts": options.Accounts = Math.Clamp(int.Parse(value, CultureInfo.InvariantCulture), 1, 2); break;
                 case "--tuples": options.TuplesPerRecord = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--interval-ms": options.Interval = TimeSpan.FromMilliseconds(int.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--kill-every-ms": options.KillEvery = TimeSpan.FromMilliseconds(int.Parse(value, CultureInfo.InvariantCulture)); break;

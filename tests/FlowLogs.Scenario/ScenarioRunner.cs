@@ -65,6 +65,8 @@ public static class ScenarioRunner
         };
 
         string cs = azurite.ConnectionString;
+        string[] accounts = [.. new[] { AzuriteServer.Account, AzuriteServer.SecondAccount }.Take(o.Accounts)];
+        string[] flowLogStorage = [.. accounts.Select(azurite.ConnectionStringOf)];
         string table = $"scenariocp{id}";
         string deadLetters = $"scenario-dl-{id}";
         string queueName = $"triggers-{id}";
@@ -75,7 +77,7 @@ public static class ScenarioRunner
         await queue.CreateIfNotExistsAsync().ConfigureAwait(false);
 
         var stopwatch = Stopwatch.StartNew();
-        var workers = new Workers(cs, intake.BaseUrl, queueName, table, deadLetters);
+        var workers = new Workers(flowLogStorage, intake.BaseUrl, queueName, table, deadLetters);
 
         // A load run writes the backlog first, then measures how fast the processors drain it.
         if (!o.Load)
@@ -102,7 +104,10 @@ public static class ScenarioRunner
             }
         });
 
-        var simulator = new FlowLogSimulator(blobs, seed: 13, tuplesPerRecord: o.TuplesPerRecord);
+        // One simulator per account; NIC i writes into account i mod the number of accounts.
+        FlowLogSimulator[] simulators = [.. flowLogStorage.Select((storage, i) => new FlowLogSimulator(new BlobServiceClient(storage), seed: 13 + i, tuplesPerRecord: o.TuplesPerRecord))];
+        FlowLogSimulator SimulatorOf(SimulatedNic nic) => simulators[nic.Index % simulators.Length];
+        long TuplesWritten() => simulators.Sum(s => s.TuplesWritten);
         var committed = new ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset>();
         var random = new Random(17);
         int appends = 0;
@@ -127,12 +132,12 @@ public static class ScenarioRunner
                     for (int minute = 0; minute < 3; minute++)
                     {
                         // Not timed for the lag figures: these wait for the replay by design.
-                        await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, nic, firstHour.AddHours(-hoursAgo).AddMinutes(minute), CancellationToken.None).ConfigureAwait(false);
+                        await SimulatorOf(nic).AppendMinuteAsync(FlowLogKind.VirtualNetwork, nic, firstHour.AddHours(-hoursAgo).AddMinutes(minute), CancellationToken.None).ConfigureAwait(false);
                     }
                 }
             }
 
-            outageTuples = simulator.TuplesWritten;
+            outageTuples = TuplesWritten();
             output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] outage: {outageTuples} tuples written into hours 9, 7 and 5 hours ago, no trigger");
         }
 
@@ -148,7 +153,7 @@ public static class ScenarioRunner
             if (o.RewriteBlob && minute == o.Minutes * 3 / 4 && anyBlob is not null)
             {
                 output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] rewriting {anyBlob.Name[..40]}…");
-                await simulator.RewriteAsync(anyBlob, CancellationToken.None).ConfigureAwait(false);
+                await simulators[Array.IndexOf(accounts, anyBlob.Account)].RewriteAsync(anyBlob, CancellationToken.None).ConfigureAwait(false);
                 await queue.SendMessageAsync(anyBlob.FullName).ConfigureAwait(false);
                 rewrites++;
             }
@@ -157,6 +162,7 @@ public static class ScenarioRunner
             {
                 foreach (FlowLogKind kind in new[] { FlowLogKind.VirtualNetwork, FlowLogKind.NetworkSecurityGroup })
                 {
+                    FlowLogSimulator simulator = SimulatorOf(nic);
                     FlowLogBlob blob = await simulator.AppendMinuteAsync(kind, nic, firstHour.AddMinutes(minute % 60), CancellationToken.None).ConfigureAwait(false);
                     committed[(blob.FullName, simulator.LastRecordOffset)] = DateTimeOffset.UtcNow;
                     anyBlob ??= blob;
@@ -175,7 +181,7 @@ public static class ScenarioRunner
                 }
             }
 
-            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] minute {minute + 1}/{o.Minutes}: {simulator.TuplesWritten} tuples written, {workers.Kills} processors killed");
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] minute {minute + 1}/{o.Minutes}: {TuplesWritten()} tuples written in {accounts.Length} accounts, {workers.Kills} processors killed");
             if (o.Interval > TimeSpan.Zero)
             {
                 await Task.Delay(o.Interval).ConfigureAwait(false);
@@ -201,10 +207,10 @@ public static class ScenarioRunner
         await killer.ConfigureAwait(false);
         workers.StopAll();
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
-        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, intake.BaseUrl, table, deadLetters, replayState).ConfigureAwait(false);
+        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, flowLogStorage, intake.BaseUrl, table, deadLetters, replayState).ConfigureAwait(false);
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds, last found {last.BlobsBehind} behind");
 
-        Audit audit = await AuditAsync(blobs, simulator, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
+        Audit audit = await AuditAsync(blobs, simulators, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
         audit = audit with
         {
             ProcessorsKilled = workers.Kills,
@@ -228,13 +234,14 @@ public static class ScenarioRunner
         return audit;
     }
 
-    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, Uri intake, string table, string deadLetters, TableReplayStateStore state)
+    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, string[] flowLogStorage, Uri intake, string table, string deadLetters, TableReplayStateStore state)
     {
+        FlowLogAccounts accounts = ScenarioServices.Accounts(flowLogStorage);
         var blobs = new BlobServiceClient(cs);
         await using ServiceProvider provider = ScenarioServices.Build(intake, Key, blobs.GetBlobContainerClient(deadLetters), logToConsole: false);
         var store = new TableCheckpointStore(new TableClient(cs, table));
         var processor = new BlobProcessor(
-            new AzureFlowLogBlobStore(blobs),
+            accounts,
             new BlobClaims(store, TimeProvider.System, NullLogger<BlobClaims>.Instance),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
@@ -242,7 +249,7 @@ public static class ScenarioRunner
             NullLogger<BlobProcessor>.Instance);
         // The processors are stopped: the replay reads whatever is behind, however recently it was checkpointed.
         var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero };
-        var replay = new MissedHourReplay(new AzureFlowLogBlobStore(blobs), state, store, processor, Options.Create(options), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
+        var replay = new MissedHourReplay(accounts, state, store, processor, Options.Create(options), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
 
         // The replay's own run, as the timer makes it: from the oldest hour not complete, wherever that is. Claims of
         // killed processors lapse after the claim duration; until then their blobs are left to them, not read.
@@ -261,15 +268,15 @@ public static class ScenarioRunner
         return (30, report);
     }
 
-    private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator simulator, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed, DateTimeOffset? measureFrom)
+    private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator[] simulators, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed, DateTimeOffset? measureFrom)
     {
-        // What should have arrived: every valid tuple of every blob as it is now, by event id.
+        // What should have arrived: every valid tuple of every blob of every account as it is now, by event id.
         var expected = new Dictionary<string, (string Blob, long Offset)>();
         byte[] idBuffer = new byte[Ecs.EventId.Length];
-        foreach (string name in simulator.TuplesPerBlob.Keys)
+        foreach ((FlowLogSimulator simulator, string name) in simulators.SelectMany(s => s.TuplesPerBlob.Keys.Select(name => (s, name))))
         {
             FlowLogBlob blob = FlowLogBlob.TryParse(name, legacyAccount: null, out FlowLogBlob? parsed) ? parsed : throw new FormatException(name);
-            BinaryData content = (await blobs.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
+            BinaryData content = (await simulator.Service.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
             using var reader = new FlowLogReader(content.ToMemory(), new FlowLogSource(blob.Path));
             while (reader.Read())
             {
@@ -327,7 +334,7 @@ public static class ScenarioRunner
         int unique = first.Count;
         return new Audit
         {
-            TuplesWritten = simulator.TuplesWritten,
+            TuplesWritten = simulators.Sum(s => s.TuplesWritten),
             Expected = expected.Count,
             Received = received,
             Unique = unique,
@@ -354,7 +361,7 @@ public static class ScenarioRunner
     }
 
     /// <summary>The processor processes: started with this program's worker mode, killed with SIGKILL.</summary>
-    private sealed class Workers(string storage, Uri intake, string queue, string table, string deadLetters)
+    private sealed class Workers(string[] storage, Uri intake, string queue, string table, string deadLetters)
     {
         private readonly List<Process> _running = [];
         private int _claimsTaken;
@@ -372,7 +379,8 @@ public static class ScenarioRunner
                 start.ArgumentList.Add(typeof(ScenarioRunner).Assembly.Location);
             }
 
-            foreach (string arg in new[] { "worker", "--storage", storage, "--intake", intake.AbsoluteUri, "--key", Key, "--queue", queue, "--table", table, "--deadletters", deadLetters })
+            string[] second = storage.Length > 1 ? ["--second-storage", storage[1]] : [];
+            foreach (string arg in new[] { "worker", "--storage", storage[0], "--intake", intake.AbsoluteUri, "--key", Key, "--queue", queue, "--table", table, "--deadletters", deadLetters }.Concat(second))
             {
                 start.ArgumentList.Add(arg);
             }

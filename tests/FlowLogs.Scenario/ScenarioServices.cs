@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using FlowLogs.BlobSource;
 using FlowLogs.DeadLetters;
 using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
@@ -11,6 +12,13 @@ namespace FlowLogs.Scenario;
 /// <summary>The sink and dead-letter store every scenario process uses: the Sekoia sink to the loopback intake, ECS payload.</summary>
 internal static class ScenarioServices
 {
+    /// <summary>The flow-log accounts of <paramref name="connectionStrings"/>, read as the app reads them.</summary>
+    public static FlowLogAccounts Accounts(IEnumerable<string> connectionStrings) => new(connectionStrings.Select(cs =>
+    {
+        var store = new AzureFlowLogBlobStore(new BlobServiceClient(cs));
+        return new FlowLogAccount(store.Account, store.Endpoint, store);
+    }));
+
     public static ServiceProvider Build(Uri intake, string key, BlobContainerClient deadLetters, bool logToConsole)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

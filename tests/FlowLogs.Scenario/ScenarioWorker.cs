@@ -34,7 +34,7 @@ internal static class ScenarioWorker
         await using ServiceProvider provider = ScenarioServices.Build(new Uri(a["--intake"]), a["--key"], blobs.GetBlobContainerClient(a["--deadletters"]), logToConsole: true);
         ILoggerFactory logs = provider.GetRequiredService<ILoggerFactory>();
         var processor = new BlobProcessor(
-            new AzureFlowLogBlobStore(blobs),
+            ScenarioServices.Accounts(a.TryGetValue("--second-storage", out string? second) ? [a["--storage"], second] : [a["--storage"]]),
             new BlobClaims(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<BlobClaims>()),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
