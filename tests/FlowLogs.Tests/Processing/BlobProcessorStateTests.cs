@@ -231,6 +231,25 @@ public class BlobProcessorStateTests
         Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.DeadLettered, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task TheSameBlobNameInTwoAccountsHasTwoCheckpointsAndIsReadInEach()
+    {
+        var p = new Pipeline();
+        FlowLogBlob second = Blob with { Account = AzuriteServer.SecondAccount };
+        p.Blobs.Write(Blob, "{\"records\":[", Record(1), "," + Record(2), "]}");
+        p.Blobs.Write(second, "{\"records\":[", Record(3), "]}");
+
+        BlobProcessResult first = await p.Processor().ProcessAsync(Blob, CancellationToken.None);
+        BlobProcessResult other = await p.Processor().ProcessAsync(second, CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((first.Events, other.Events), Is.EqualTo((2L, 1L)), "the second account's blob is not taken for the first's");
+            Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.EventsDelivered, Is.EqualTo(2));
+            Assert.That((await p.Checkpoints.GetAsync(second.FullName, CancellationToken.None))!.Value.EventsDelivered, Is.EqualTo(1));
+        });
+    }
+
     private static string Record(int port) => SimpleVNet(VNetTuple(sport: 1000 + port)).ToJsonString();
 
     /// <summary>The processor over the in-memory stores, a collecting sink and an in-memory dead-letter store.</summary>
