@@ -21,7 +21,8 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ResourcePrefix>> GetPrefixesAsync(CancellationToken cancellationToken)
     {
-        var prefixes = new List<ResourcePrefix>();
+        // A prefix written before accounts and again since is one prefix.
+        var prefixes = new HashSet<ResourcePrefix>();
         await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if ((entity.GetString("Account") ?? legacyAccount) is { } account)
@@ -30,7 +31,7 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
             }
         }
 
-        return prefixes;
+        return [.. prefixes];
     }
 
     /// <inheritdoc/>

@@ -76,6 +76,38 @@ public class IngestCommandTests
     }
 
     [Test]
+    public async Task IngestWithTwoStorageOptionsReadsBothAccountsAndKeepsItsStateInTheFirst()
+    {
+        // An Azurite of its own, serving two accounts: everything in their flow-log containers is this test's.
+        await using AzuriteServer azurite = await AzuriteServer.StartAsync();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-1);
+        var first = new FlowLogSimulator(new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString), seed: 3, tuplesPerRecord: 4);
+        var second = new FlowLogSimulator(new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionStringOf(AzuriteServer.SecondAccount)), seed: 4, tuplesPerRecord: 6);
+        for (int minute = 0; minute < 3; minute++)
+        {
+            await first.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour.AddMinutes(minute), CancellationToken.None);
+            await second.AppendMinuteAsync(FlowLogKind.NetworkSecurityGroup, new SimulatedNic(1), hour.AddMinutes(minute), CancellationToken.None);
+        }
+
+        string output = Path.Combine(Path.GetTempPath(), $"flowlogs-ingest-{Guid.NewGuid():N}.ndjson");
+        string[] args = ["ingest", "--storage", azurite.ConnectionString, "--storage", azurite.ConnectionStringOf(AzuriteServer.SecondAccount), "--output", output, "--once", "--since", "2h"];
+        (int exit, _, string stderr) = await CliRun.RunAsync(args);
+        (int again, _, string stderrAgain) = await CliRun.RunAsync(args);
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
+        Assert.That(again, Is.EqualTo(ExitCodes.Success), stderrAgain);
+        List<JsonNode> events = [.. (await File.ReadAllLinesAsync(output)).Select(l => JsonNode.Parse(l)!)];
+        Assert.That(events, Has.Count.EqualTo(first.TuplesWritten + second.TuplesWritten));
+        Assert.That(events.Select(e => e["event"]!["id"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(events.Count));
+        Assert.That(stderrAgain, Does.Contain("0 events and 0 bytes caught up"), "the second run finds both accounts read");
+        var checkpoints = new Azure.Data.Tables.TableClient(azurite.ConnectionString, "flowlogcheckpoints");
+        List<string> names = [.. checkpoints.Query<Azure.Data.Tables.TableEntity>().Select(e => e.GetString("BlobName"))];
+        Assert.That(names.Select(n => n[..n.IndexOf('/', StringComparison.Ordinal)]).Distinct(), Is.EquivalentTo(new[] { AzuriteServer.Account, AzuriteServer.SecondAccount }));
+        File.Delete(output);
+    }
+
+    [Test]
     public async Task TheSekoiaSinkWithoutAKeyIsRefusedAtStartNamingTheSetting()
     {
         (int exit, _, string stderr) = await CliRun.RunAsync("ingest", "--storage", AzuriteFixture.Server.ConnectionString, "--sink", "sekoia", "--once");
