@@ -418,11 +418,13 @@ public partial class BicepTemplateTests
         {
             foreach ((string name, JsonNode? parameter) in Main.Value["parameters"]!.AsObject())
             {
-                string byDefault = parameter!["defaultValue"] is { } value ? value.ToJsonString().Trim('"').ToLowerInvariant() : "–";
-                if (byDefault.StartsWith('['))
+                // Strings as they are, other values as JSON; none or empty: –; the resource group's region in words.
+                string byDefault = parameter!["defaultValue"] switch
                 {
-                    byDefault = name == "location" ? "the resource group's" : byDefault;
-                }
+                    null => "–",
+                    JsonValue text when text.TryGetValue(out string? s) => s.Length == 0 ? "–" : s.StartsWith('[') ? "the resource group's" : s,
+                    JsonNode other => other.ToJsonString(),
+                };
 
                 Assert.That(readme, Does.Match($@"\| `{name}` \| `?{Regex.Escape(byDefault)}`? \|"), $"{name} and its default {byDefault} in infra/README.md");
             }
@@ -442,6 +444,19 @@ public partial class BicepTemplateTests
                 Assert.That(readme, Does.Contain($"| `{name}` |"), $"{name} in the settings table of infra/README.md");
             }
         });
+    }
+
+    [Test]
+    public void TheIntakeKeyIsNeverOnACommandLineInTheDocuments()
+    {
+        foreach (string document in new[] { Path.Combine(Infra, "README.md"), Path.Combine(RepositoryRoot.Path, "docs", "operations.md") })
+        {
+            string text = File.ReadAllText(document);
+            Assert.That(CommandLineKey().IsMatch(text), Is.False, $"{document} passes intakeKey on a command line");
+        }
+
+        Assert.That(CommandLineKey().IsMatch("  -p flowLogAccounts=@a.json intakeKey=\"$KEY\""), Is.True, "the check finds one");
+        Assert.That(File.ReadAllText(Path.Combine(Infra, "main.parameters.example.json")), Does.Not.Contain("intakeKey"));
     }
 
     private static JsonObject Snapshot(string template, string parameters, string resourceGroup = AppGroup)
@@ -505,6 +520,10 @@ public partial class BicepTemplateTests
     private static Dictionary<string, string> SnapshotAppSettings(JsonObject snapshot)
         => OfType(Predicted(snapshot), "Microsoft.Web/sites").Single()["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
             .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+
+    // intakeKey=… in a shell line (a parameter file writes "intakeKey": …).
+    [GeneratedRegex(@"intakeKey\s*=")]
+    private static partial Regex CommandLineKey();
 
     [GeneratedRegex(@"^\[extensionResourceId\('([^']+)', 'Microsoft\.Authorization/roleAssignments'")]
     private static partial Regex ExtensionScope();
