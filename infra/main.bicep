@@ -146,11 +146,15 @@ var prefixIsValid = contains(letters, first(namePrefix)) && empty(filter(range(0
 // The blob triggers read every blob through the one connection FlowLogStorage: with webhook delivery a second account's
 // events would name blobs the app looks for in the first account (and count the 404 as done).
 var webhookForMany = effectiveDelivery == 'webhook' && length(flowLogAccounts) > 1
+// Both existing subnets or neither: the private endpoints must go into the app's network.
+var subnetsHalfGiven = privateNetworking && empty(existingAppSubnetId) != empty(existingPrivateEndpointSubnetId)
 var checkedPrefix = !prefixIsValid
   ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
   : webhookForMany
       ? fail('delivery \'webhook\' serves one flow-log account (the blob triggers read through the one connection FlowLogStorage); ${length(flowLogAccounts)} were given: use delivery \'queue\'.')
-      : namePrefix
+      : subnetsHalfGiven
+          ? fail('existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all.')
+          : namePrefix
 
 var effectiveDelivery = privateNetworking ? 'queue' : delivery
 var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)

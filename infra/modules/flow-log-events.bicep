@@ -42,7 +42,7 @@ param containers array
 @description('Resource id of the Log Analytics workspace receiving the topic\'s delivery failures.')
 param workspaceId string
 
-@description('Prefix of the nested deployment\'s name (the app\'s name), unique per app.')
+@description('The app\'s name: prefix of what this module names, so that two apps can share a topic.')
 param deploymentPrefix string
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
@@ -76,7 +76,7 @@ var topicPrincipalId = topic.identity.principalId
 
 #disable-next-line use-recent-api-versions // the newest version of diagnostic settings; no later one exists
 resource deliveryFailures 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
-  name: 'flowlogs-delivery-failures'
+  name: '${deploymentPrefix}-delivery-failures'
   scope: topic
   properties: {
     workspaceId: workspaceId
@@ -111,7 +111,7 @@ var appStorageId = resourceId(appSubscriptionId, appResourceGroup, 'Microsoft.St
 // One subscription for both containers; the queue-triggered function checks account and container again.
 resource toQueue 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (delivery == 'queue') {
   parent: topic
-  name: 'flowlogs-queue'
+  name: '${deploymentPrefix}-queue'
   properties: {
     deliveryWithResourceIdentity: {
       identity: {

@@ -71,12 +71,14 @@ public partial class BicepTemplateTests
             Assert.That(topic["identity"]!["type"]!.GetValue<string>(), Is.EqualTo("SystemAssigned"));
         }
 
+        // Named after the app, so that two apps reading one account (a test and a production one) share its topic.
+        string app = OfType(resources, "Microsoft.Web/sites").Single()["name"]!.GetValue<string>();
         List<JsonObject> subscriptions = OfType(resources, "Microsoft.EventGrid/systemTopics/eventSubscriptions");
         Assert.That(subscriptions.Select(Id), Is.EquivalentTo(new[]
         {
-            $"{TopicId(weu, "nwlogsweu-flowlogs")}/eventSubscriptions/flowlogs-queue",
-            $"{TopicId(neu, "nwlogsneu-flowlogs")}/eventSubscriptions/flowlogs-queue",
-            $"{TopicId(frc, "portal-topic")}/eventSubscriptions/flowlogs-queue",
+            $"{TopicId(weu, "nwlogsweu-flowlogs")}/eventSubscriptions/{app}-queue",
+            $"{TopicId(neu, "nwlogsneu-flowlogs")}/eventSubscriptions/{app}-queue",
+            $"{TopicId(frc, "portal-topic")}/eventSubscriptions/{app}-queue",
         }));
 
         // Every topic identity may send to the events queue and write dead letters, nothing else of the app's account.
@@ -394,6 +396,14 @@ public partial class BicepTemplateTests
         Assert.That(OfType(resources, "Microsoft.Web/sites").Single()["properties"]!["virtualNetworkSubnetId"]!.GetValue<string>(), Is.EqualTo($"{network}/subnets/functions"));
         Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints").Select(e => e["properties"]!["subnet"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat($"{network}/subnets/endpoints", 3)));
         Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat(network, 3)));
+    }
+
+    [Test]
+    public void OnlyOneOfTheCustomersSubnetsIsRefused()
+    {
+        (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount + "\nparam privateNetworking = true\nparam existingAppSubnetId = '/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/virtualNetworks/z/subnets/app'");
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain("existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all."));
     }
 
     [Test]
