@@ -69,6 +69,10 @@ public partial class BicepTemplateTests
         JsonObject plan = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/serverfarms");
         Assert.That(plan["sku"]!["tier"]!.GetValue<string>(), Is.EqualTo("FlexConsumption"));
 
+        // Nothing sampled at ingestion: the alerts and the workbook count rows (infra/README.md, telemetry volume).
+        JsonObject insights = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Insights/components");
+        Assert.That(insights["properties"]!["SamplingPercentage"]!.GetValue<int>(), Is.EqualTo(100));
+
         JsonObject vault = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.KeyVault/vaults");
         Assert.That(vault["properties"]!["enableRbacAuthorization"]!.GetValue<bool>(), Is.True);
     }

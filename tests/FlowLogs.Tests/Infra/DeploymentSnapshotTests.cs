@@ -105,6 +105,7 @@ public partial class BicepTemplateTests
             Assert.That(delivery["destination"]!["endpointType"]!.GetValue<string>(), Is.EqualTo("StorageQueue"));
             Assert.That(delivery["destination"]!["properties"]!["resourceId"]!.GetValue<string>(), Is.EqualTo(appStorage));
             Assert.That(delivery["destination"]!["properties"]!["queueName"]!.GetValue<string>(), Is.EqualTo("flowlog-events"));
+            Assert.That(delivery["destination"]!["properties"]!["queueMessageTimeToLiveInSeconds"]!.GetValue<int>(), Is.EqualTo(new FlowLogs.Replay.ReplayOptions().MaxLookbackHours * 3600), "kept as long as the replay looks back");
 
             JsonNode filter = properties["filter"]!;
             Assert.That(filter["includedEventTypes"]!.AsArray().Select(e => e!.GetValue<string>()), Is.EqualTo(new[] { "Microsoft.Storage.BlobCreated" }));
@@ -149,6 +150,33 @@ public partial class BicepTemplateTests
 
         Assert.That(settings.Keys.Count(k => k.StartsWith("FlowLogs__Storage__FlowLogConnections__", StringComparison.Ordinal)), Is.EqualTo(3));
         Assert.That(settings.Keys.Count(k => k.EndsWith("__blobServiceUri", StringComparison.Ordinal)), Is.EqualTo(4), "three accounts and the app's own");
+    }
+
+    [Test]
+    public void TheTemplateNamesWhatTheCodeReads()
+    {
+        List<JsonObject> resources = Predicted(QueueThree.Value);
+        string appStorage = Id(OfType(resources, "Microsoft.Storage/storageAccounts").Single());
+        var storage = new FlowLogs.Hosting.StorageOptions();
+        var replay = new FlowLogs.Replay.ReplayOptions();
+        string[] codeContainers = [FlowLogs.BlobSource.FlowLogBlob.VNetContainer, FlowLogs.BlobSource.FlowLogBlob.NsgContainer];
+        Dictionary<string, string> settings = SnapshotAppSettings(QueueThree.Value);
+        string triggers = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FlowLogs.Functions", "FlowLogTriggers.cs"));
+        Assert.Multiple(() =>
+        {
+            // The containers and tables the code uses by default exist in the app's account.
+            Assert.That(OfType(resources, "Microsoft.Storage/storageAccounts/blobServices/containers").Select(Id), Does.Contain($"{appStorage}/blobServices/default/containers/{storage.DeadLetterContainer}"));
+            Assert.That(OfType(resources, "Microsoft.Storage/storageAccounts/tableServices/tables").Select(Id), Is.EquivalentTo(new[] { storage.CheckpointTable, replay.StateTable }.Select(t => $"{appStorage}/tableServices/default/tables/{t}")));
+
+            // The containers the reader may read and Event Grid announces are the ones the code reads.
+            Assert.That(replay.Containers, Is.EquivalentTo(codeContainers));
+            Assert.That(FlowLogContainers, Is.EquivalentTo(codeContainers));
+
+            // The connections the code's defaults and the blob triggers name are written.
+            Assert.That(settings.Keys, Does.Contain($"{storage.StateConnection}__blobServiceUri").And.Contain($"{storage.StateConnection}__tableServiceUri"));
+            Assert.That(Regex.Matches(triggers, @"Connection = ""(\w+)""").Select(m => m.Groups[1].Value).Distinct(), Is.EqualTo(new[] { "FlowLogStorage" }));
+            Assert.That(settings.Keys, Does.Contain("FlowLogStorage__blobServiceUri").And.Contain("FlowLogStorage__queueServiceUri"));
+        });
     }
 
     [Test]
