@@ -386,9 +386,14 @@ var hostSettings = [
   { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
-  // The webhook blob trigger keeps its internal queue (and poison queue) in the app's own account, so the app needs
-  // nothing but reading on the customer's accounts.
+  // Account 0, the connection the blob triggers name, at the blob endpoint the account reports, by identity. The
+  // webhook blob trigger keeps its internal queue (and poison queue) in the app's own account, so the app needs
+  // nothing but reading on the customer's accounts. Every account's connection is listed, in order.
+  { name: 'FlowLogStorage__blobServiceUri', value: accounts[0].outputs.blobEndpoint }
   { name: 'FlowLogStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+  { name: 'FlowLogStorage__credential', value: 'managedidentity' }
+  { name: 'FlowLogStorage__clientId', value: identity.properties.clientId }
+  { name: 'FlowLogs__Storage__FlowLogConnections__0', value: 'FlowLogStorage' }
   // Concurrency per instance: the memory model above (triggerConcurrency × 123 MiB); a queue trigger runs up to
   // batchSize + newBatchThreshold messages at once.
   { name: 'AzureFunctionsJobHost__extensions__blobs__maxDegreeOfParallelism', value: string(triggerConcurrency) }
@@ -405,11 +410,11 @@ var hostSettings = [
   { name: 'FlowLogs__Sekoia__MaxConcurrentRequests', value: string(intakeRequestsPerInstance) }
 ]
 
-// Per account: its connection (blob endpoint as the account reports it, the app's identity) and its place in the list.
+// Accounts 1, 2, …: the connections FlowLogStorage1, FlowLogStorage2, … (account 0 is FlowLogStorage, below).
 module accountSettings 'modules/flow-log-settings.bicep' = {
   name: '${appName}-settings'
   params: {
-    blobEndpoints: [for (account, i) in flowLogAccounts: accounts[i].outputs.blobEndpoint]
+    blobEndpoints: [for i in range(1, length(flowLogAccounts) - 1): accounts[i].outputs.blobEndpoint]
     clientId: identity.properties.clientId
   }
 }
