@@ -163,7 +163,7 @@ var storageName = take('${checkedPrefix}${suffix}', 24)
 var deploymentContainer = 'app-package'
 var deadLetterContainer = 'flowlogs-deadletter'
 var eventGridDeadLetterContainer = 'eventgrid-deadletter'
-// Function and queue names as in src/FlowLogs.Functions; the poison queue is the host's <queue>-poison.
+// The queue the function FlowLogEvents reads (queue delivery); its poison queue is the host's flowlog-events-poison.
 var eventQueue = 'flowlog-events'
 var containers = [
   'insights-logs-flowlogflowevent'
@@ -410,7 +410,7 @@ var hostSettings = [
   { name: 'FlowLogs__Sekoia__MaxConcurrentRequests', value: string(intakeRequestsPerInstance) }
 ]
 
-// Accounts 1, 2, …: the connections FlowLogStorage1, FlowLogStorage2, … (account 0 is FlowLogStorage, below).
+// Accounts 1, 2, …: the connections FlowLogStorage1, FlowLogStorage2, … (account 0 is FlowLogStorage, above).
 module accountSettings 'modules/flow-log-settings.bicep' = {
   name: '${appName}-settings'
   params: {
