@@ -1,10 +1,15 @@
-// Stage 2, after the code is published (the blobs_extension key and the webhook handshake exist only then): an Event
-// Grid system topic on the flow-log account and one subscription per flow-log container, delivering BlobCreated
-// events of PT1H.json blobs to the app's blob triggers. Deploy into the flow-log account's resource group.
+// Stage 2 of webhook delivery, after the code is published (the blobs_extension key and the webhook handshake exist
+// only then): one subscription per flow-log container on the account's system topic, delivering BlobCreated events of
+// PT1H.json blobs to the app's blob triggers. The topic is the one stage 1 created or was given (its output
+// systemTopics), so an account that already had a system topic keeps it. Deploy into the flow-log account's resource
+// group. Queue delivery needs no stage 2.
 targetScope = 'resourceGroup'
 
-@description('Name of the existing storage account Network Watcher writes flow logs to (in this resource group).')
-param flowLogStorageAccountName string
+@description('Name of the flow-log account\'s system topic (stage 1 output systemTopics[0].topicName).')
+param systemTopicName string
+
+@description('Subscription id of the function app (stage 1); default: this deployment\'s.')
+param appSubscriptionId string = subscription().subscriptionId
 
 @description('Resource group of the function app (stage 1).')
 param appResourceGroup string
@@ -15,10 +20,7 @@ param functionAppName string
 @description('Name of the app\'s own storage account (output appStorageAccountName of stage 1).')
 param appStorageAccountName string
 
-@description('Region of the flow-log storage account (a system topic lives in its source\'s region).')
-param location string = resourceGroup().location
-
-@description('Container of the app\'s account for events Event Grid could not deliver.')
+@description('Container of the app\'s account for events Event Grid could not deliver (stage 1 granted the topic\'s identity write access to it).')
 param deadLetterContainer string = 'eventgrid-deadletter'
 
 // Function names as declared in src/FlowLogs.Functions/FlowLogTriggers.cs: a wrong name is answered 202 and dropped.
@@ -33,39 +35,17 @@ var triggers = [
   }
 ]
 
-resource flowLogStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: flowLogStorageAccountName
+resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
+  name: systemTopicName
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' existing = {
+resource app 'Microsoft.Web/sites@2025-03-01' existing = {
   name: functionAppName
-  scope: resourceGroup(appResourceGroup)
+  scope: resourceGroup(appSubscriptionId, appResourceGroup)
 }
 
 // The host's system key for the blobs extension (Microsoft.Web/sites/host has no Bicep types, hence listKeys on its id).
-var blobsExtensionKey = listKeys('${app.id}/host/default', '2024-04-01').systemKeys.blobs_extension
-
-resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
-  name: '${flowLogStorageAccountName}-flowlogs'
-  location: location
-  identity: {
-    type: 'SystemAssigned'
-  }
-  properties: {
-    source: flowLogStorage.id
-    topicType: 'Microsoft.Storage.StorageAccounts'
-  }
-}
-
-// Event Grid writes undeliverable events to the app's account with the topic's identity (shared keys are off there).
-module deadLetterAccess 'modules/dead-letter-writer.bicep' = {
-  name: 'eventgrid-dead-letter-writer'
-  scope: resourceGroup(appResourceGroup)
-  params: {
-    storageAccountName: appStorageAccountName
-    principalId: topic.identity.principalId
-  }
-}
+var blobsExtensionKey = listKeys('${app.id}/host/default', '2025-03-01').systemKeys.blobs_extension
 
 resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for trigger in triggers: {
   parent: topic
@@ -84,7 +64,7 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025
         'Microsoft.Storage.BlobCreated'
       ]
       subjectBeginsWith: '/blobServices/default/containers/${trigger.container}/'
-      subjectEndsWith: 'PT1H.json'
+      subjectEndsWith: '/PT1H.json'
     }
     eventDeliverySchema: 'EventGridSchema'
     retryPolicy: {
@@ -98,15 +78,12 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025
       deadLetterDestination: {
         endpointType: 'StorageBlob'
         properties: {
-          resourceId: resourceId(subscription().subscriptionId, appResourceGroup, 'Microsoft.Storage/storageAccounts', appStorageAccountName)
+          resourceId: resourceId(appSubscriptionId, appResourceGroup, 'Microsoft.Storage/storageAccounts', appStorageAccountName)
           blobContainerName: deadLetterContainer
         }
       }
     }
   }
-  dependsOn: [
-    deadLetterAccess
-  ]
 }]
 
 output topicName string = topic.name

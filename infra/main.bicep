@@ -1,8 +1,10 @@
-// Stage 1: everything the flow-log pipeline needs in the customer's subscription, deployed into an empty resource
-// group. Stage 2 (eventgrid.bicep) wires Event Grid once the code is published. See docs/operations.md "Deploy to Azure".
+// Stage 1: everything the flow-log pipeline needs in the customer's subscriptions, deployed into an empty resource
+// group: the app, its storage, Key Vault, monitoring, and per flow-log account its reader role and Event Grid system
+// topic (with queue delivery, its subscription too). With webhook delivery, stage 2 (eventgrid.bicep) attaches the
+// webhook subscriptions once the code is published. See infra/README.md.
 targetScope = 'resourceGroup'
 
-@description('Prefix of every resource name (letters and digits, lower case).')
+@description('Prefix of every resource name: 3 to 11 lower-case letters and digits, starting with a letter.')
 @minLength(3)
 @maxLength(11)
 param namePrefix string = 'flowlogs'
@@ -10,11 +12,43 @@ param namePrefix string = 'flowlogs'
 @description('Region of the app and its own resources.')
 param location string = resourceGroup().location
 
-@description('Name of the existing storage account Network Watcher writes flow logs to.')
-param flowLogStorageAccountName string
+@description('A storage account Network Watcher writes flow logs to.')
+type flowLogAccount = {
+  @description('Name of the storage account.')
+  name: string
 
-@description('Resource group of that storage account (it may differ from this one).')
-param flowLogStorageResourceGroup string = resourceGroup().name
+  @description('Its resource group.')
+  resourceGroup: string
+
+  @description('Its subscription (same tenant); default: this deployment\'s.')
+  subscriptionId: string?
+
+  @description('Name of an Event Grid system topic the account already has (one per account at most); default: one is created.')
+  existingSystemTopicName: string?
+}
+
+@description('The flow-log storage accounts the app reads. Webhook delivery serves one account; queue delivery any number.')
+@minLength(1)
+param flowLogAccounts flowLogAccount[]
+
+@description('How Event Grid hands events to the app: webhook (the blob triggers; one account; stage 2 wires it) or queue (into the app\'s queue flowlog-events; any number of accounts). privateNetworking forces queue.')
+@allowed([
+  'webhook'
+  'queue'
+])
+param delivery string = 'webhook'
+
+@description('Private networking: VNet integration, the app\'s account reached through private endpoints, queue delivery.')
+param privateNetworking bool = false
+
+@description('Address space of the network created for privateNetworking (a /16 to /23: two /24 subnets are cut from it).')
+param vnetAddressPrefix string = '10.60.0.0/22'
+
+@description('With privateNetworking: an existing subnet for the app (delegated to Microsoft.App/environments, with outbound internet access), instead of a created network.')
+param existingAppSubnetId string = ''
+
+@description('With existingAppSubnetId: an existing subnet (same network) for the private endpoints.')
+param existingPrivateEndpointSubnetId string = ''
 
 @description('Base URL of the Sekoia.io intake: https://intake.sekoia.io, or https://intake.<region>.sekoia.io/api/v1/intake-http.')
 param intakeUrl string = 'https://intake.sekoia.io'
@@ -33,17 +67,42 @@ param payload string = 'Raw'
 @description('NCRONTAB schedule of the missed-hour replay.')
 param replaySchedule string = '0 */10 * * * *'
 
-@description('Most instances Flex Consumption may scale to.')
+@description('Most intake requests in flight at once across all instances. The most instances Flex Consumption may scale to is this divided by intakeRequestsPerInstance.')
 @minValue(1)
-@maxValue(1000)
-param maximumInstanceCount int = 40
+@maxValue(16000)
+param maxConcurrentIntakeRequests int = 160
 
-@description('Memory of one instance, in MB. 2048 holds the 12 calls an instance may run at once (8 triggers, 4 replay catch-ups) at their worst (a read buffer of a 4 MiB chunk and a 32 MiB record, twice while it grows; a 32 MiB record parsed; a 4 MiB batch, twice; a 9 MiB request and its gzip: 123 MiB each) and 512 MiB of runtime; 512 could run out.')
+@description('Intake requests in flight at once per instance (one process; shared by all its calls).')
+@minValue(1)
+@maxValue(16)
+param intakeRequestsPerInstance int = 4
+
+@description('Event calls an instance runs at once (blob triggers, or queue messages). At most 8: each call may hold 123 MiB at worst.')
+@minValue(1)
+@maxValue(8)
+param triggerConcurrency int = 8
+
+@description('Memory of one instance, in MB. 2048 holds the 12 calls an instance may run at once (triggerConcurrency 8, 4 replay catch-ups) at their worst (a read buffer of a 4 MiB chunk and a 32 MiB record, twice while it grows; a 32 MiB record parsed; a 4 MiB batch, twice; a 9 MiB request and its gzip: 123 MiB each) and 512 MiB of runtime; measured peak working set of a worker: 187 to 214 MB.')
 @allowed([
   2048
   4096
 ])
 param instanceMemoryMB int = 2048
+
+@description('Daily ingestion cap of the Log Analytics workspace, in GB (-1: none). Past it, telemetry stops until the next day and the no-deliveries alert fires.')
+@minValue(-1)
+param logDailyCapGb int = 5
+
+@description('Days dead-lettered items (the app\'s and Event Grid\'s) are kept; longer than the replay\'s look-back (7 days).')
+@minValue(8)
+param deadLetterRetentionDays int = 90
+
+@description('default, or recover: recover the Key Vault soft-deleted with its resource group (same group and prefix within 30 days).')
+@allowed([
+  'default'
+  'recover'
+])
+param keyVaultCreateMode string = 'default'
 
 @description('Whether the alert rules evaluate (infra/modules/alerts.bicep). False deploys them disabled, which also turns off rules an earlier deployment enabled.')
 param alertsEnabled bool = true
@@ -80,19 +139,43 @@ param alertProcessingFailuresPerHour int = 5
 @minValue(0)
 param alertIntakeRetriesPerHour int = 100
 
-var suffix = uniqueString(subscription().id, resourceGroup().id, namePrefix)
-var appName = '${namePrefix}-${suffix}'
-var storageName = take('${namePrefix}${suffix}', 24)
+// Checked before anything is deployed: every resource name depends on checkedPrefix, so a bad value fails the
+// deployment's validation with this message instead of a storage or Key Vault naming error half-way through.
+var letters = 'abcdefghijklmnopqrstuvwxyz'
+var prefixIsValid = contains(letters, first(namePrefix)) && empty(filter(range(0, length(namePrefix)), i => !contains('${letters}0123456789', substring(namePrefix, i, 1))))
+// The blob triggers read every blob through the one connection FlowLogStorage: with webhook delivery a second account's
+// events would name blobs the app looks for in the first account (and count the 404 as done).
+var webhookForMany = effectiveDelivery == 'webhook' && length(flowLogAccounts) > 1
+// Both existing subnets or neither: the private endpoints must go into the app's network.
+var subnetsHalfGiven = privateNetworking && empty(existingAppSubnetId) != empty(existingPrivateEndpointSubnetId)
+var checkedPrefix = !prefixIsValid
+  ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
+  : webhookForMany
+      ? fail('delivery \'webhook\' serves one flow-log account (the blob triggers read through the one connection FlowLogStorage); ${length(flowLogAccounts)} were given: use delivery \'queue\'.')
+      : subnetsHalfGiven
+          ? fail('existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all.')
+          : namePrefix
+
+var effectiveDelivery = privateNetworking ? 'queue' : delivery
+var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)
+var appName = '${checkedPrefix}-${suffix}'
+var storageName = take('${checkedPrefix}${suffix}', 24)
 var deploymentContainer = 'app-package'
 var deadLetterContainer = 'flowlogs-deadletter'
 var eventGridDeadLetterContainer = 'eventgrid-deadletter'
+// The queue the function FlowLogEvents reads (queue delivery); its poison queue is the host's flowlog-events-poison.
+var eventQueue = 'flowlog-events'
+var containers = [
+  'insights-logs-flowlogflowevent'
+  'insights-logs-networksecuritygroupflowevent'
+]
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: '${appName}-identity'
   location: location
 }
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   name: '${appName}-logs'
   location: location
   properties: {
@@ -100,6 +183,9 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: 30
+    workspaceCapping: {
+      dailyQuotaGb: logDailyCapGb
+    }
   }
 }
 
@@ -111,11 +197,17 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
     DisableLocalAuth: true
+    // Everything exported is kept: the alerts and the workbook count rows (requests, traces, metrics); the volume is
+    // bounded by the workspace's daily cap instead (infra/README.md, "Telemetry volume").
+    SamplingPercentage: 100
   }
 }
 
-// The app's own account: deployment package, AzureWebJobsStorage, checkpoints, replay state, dead letters.
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+// The app's own account: deployment package, AzureWebJobsStorage, checkpoints, replay state, dead letters, the events
+// queue. With private networking its data endpoints answer only its private endpoints and trusted Azure services
+// authenticating with an identity (Event Grid delivering to the queue and dead-lettering: Event Grid cannot deliver
+// through a private endpoint).
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: storageName
   location: location
   kind: 'StorageV2'
@@ -128,34 +220,80 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+
+    resource blobContainers 'containers' = [for name in [deploymentContainer, deadLetterContainer, eventGridDeadLetterContainer]: {
+      name: name
+      properties: {
+        publicAccess: 'None'
+      }
+    }]
+  }
+
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource queue 'queues' = {
+      name: eventQueue
+    }
+  }
+
+  resource tableService 'tableServices' = {
+    name: 'default'
+
+    resource tables 'tables' = [for name in ['flowlogcheckpoints', 'flowlogreplay']: {
+      name: name
+    }]
+  }
+
+  // Dead letters expire after deadLetterRetentionDays, long after the replay (7 days back) could have caught them up.
+  // Queues have no lifecycle rules: poison messages expire with their time-to-live, and the replay reads every blob of
+  // the look-back by listing, whatever became of its events.
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'expire-dead-letters'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [
+                  'blockBlob'
+                  'appendBlob'
+                ]
+                prefixMatch: [
+                  '${deadLetterContainer}/'
+                  '${eventGridDeadLetterContainer}/'
+                ]
+              }
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterModificationGreaterThan: deadLetterRetentionDays
+                  }
+                }
+              }
+            }
+          }
+        ]
+      }
+    }
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in [deploymentContainer, deadLetterContainer, eventGridDeadLetterContainer]: {
-  parent: blobService
-  name: name
-  properties: {
-    publicAccess: 'None'
-  }
-}]
-
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for name in ['flowlogcheckpoints', 'flowlogreplay']: {
-  parent: tableService
-  name: name
-}]
-
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: take('${namePrefix}kv${suffix}', 24)
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
+  name: take('${checkedPrefix}kv${suffix}', 24)
   location: location
   properties: {
     tenantId: subscription().tenantId
@@ -167,18 +305,131 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     enablePurgeProtection: true
     softDeleteRetentionInDays: 30
+    // A vault deleted with its resource group stays soft-deleted (purge protection) under the same name: recover it.
+    createMode: keyVaultCreateMode
+  }
+
+  resource intakeKeySecret 'secrets' = {
+    name: 'sekoia-intake-key'
+    properties: {
+      value: intakeKey
+    }
   }
 }
 
-resource intakeKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'sekoia-intake-key'
+#disable-next-line use-recent-api-versions // the newest version of diagnostic settings; no later one exists
+resource vaultAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'flowlogs-audit'
+  scope: vault
   properties: {
-    value: intakeKey
+    workspaceId: workspace.id
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
   }
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+module network 'modules/private-network.bicep' = if (privateNetworking) {
+  name: '${appName}-network'
+  params: {
+    namePrefix: appName
+    location: location
+    storageAccountName: storage.name
+    addressPrefix: vnetAddressPrefix
+    existingAppSubnetId: existingAppSubnetId
+    existingPrivateEndpointSubnetId: existingPrivateEndpointSubnetId
+  }
+}
+
+// Each flow-log account, read where it lives (region, blob endpoint), with the app's reader role there.
+module accounts 'modules/flow-log-account.bicep' = [for (account, i) in flowLogAccounts: {
+  name: '${appName}-account-${i}'
+  scope: resourceGroup(account.?subscriptionId ?? subscription().subscriptionId, account.resourceGroup)
+  params: {
+    storageAccountName: account.name
+    principalId: identity.properties.principalId
+    containers: containers
+  }
+}]
+
+// Event Grid on each account, in the account's region.
+module events 'modules/flow-log-events.bicep' = [for (account, i) in flowLogAccounts: {
+  name: '${appName}-events-${i}'
+  scope: resourceGroup(account.?subscriptionId ?? subscription().subscriptionId, account.resourceGroup)
+  params: {
+    storageAccountName: account.name
+    location: accounts[i].outputs.location
+    existingSystemTopicName: account.?existingSystemTopicName ?? ''
+    delivery: effectiveDelivery
+    appSubscriptionId: subscription().subscriptionId
+    appResourceGroup: resourceGroup().name
+    appStorageAccountName: storage.name
+    eventQueue: eventQueue
+    deadLetterContainer: eventGridDeadLetterContainer
+    containers: containers
+    workspaceId: workspace.id
+    deploymentPrefix: appName
+  }
+  dependsOn: [
+    storage::queueService::queue
+    storage::blobService::blobContainers
+  ]
+}]
+
+var hostSettings = [
+  // The host's storage, by identity (no keys anywhere), at the account's own endpoints (any cloud, any DNS zone).
+  { name: 'AzureWebJobsStorage__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+  { name: 'AzureWebJobsStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+  { name: 'AzureWebJobsStorage__tableServiceUri', value: storage.properties.primaryEndpoints.table }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+  // Account 0, the connection the blob triggers name, at the blob endpoint the account reports, by identity. The
+  // webhook blob trigger keeps its internal queue (and poison queue) in the app's own account, so the app needs
+  // nothing but reading on the customer's accounts. Every account's connection is listed, in order.
+  { name: 'FlowLogStorage__blobServiceUri', value: accounts[0].outputs.blobEndpoint }
+  { name: 'FlowLogStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+  { name: 'FlowLogStorage__credential', value: 'managedidentity' }
+  { name: 'FlowLogStorage__clientId', value: identity.properties.clientId }
+  { name: 'FlowLogs__Storage__FlowLogConnections__0', value: 'FlowLogStorage' }
+  // Concurrency per instance: the memory model above (triggerConcurrency × 123 MiB); a queue trigger runs up to
+  // batchSize + newBatchThreshold messages at once.
+  { name: 'AzureFunctionsJobHost__extensions__blobs__maxDegreeOfParallelism', value: string(triggerConcurrency) }
+  { name: 'AzureFunctionsJobHost__extensions__queues__batchSize', value: string(triggerConcurrency - (triggerConcurrency / 2)) }
+  { name: 'AzureFunctionsJobHost__extensions__queues__newBatchThreshold', value: string(triggerConcurrency / 2) }
+  // Logs, traces and the FlowLogs meter, exported by the worker with OpenTelemetry (host.json telemetryMode), by identity.
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
+  { name: 'ReplaySchedule', value: replaySchedule }
+  { name: 'FlowLogs__Sink__Kind', value: 'sekoia' }
+  { name: 'FlowLogs__Sekoia__BaseUrl', value: intakeUrl }
+  { name: 'FlowLogs__Sekoia__Payload', value: payload }
+  { name: 'FlowLogs__Sekoia__IntakeKey', value: '@Microsoft.KeyVault(SecretUri=${vault::intakeKeySecret.properties.secretUri})' }
+  { name: 'FlowLogs__Sekoia__MaxConcurrentRequests', value: string(intakeRequestsPerInstance) }
+]
+
+// Accounts 1, 2, …: the connections FlowLogStorage1, FlowLogStorage2, … (account 0 is FlowLogStorage, above).
+module accountSettings 'modules/flow-log-settings.bicep' = {
+  name: '${appName}-settings'
+  params: {
+    blobEndpoints: [for i in range(1, length(flowLogAccounts) - 1): accounts[i].outputs.blobEndpoint]
+    clientId: identity.properties.clientId
+  }
+}
+
+// Only the delivery's functions run: the others would listen on nothing (webhook) or on an empty queue.
+var deliverySettings = effectiveDelivery == 'queue'
+  ? [
+      { name: 'AzureWebJobs.VNetFlowLogs.Disabled', value: 'true' }
+      { name: 'AzureWebJobs.NsgFlowLogs.Disabled', value: 'true' }
+    ]
+  : [
+      { name: 'AzureWebJobs.FlowLogEvents.Disabled', value: 'true' }
+    ]
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${appName}-plan'
   location: location
   kind: 'functionapp'
@@ -191,7 +442,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource app 'Microsoft.Web/sites@2024-04-01' = {
+resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: appName
   location: location
   kind: 'functionapp,linux'
@@ -205,30 +456,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : null
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: [
-        // The host's storage, by identity (no keys anywhere).
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
-        // The customer's flow-log account, read only. The trigger's queue (poison messages) is the app's own account,
-        // so the app needs nothing but Storage Blob Data Reader on the customer's account.
-        { name: 'FlowLogStorage__blobServiceUri', value: 'https://${flowLogStorageAccountName}.blob.${environment().suffixes.storage}' }
-        { name: 'FlowLogStorage__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
-        { name: 'FlowLogStorage__credential', value: 'managedidentity' }
-        { name: 'FlowLogStorage__clientId', value: identity.properties.clientId }
-        // Logs, traces and the FlowLogs meter, exported by the worker with OpenTelemetry (host.json telemetryMode), by identity.
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        { name: 'ReplaySchedule', value: replaySchedule }
-        { name: 'FlowLogs__Sink__Kind', value: 'sekoia' }
-        { name: 'FlowLogs__Sekoia__BaseUrl', value: intakeUrl }
-        { name: 'FlowLogs__Sekoia__Payload', value: payload }
-        { name: 'FlowLogs__Sekoia__IntakeKey', value: '@Microsoft.KeyVault(SecretUri=${intakeKeySecret.properties.secretUri})' }
-      ]
+      appSettings: concat(hostSettings, accountSettings.outputs.settings, deliverySettings)
     }
     functionAppConfig: {
       deployment: {
@@ -242,7 +475,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
-        maximumInstanceCount: maximumInstanceCount
+        // Fleet-wide intake requests in flight ≤ instances × requests per instance (one worker process per instance,
+        // whose requests are limited across all its calls).
+        maximumInstanceCount: min(1000, max(1, maxConcurrentIntakeRequests / intakeRequestsPerInstance))
         instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
@@ -253,51 +488,29 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// What the host needs on its own account: Storage Blob Data Owner (deployment package, dead letters, trigger state),
-// Storage Queue Data Contributor (trigger queues), Storage Table Data Contributor (checkpoints, replay state).
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-]: {
-  name: guid(storage.id, identity.id, role)
-  scope: storage
+#disable-next-line use-recent-api-versions // the newest version of diagnostic settings; no later one exists
+resource appLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'flowlogs-app'
+  scope: app
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-  }
-}]
-
-// Key Vault Secrets User: the Key Vault reference of the intake key.
-resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identity.id, '4633458b-17de-408a-b874-0445c86b69e6')
-  scope: vault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
+    workspaceId: workspace.id
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
   }
 }
 
-// Monitoring Metrics Publisher: identity-based ingestion into Application Insights (local auth is off).
-resource metricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(insights.id, identity.id, '3913510d-42f4-4e42-8a64-420c390055eb')
-  scope: insights
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb')
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// Read access to the customer's flow logs, granted where the account lives.
-module flowLogReader 'modules/flow-log-reader.bicep' = {
-  name: 'flow-log-reader'
-  scope: resourceGroup(flowLogStorageResourceGroup)
+module appRoles 'modules/app-roles.bicep' = {
+  name: '${appName}-roles'
   params: {
-    storageAccountName: flowLogStorageAccountName
     principalId: identity.properties.principalId
+    storageAccountName: storage.name
+    vaultName: vault.name
+    secretName: vault::intakeKeySecret.name
+    appInsightsName: insights.name
   }
 }
 
@@ -333,6 +546,14 @@ output functionAppName string = app.name
 output functionAppHostName string = app.properties.defaultHostName
 output appStorageAccountName string = storage.name
 output identityPrincipalId string = identity.properties.principalId
+output delivery string = effectiveDelivery
 output eventGridDeadLetterContainer string = eventGridDeadLetterContainer
+output systemTopics array = [for (account, i) in flowLogAccounts: {
+  account: account.name
+  subscriptionId: account.?subscriptionId ?? subscription().subscriptionId
+  resourceGroup: account.resourceGroup
+  topicName: events[i].outputs.topicName
+}]
+output egressIp string = privateNetworking ? network!.outputs.egressIp : ''
 output alertRuleNames array = alerts.outputs.ruleNames
 output workbookId string = workbook.outputs.workbookId

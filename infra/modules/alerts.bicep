@@ -174,7 +174,7 @@ customMetrics
   }
 ]
 
-resource alertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [for rule in rules: {
+resource alertRules 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [for rule in rules: {
   name: '${namePrefix}-${rule.name}'
   location: location
   kind: 'LogAlert'

@@ -19,9 +19,14 @@ public partial class BicepTemplateTests
         long smallest = memory["allowedValues"]!.AsArray().Min(v => v!.GetValue<long>()) * 1024 * 1024;
         long byDefault = memory["defaultValue"]!.GetValue<long>() * 1024 * 1024;
 
-        // Blob-trigger calls at once per instance (host.json) plus the replay's parallel catch-ups on the same instance.
+        // Event calls at once per instance (the template's triggerConcurrency at its largest, which sets the blob
+        // triggers' and the queue trigger's limits; host.json's own value where the template sets nothing) plus the
+        // replay's parallel catch-ups on the same instance.
         JsonNode host = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!;
-        int calls = host["extensions"]!["blobs"]!["maxDegreeOfParallelism"]!.GetValue<int>() + new ReplayOptions().Parallelism;
+        int triggers = Math.Max(
+            Main.Value["parameters"]!["triggerConcurrency"]!["maxValue"]!.GetValue<int>(),
+            host["extensions"]!["blobs"]!["maxDegreeOfParallelism"]!.GetValue<int>());
+        int calls = triggers + new ReplayOptions().Parallelism;
         long perCall = ProcessingMemory.WorstCaseBytesPerCall(new BlobProcessorOptions(), new SekoiaIntakeOptions());
         long needed = RuntimeBytes + (calls * perCall);
 
