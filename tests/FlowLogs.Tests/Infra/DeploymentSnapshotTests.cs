@@ -1,6 +1,11 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using FlowLogs.BlobSource;
+using FlowLogs.Hosting;
+using FlowLogs.Processing;
 using FlowLogs.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FlowLogs.Tests.Infra;
 
@@ -174,8 +179,42 @@ public partial class BicepTemplateTests
 
             // The connections the code's defaults and the blob triggers name are written.
             Assert.That(settings.Keys, Does.Contain($"{storage.StateConnection}__blobServiceUri").And.Contain($"{storage.StateConnection}__tableServiceUri"));
-            Assert.That(Regex.Matches(triggers, @"Connection = ""(\w+)""").Select(m => m.Groups[1].Value).Distinct(), Is.EqualTo(new[] { "FlowLogStorage" }));
+            Assert.That(Regex.Matches(triggers, @"Connection = ""(\w+)""").Select(m => m.Groups[1].Value).Distinct(), Is.EquivalentTo(new[] { "FlowLogStorage", storage.StateConnection }), "the blob triggers' and the queue trigger's");
             Assert.That(settings.Keys, Does.Contain("FlowLogStorage__blobServiceUri").And.Contain("FlowLogStorage__queueServiceUri"));
+        });
+    }
+
+    [Test]
+    public void ThePipelineBuiltFromTheTemplatesSettingsReadsEveryAccountInOrderAtItsEndpoint()
+    {
+        // The app settings as Azure resolves them: each account's primaryEndpoints read from the account itself.
+        Dictionary<string, string?> settings = SnapshotAppSettings(QueueThree.Value).ToDictionary(
+            s => s.Key.Replace("__", ":", StringComparison.Ordinal),
+            s => (string?)PrimaryEndpoint().Replace(s.Value, m => $"https://{m.Groups["account"].Value}.{m.Groups["service"].Value}.core.windows.net/"));
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFlowLogPipeline(configuration);
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        FlowLogAccounts accounts = provider.GetRequiredService<FlowLogAccounts>();
+        string triggers = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FlowLogs.Functions", "FlowLogTriggers.cs"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(accounts.All.Select(a => (a.Name, a.BlobEndpoint.AbsoluteUri)), Is.EqualTo(new[]
+            {
+                ("nwlogsweu", "https://nwlogsweu.blob.core.windows.net/"),
+                ("nwlogsneu", "https://nwlogsneu.blob.core.windows.net/"),
+                ("nwlogsfrc", "https://nwlogsfrc.blob.core.windows.net/"),
+            }));
+            Assert.That(provider.GetRequiredService<LegacyAccount>().Name, Is.EqualTo("nwlogsweu"), "the first account owns older checkpoints");
+
+            // The queue the template creates and the function it leaves enabled are the code's.
+            Assert.That(triggers, Does.Contain($"public const string EventsFunction = \"{"FlowLogEvents"}\";"));
+            Assert.That(BlobCreatedHandler.QueueName, Is.EqualTo("flowlog-events"));
+            Assert.That(OfType(Predicted(QueueThree.Value), "Microsoft.Storage/storageAccounts/queueServices/queues").Select(Id), Has.Some.EndsWith($"/queueServices/default/queues/{BlobCreatedHandler.QueueName}"));
+            Assert.That(SnapshotAppSettings(WebhookOne.Value)["AzureWebJobs.FlowLogEvents.Disabled"], Is.EqualTo("true"));
         });
     }
 
@@ -558,6 +597,10 @@ public partial class BicepTemplateTests
     private static Dictionary<string, string> SnapshotAppSettings(JsonObject snapshot)
         => OfType(Predicted(snapshot), "Microsoft.Web/sites").Single()["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
             .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+
+    // [reference('/subscriptions/…/storageAccounts/<account>', '<version>').primaryEndpoints.<service>]
+    [GeneratedRegex(@"^\[reference\('[^']*/storageAccounts/(?<account>[a-z0-9]+)', '[^']+'\)\.primaryEndpoints\.(?<service>blob|queue|table)\]$")]
+    private static partial Regex PrimaryEndpoint();
 
     // intakeKey=… in a shell line (a parameter file writes "intakeKey": …).
     [GeneratedRegex(@"intakeKey\s*=")]

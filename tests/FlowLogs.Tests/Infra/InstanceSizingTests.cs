@@ -23,9 +23,12 @@ public partial class BicepTemplateTests
         // triggers' and the queue trigger's limits; host.json's own value where the template sets nothing) plus the
         // replay's parallel catch-ups on the same instance.
         JsonNode host = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "host.json")))!;
+        JsonNode queues = host["extensions"]!["queues"]!;
         int triggers = Math.Max(
             Main.Value["parameters"]!["triggerConcurrency"]!["maxValue"]!.GetValue<int>(),
-            host["extensions"]!["blobs"]!["maxDegreeOfParallelism"]!.GetValue<int>());
+            Math.Max(
+                host["extensions"]!["blobs"]!["maxDegreeOfParallelism"]!.GetValue<int>(),
+                queues["batchSize"]!.GetValue<int>() + queues["newBatchThreshold"]!.GetValue<int>()));
         int calls = triggers + new ReplayOptions().Parallelism;
         long perCall = ProcessingMemory.WorstCaseBytesPerCall(new BlobProcessorOptions(), new SekoiaIntakeOptions());
         long needed = RuntimeBytes + (calls * perCall);
