@@ -2,16 +2,25 @@ using FlowLogs.Ecs;
 
 namespace FlowLogs.Sinks;
 
-/// <summary>Events of one blob's byte range, serialized as NDJSON (one event per line), handed to a sink together.</summary>
+/// <summary>
+/// Events of one blob's byte range, framed by the sink that made the batch (see <see cref="EventFraming"/>), with
+/// where each one ends: a sink takes runs of events as slices of one buffer. Valid only until the delivery completes.
+/// </summary>
 internal sealed class EventBatch
 {
-    internal EventBatch(string source, long start, long end, int count, ReadOnlyMemory<byte> ndjson, EventPayload payload)
+    private readonly ReadOnlyMemory<byte> _framed;
+    private readonly ReadOnlyMemory<int> _ends;
+    private readonly ReadOnlyMemory<int> _lengths;
+
+    internal EventBatch(string source, long start, long end, ReadOnlyMemory<byte> framed, ReadOnlyMemory<int> ends, ReadOnlyMemory<int> lengths, EventFraming framing, EventPayload payload)
     {
         Source = source;
         Start = start;
         End = end;
-        Count = count;
-        Ndjson = ndjson;
+        _framed = framed;
+        _ends = ends;
+        _lengths = lengths;
+        Framing = framing;
         Payload = payload;
     }
 
@@ -25,29 +34,42 @@ internal sealed class EventBatch
     public long End { get; }
 
     /// <summary>Number of events.</summary>
-    public int Count { get; }
+    public int Count => _ends.Length;
 
-    /// <summary>The events, each a JSON object followed by <c>\n</c>. Valid only until the delivery completes.</summary>
-    public ReadOnlyMemory<byte> Ndjson { get; }
+    /// <summary>How the events are framed: by the sink whose builder made the batch.</summary>
+    public EventFraming Framing { get; }
 
     /// <summary>What each event is: full ECS, or the intake's raw record.</summary>
     public EventPayload Payload { get; }
 
-    /// <summary>Enumerates the events, without their line feeds.</summary>
+    /// <summary>Every event, framed, each followed by the separator (for NDJSON: the lines as a file holds them).</summary>
+    public ReadOnlyMemory<byte> Framed => _framed;
+
+    /// <summary>Events <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, framed, separators between them but not after the last.</summary>
+    public ReadOnlyMemory<byte> Slice(int first, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, Count);
+        int start = first == 0 ? 0 : _ends.Span[first - 1];
+        return _framed[start..(_ends.Span[first + count - 1] - 1)];
+    }
+
+    /// <summary>The length of event <paramref name="index"/> as framed, without its separator.</summary>
+    public int FramedLength(int index) => _ends.Span[index] - (index == 0 ? 0 : _ends.Span[index - 1]) - 1;
+
+    /// <summary>The length of event <paramref name="index"/>'s own JSON, whatever its framing.</summary>
+    public int JsonLength(int index) => _lengths.Span[index];
+
+    /// <summary>Event <paramref name="index"/>'s own JSON: a view of the batch, or a copy where the framing escaped it.</summary>
+    public ReadOnlyMemory<byte> EventJson(int index) => Framing.Unframe(Slice(index, 1), JsonLength(index));
+
+    /// <summary>Enumerates the events' own JSON (see <see cref="EventJson"/>).</summary>
     public IEnumerable<ReadOnlyMemory<byte>> Events()
     {
-        ReadOnlyMemory<byte> rest = Ndjson;
-        while (!rest.IsEmpty)
+        for (int i = 0; i < Count; i++)
         {
-            int end = rest.Span.IndexOf((byte)'\n');
-            if (end < 0)
-            {
-                yield return rest;
-                yield break;
-            }
-
-            yield return rest[..end];
-            rest = rest[(end + 1)..];
+            yield return EventJson(i);
         }
     }
 }
