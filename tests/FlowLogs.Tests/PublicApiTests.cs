@@ -9,8 +9,9 @@ namespace FlowLogs.Tests;
 /// </summary>
 public class PublicApiTests
 {
-    // The hosts' needs: the pipeline, the parser, and the read-only state and dead-letter operations of the flowlogs command.
-    private const int MostPublicTypes = 33;
+    // The hosts' needs: the pipeline, the parser as a library user has it (reader, record, tuple, issues, the NDJSON
+    // writer; its helpers are internal), and the read-only state and dead-letter operations of the flowlogs command.
+    private const int MostPublicTypes = 29;
 
     [Test]
     public void TheLibraryExportsExactlyTheTypesListed()
