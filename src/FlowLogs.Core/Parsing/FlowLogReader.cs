@@ -209,26 +209,10 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
                     Report(ParseIssueKind.UnexpectedBytes, "bytes between records belong to no record", offset, -1, -1, data[start..end], end - start);
                     break;
                 case SplitResult.TruncatedRecord:
-                    Counts.RecordsSkipped++;
-                    Report(
-                        ParseIssueKind.TruncatedRecord,
-                        end == data.Length && _isFinal ? "record is cut short by the end of the input" : "record is cut short: a new record starts before it closes",
-                        offset,
-                        _recordIndex++,
-                        -1,
-                        data[start..end],
-                        end - start);
+                    SkipRecord(ParseIssueKind.TruncatedRecord, end == data.Length && _isFinal ? "record is cut short by the end of the input" : "record is cut short: a new record starts before it closes", offset, data[start..end]);
                     break;
                 case SplitResult.OversizedRecord:
-                    Counts.RecordsSkipped++;
-                    Report(
-                        ParseIssueKind.OversizedRecord,
-                        $"record is longer than {_options.MaxRecordBytes} bytes (FlowLogReaderOptions.MaxRecordBytes); it is skipped",
-                        offset,
-                        _recordIndex++,
-                        -1,
-                        data[start..end],
-                        end - start);
+                    SkipRecord(ParseIssueKind.OversizedRecord, $"record is longer than {_options.MaxRecordBytes} bytes (FlowLogReaderOptions.MaxRecordBytes); it is skipped", offset, data[start..end]);
                     break;
                 case SplitResult.NeedMoreData:
                     needMore = true;
@@ -261,6 +245,13 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
         Counts.Records++;
         Counts.Tuples += _record.TuplesSeen;
         return true;
+    }
+
+    // A record skipped whole still takes an index: indexes count every record of the input, read or skipped.
+    private void SkipRecord(ParseIssueKind kind, string reason, long offset, ReadOnlySpan<byte> bytes)
+    {
+        Counts.RecordsSkipped++;
+        Report(kind, reason, offset, _recordIndex++, -1, bytes, bytes.Length);
     }
 
     private void Report(ParseIssueKind kind, string reason, long offset, int recordIndex, int tupleOrdinal, ReadOnlySpan<byte> bytes, int length)
