@@ -6,44 +6,28 @@ namespace FlowLogs.Sinks;
 /// Events of one blob's byte range, framed by the sink that made the batch (see <see cref="EventFraming"/>), with
 /// where each one ends: a sink takes runs of events as slices of one buffer. Valid only until the delivery completes.
 /// </summary>
-internal sealed class EventBatch
+internal sealed class EventBatch(string source, long start, long end, ReadOnlyMemory<byte> framed, ReadOnlyMemory<int> ends, ReadOnlyMemory<int> lengths, EventFraming framing, EventPayload payload)
 {
-    private readonly ReadOnlyMemory<byte> _framed;
-    private readonly ReadOnlyMemory<int> _ends;
-    private readonly ReadOnlyMemory<int> _lengths;
-
-    internal EventBatch(string source, long start, long end, ReadOnlyMemory<byte> framed, ReadOnlyMemory<int> ends, ReadOnlyMemory<int> lengths, EventFraming framing, EventPayload payload)
-    {
-        Source = source;
-        Start = start;
-        End = end;
-        _framed = framed;
-        _ends = ends;
-        _lengths = lengths;
-        Framing = framing;
-        Payload = payload;
-    }
-
     /// <summary>The blob the events come from (<c>container/name</c>).</summary>
-    public string Source { get; }
+    public string Source { get; } = source;
 
     /// <summary>Byte offset in the blob of the first record these events come from.</summary>
-    public long Start { get; }
+    public long Start { get; } = start;
 
     /// <summary>Byte offset in the blob just past the last record these events come from.</summary>
-    public long End { get; }
+    public long End { get; } = end;
 
     /// <summary>Number of events.</summary>
-    public int Count => _ends.Length;
+    public int Count => ends.Length;
 
     /// <summary>How the events are framed: by the sink whose builder made the batch.</summary>
-    public EventFraming Framing { get; }
+    public EventFraming Framing { get; } = framing;
 
     /// <summary>What each event is: full ECS, or the intake's raw record.</summary>
-    public EventPayload Payload { get; }
+    public EventPayload Payload { get; } = payload;
 
     /// <summary>Every event, framed, each followed by the separator (for NDJSON: the lines as a file holds them).</summary>
-    public ReadOnlyMemory<byte> Framed => _framed;
+    public ReadOnlyMemory<byte> Framed => framed;
 
     /// <summary>Events <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, framed, separators between them but not after the last.</summary>
     public ReadOnlyMemory<byte> Slice(int first, int count)
@@ -51,15 +35,15 @@ internal sealed class EventBatch
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, Count);
-        int start = first == 0 ? 0 : _ends.Span[first - 1];
-        return _framed[start..(_ends.Span[first + count - 1] - 1)];
+        int from = first == 0 ? 0 : ends.Span[first - 1];
+        return framed[from..(ends.Span[first + count - 1] - 1)];
     }
 
     /// <summary>The length of event <paramref name="index"/> as framed, without its separator.</summary>
-    public int FramedLength(int index) => _ends.Span[index] - (index == 0 ? 0 : _ends.Span[index - 1]) - 1;
+    public int FramedLength(int index) => ends.Span[index] - (index == 0 ? 0 : ends.Span[index - 1]) - 1;
 
     /// <summary>The length of event <paramref name="index"/>'s own JSON, whatever its framing.</summary>
-    public int JsonLength(int index) => _lengths.Span[index];
+    public int JsonLength(int index) => lengths.Span[index];
 
     /// <summary>Event <paramref name="index"/>'s own JSON: a view of the batch, or a copy where the framing escaped it.</summary>
     public ReadOnlyMemory<byte> EventJson(int index) => Framing.Unframe(Slice(index, 1), JsonLength(index));
