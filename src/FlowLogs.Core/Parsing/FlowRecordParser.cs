@@ -225,15 +225,18 @@ internal static class FlowRecordParser
                             }
                         }
 
-                        foreach (ref FlowTuple tuple in record.AllTuples[firstOfGroup..])
+                        // NSG groups name the MAC and have no ACL; VNet groups name the rule and have no MAC.
+                        if (n.IsNsg)
                         {
-                            // NSG groups name the MAC and have no ACL; VNet groups name the rule and have no MAC.
-                            if (n.IsNsg)
+                            foreach (ref FlowTuple tuple in record.AllTuples[firstOfGroup..])
                             {
                                 tuple.Mac = inner;
                                 tuple.AclId = Utf8Slice.Absent;
                             }
-                            else
+                        }
+                        else
+                        {
+                            foreach (ref FlowTuple tuple in record.AllTuples[firstOfGroup..])
                             {
                                 tuple.Rule = inner;
                                 tuple.Mac = Utf8Slice.Absent;
@@ -249,14 +252,8 @@ internal static class FlowRecordParser
 
             foreach (ref FlowTuple tuple in record.AllTuples[first..])
             {
-                if (n.IsNsg)
-                {
-                    tuple.Rule = outer;
-                }
-                else
-                {
-                    tuple.AclId = outer;
-                }
+                ref Utf8Slice field = ref n.IsNsg ? ref tuple.Rule : ref tuple.AclId;
+                field = outer;
             }
         }
     }
