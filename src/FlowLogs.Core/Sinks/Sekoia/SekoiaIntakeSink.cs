@@ -67,9 +67,9 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             throw new ArgumentException("the batch's events are not framed as the intake's JSON strings: build it with this sink's CreateBatch", nameof(batch));
         }
 
-        // A request is a run of consecutive events, measured as its body will be: a comma before each event but the
-        // first (counted for the first too, as ever) and the suffix. An event over the limit is never sent, so it ends
-        // the run before it.
+        // A request is a run of consecutive events, measured as its body will be: the prefix, the events with a comma
+        // between each, the suffix. The first event of a run always goes (alone, it is under MaxEventBytes, at most half
+        // a request). An event over that limit is never sent, so it ends the run before it.
         int first = 0;
         long length = _body.PrefixLength;
         for (int i = 0; i < batch.Count; i++)
