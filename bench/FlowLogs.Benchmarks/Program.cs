@@ -6,7 +6,7 @@ using FlowLogs.Benchmarks;
 //   parse [--size-mb N] [--iterations N] [--dir D]   parse + full ECS serialization on one core
 //   generate --kind vnet|nsg --size-mb N --path P      writes a deterministic PT1H.json (run as a child by parse)
 //   delta [--nics N] [--minutes M] [--catch-up-mb N]   the block-delta reader against Azurite
-//   sink                                               Sekoia sink throughput to the loopback intake
+//   sink [--iterations N]                              Sekoia sink: cost per event in process, then throughput to the loopback intake
 string command = args.Length > 0 ? args[0] : "parse";
 var options = BenchmarkArguments.Parse(args.Skip(1));
 return command switch
@@ -23,6 +23,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: FlowLogs.Benchmarks parse [--size-mb 100] [--iterations 3] [--dir /tmp/flowlogs-bench] [--payload ecs|raw|none]");
     Console.Error.WriteLine("       FlowLogs.Benchmarks delta [--nics 25] [--minutes 10] [--catch-up-mb 500]");
-    Console.Error.WriteLine("       FlowLogs.Benchmarks sink");
+    Console.Error.WriteLine("       FlowLogs.Benchmarks sink [--iterations 3]");
     return 2;
 }

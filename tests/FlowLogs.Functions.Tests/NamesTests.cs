@@ -27,6 +27,20 @@ public partial class NamesTests
     }
 
     [Test]
+    public void TheQueueTriggerReadsTheEventQueueOfTheAppsOwnAccount()
+    {
+        JsonNode binding = Built.Select(f => f!["bindings"]![0]!).Single(b => (string)b["type"]! == "queueTrigger");
+        string main = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "infra", "main.bicep"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((string)binding["queueName"]!, Is.EqualTo(FlowLogs.Processing.BlobCreatedHandler.QueueName));
+            Assert.That((string)binding["connection"]!, Is.EqualTo("AzureWebJobsStorage"), "the queue is in the app's own account");
+            Assert.That(main, Does.Contain($"var eventQueue = '{FlowLogs.Processing.BlobCreatedHandler.QueueName}'"), "the deployment creates it");
+        });
+    }
+
+    [Test]
     public void EventGridSubscribesEachBlobTriggersContainerAndCallsItsWebhookByName()
     {
         string bicep = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "infra", "eventgrid.bicep"));

@@ -9,13 +9,13 @@ namespace FlowLogs.Functions.Tests;
 public class WorkerStartTests
 {
     [Test]
-    public async Task TheBuiltAppConnectsInitialisesAndReportsExactlyItsThreeFunctionsWithTheBindingsOfFunctionsMetadata()
+    public async Task TheBuiltAppConnectsInitialisesAndReportsExactlyItsFourFunctionsWithTheBindingsOfFunctionsMetadata()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync("start-key");
         await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, AppSettings.For(AzuriteFixture.Server.ConnectionString, intake, "start-key"), CancellationToken.None);
 
         JsonArray built = JsonNode.Parse(await File.ReadAllTextAsync(FunctionsApp.MetadataFile(FunctionsApp.BuildDirectory)))!.AsArray();
-        Assert.That(worker.Functions.Keys, Is.EquivalentTo(new[] { "VNetFlowLogs", "NsgFlowLogs", "ReplayMissedHours" }));
+        Assert.That(worker.Functions.Keys, Is.EquivalentTo(new[] { "VNetFlowLogs", "NsgFlowLogs", "FlowLogEvents", "ReplayMissedHours" }));
         Assert.That(built.Select(f => (string)f!["name"]!), Is.EquivalentTo(worker.Functions.Keys), "functions.metadata lists the same functions");
         foreach (JsonNode? function in built)
         {

@@ -9,8 +9,10 @@ namespace FlowLogs.Tests;
 /// </summary>
 public class PublicApiTests
 {
-    // The hosts' needs: the pipeline, the parser, and the read-only state and dead-letter operations of the flowlogs command.
-    private const int MostPublicTypes = 34;
+    // The hosts' needs: the pipeline and its two entries (blob triggers, queue events), the parser as a library user
+    // has it (reader, record, tuple, issues, the NDJSON writer; its helpers are internal), and the read-only state and
+    // dead-letter operations of the flowlogs command. Options are bound from configuration, so they are internal.
+    private const int MostPublicTypes = 28;
 
     [Test]
     public void TheLibraryExportsExactlyTheTypesListed()

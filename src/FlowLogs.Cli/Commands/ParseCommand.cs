@@ -89,10 +89,9 @@ public static class ParseCommand
         var stopwatch = Stopwatch.StartNew();
         await using (inputStream.ConfigureAwait(false))
         {
-            var source = new FlowLogSource(sourceName ?? (input == "-" ? string.Empty : input));
             using var deadLetters = deadLetter is null ? null : new DeadLetterFile(deadLetter);
             var options = new FlowLogReaderOptions { IssueReported = deadLetters is null ? null : deadLetters.Write };
-            using var reader = new FlowLogReader(inputStream, source, baseOffset, options);
+            using var reader = new FlowLogReader(inputStream, sourceName ?? (input == "-" ? string.Empty : input), baseOffset, options);
             Stream stdoutStream = ReferenceEquals(stdout, Console.Out) ? Console.OpenStandardOutput() : new TextWriterStream(stdout);
             await using (stdoutStream.ConfigureAwait(false))
             {
@@ -106,7 +105,7 @@ public static class ParseCommand
                 await WriteSummaryAsync(stderr, reader, writer.Events, stopwatch.Elapsed).ConfigureAwait(false);
             }
 
-            return reader.Counts.Skipped > 0 ? ExitCodes.Skipped : ExitCodes.Success;
+            return reader.Skipped > 0 ? ExitCodes.Skipped : ExitCodes.Success;
         }
     }
 
@@ -117,15 +116,14 @@ public static class ParseCommand
             await stderr.WriteLineAsync($"skipped: {reader.Issues[i]}").ConfigureAwait(false);
         }
 
-        if (reader.Counts.Skipped > IssuesPrinted)
+        if (reader.Skipped > IssuesPrinted)
         {
-            await stderr.WriteLineAsync($"skipped: … and {reader.Counts.Skipped - IssuesPrinted} more (use --dead-letter to keep them all)").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"skipped: … and {reader.Skipped - IssuesPrinted} more (use --dead-letter to keep them all)").ConfigureAwait(false);
         }
 
-        FlowLogParseCounts c = reader.Counts;
         await stderr.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
-            $"flowlogs parse: {c.Records} records, {c.Tuples} tuples, {events} events written; skipped {c.RecordsSkipped} records, {c.TuplesSkipped} tuples, {c.UnexpectedByteRuns} runs of unexpected bytes; {c.Bytes} bytes in {elapsed.TotalMilliseconds:F0} ms")).ConfigureAwait(false);
+            $"flowlogs parse: {reader.RecordsRead} records, {reader.TuplesRead} tuples, {events} events written; skipped {reader.RecordsSkipped} records, {reader.TuplesSkipped} tuples, {reader.UnexpectedByteRuns} runs of unexpected bytes; {reader.BytesRead} bytes in {elapsed.TotalMilliseconds:F0} ms")).ConfigureAwait(false);
     }
 
     /// <summary>Skipped input as NDJSON: one object per issue, the bytes in base64.</summary>
@@ -143,7 +141,7 @@ public static class ParseCommand
         public void Write(ParseIssue issue)
         {
             _writer.Reset(_file);
-            ParseIssueJson.Write(_writer, issue, issue.Source);
+            issue.WriteJson(_writer);
             _writer.Flush();
             _file.WriteByte((byte)'\n');
         }

@@ -371,16 +371,9 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         }
 
         IEventSink target = sink();
-        EventPayloadOf(target, out Ecs.EventPayload payload);
-        byte[] line = [.. json, (byte)'\n'];
-        var batch = new EventBatch(letter.Source, item.Offset, item.RangeEnd, 1, line, payload);
-        return await DeliverAsync(letter, target, batch, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void EventPayloadOf(IEventSink sink, out Ecs.EventPayload payload)
-    {
-        using EventBatchBuilder builder = sink.CreateBatch();
-        payload = builder.Build(string.Empty).Payload;
+        using EventBatchBuilder batch = target.CreateBatch();
+        batch.AddEncoded(json, item.Offset, item.RangeEnd);
+        return await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
     }
 
     // Hands the batch to the sink, watching what it dead-letters meanwhile: an event the intake refuses is written as a

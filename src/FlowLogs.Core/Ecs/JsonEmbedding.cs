@@ -39,4 +39,24 @@ internal static class JsonEmbedding
         destination[written++] = (byte)'"';
         return written;
     }
+
+    /// <summary>Undoes <see cref="WriteEscaped"/>: each backslash is dropped and the byte after it kept; returns the bytes written.</summary>
+    public static int WriteUnescaped(ReadOnlySpan<byte> escaped, Span<byte> destination)
+    {
+        int written = 0;
+        while (true)
+        {
+            int backslash = escaped.IndexOf((byte)'\\');
+            int run = backslash < 0 ? escaped.Length : backslash;
+            escaped[..run].CopyTo(destination[written..]);
+            written += run;
+            if (backslash < 0 || backslash + 1 >= escaped.Length)
+            {
+                return written;
+            }
+
+            destination[written++] = escaped[backslash + 1];
+            escaped = escaped[(backslash + 2)..];
+        }
+    }
 }

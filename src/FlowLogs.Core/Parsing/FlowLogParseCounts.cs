@@ -1,7 +1,7 @@
 namespace FlowLogs.Parsing;
 
 /// <summary>Running totals of what a <see cref="FlowLogReader"/> has read and skipped.</summary>
-public sealed class FlowLogParseCounts
+internal sealed class FlowLogParseCounts
 {
     /// <summary>Records read and returned (each with at least its valid tuples).</summary>
     public long Records { get; internal set; }

@@ -32,10 +32,26 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
 
     /// <summary>Reads from a stream, which is not disposed by the reader.</summary>
     /// <param name="stream">The bytes: a whole PT1H.json or a block delta.</param>
-    /// <param name="source">Names the blob or file; part of every event id.</param>
+    /// <param name="sourceName">Names the blob (container/path) or file; part of every event id.</param>
     /// <param name="baseOffset">Where the first byte of <paramref name="stream"/> sits in the whole blob.</param>
     /// <param name="options">Limits and hooks; defaults when null.</param>
-    public FlowLogReader(Stream stream, FlowLogSource? source = null, long baseOffset = 0, FlowLogReaderOptions? options = null)
+    public FlowLogReader(Stream stream, string? sourceName = null, long baseOffset = 0, FlowLogReaderOptions? options = null)
+        : this(stream, sourceName is null ? FlowLogSource.Anonymous : new FlowLogSource(sourceName), baseOffset, options)
+    {
+    }
+
+    /// <summary>Reads from bytes in memory.</summary>
+    /// <param name="input">The bytes: a whole PT1H.json or a block delta.</param>
+    /// <param name="sourceName">Names the blob (container/path) or file; part of every event id.</param>
+    /// <param name="baseOffset">Where the first byte of <paramref name="input"/> sits in the whole blob.</param>
+    /// <param name="options">Limits and hooks; defaults when null.</param>
+    public FlowLogReader(ReadOnlyMemory<byte> input, string? sourceName = null, long baseOffset = 0, FlowLogReaderOptions? options = null)
+        : this(input, sourceName is null ? FlowLogSource.Anonymous : new FlowLogSource(sourceName), baseOffset, options)
+    {
+    }
+
+    // The pipeline names a blob once per call (its hash seeds every event id) and reads it many times.
+    internal FlowLogReader(Stream stream, FlowLogSource source, long baseOffset = 0, FlowLogReaderOptions? options = null)
         : this(source, baseOffset, options)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -43,12 +59,7 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
         _buffer = ArrayPool<byte>.Shared.Rent(_options.ReadSize * 2);
     }
 
-    /// <summary>Reads from bytes in memory.</summary>
-    /// <param name="input">The bytes: a whole PT1H.json or a block delta.</param>
-    /// <param name="source">Names the blob or file; part of every event id.</param>
-    /// <param name="baseOffset">Where the first byte of <paramref name="input"/> sits in the whole blob.</param>
-    /// <param name="options">Limits and hooks; defaults when null.</param>
-    public FlowLogReader(ReadOnlyMemory<byte> input, FlowLogSource? source = null, long baseOffset = 0, FlowLogReaderOptions? options = null)
+    internal FlowLogReader(ReadOnlyMemory<byte> input, FlowLogSource source, long baseOffset = 0, FlowLogReaderOptions? options = null)
         : this(source, baseOffset, options)
     {
         _memory = input;
@@ -73,7 +84,28 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     public FlowRecord Current => _record;
 
     /// <summary>Totals of what was read and skipped so far.</summary>
-    public FlowLogParseCounts Counts { get; } = new();
+    internal FlowLogParseCounts Counts { get; } = new();
+
+    /// <summary>Records read and returned so far (each with at least its valid tuples).</summary>
+    public long RecordsRead => Counts.Records;
+
+    /// <summary>Tuples seen so far in returned records, valid or not.</summary>
+    public long TuplesRead => Counts.Tuples;
+
+    /// <summary>Records skipped whole so far: invalid JSON, unknown shape, truncated or oversized.</summary>
+    public long RecordsSkipped => Counts.RecordsSkipped;
+
+    /// <summary>Malformed tuples skipped so far.</summary>
+    public long TuplesSkipped => Counts.TuplesSkipped;
+
+    /// <summary>Runs of bytes between records that belonged to no record, so far.</summary>
+    public long UnexpectedByteRuns => Counts.UnexpectedByteRuns;
+
+    /// <summary>Input bytes consumed so far.</summary>
+    public long BytesRead => Counts.Bytes;
+
+    /// <summary>Items of every kind skipped so far: each one is reported as a <see cref="ParseIssue"/>.</summary>
+    public long Skipped => Counts.Skipped;
 
     /// <summary>The first <see cref="FlowLogReaderOptions.MaxIssuesKept"/> issues, in input order.</summary>
     public IReadOnlyList<ParseIssue> Issues => _issues;
@@ -177,26 +209,10 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
                     Report(ParseIssueKind.UnexpectedBytes, "bytes between records belong to no record", offset, -1, -1, data[start..end], end - start);
                     break;
                 case SplitResult.TruncatedRecord:
-                    Counts.RecordsSkipped++;
-                    Report(
-                        ParseIssueKind.TruncatedRecord,
-                        end == data.Length && _isFinal ? "record is cut short by the end of the input" : "record is cut short: a new record starts before it closes",
-                        offset,
-                        _recordIndex++,
-                        -1,
-                        data[start..end],
-                        end - start);
+                    SkipRecord(ParseIssueKind.TruncatedRecord, end == data.Length && _isFinal ? "record is cut short by the end of the input" : "record is cut short: a new record starts before it closes", offset, data[start..end]);
                     break;
                 case SplitResult.OversizedRecord:
-                    Counts.RecordsSkipped++;
-                    Report(
-                        ParseIssueKind.OversizedRecord,
-                        $"record is longer than {_options.MaxRecordBytes} bytes (FlowLogReaderOptions.MaxRecordBytes); it is skipped",
-                        offset,
-                        _recordIndex++,
-                        -1,
-                        data[start..end],
-                        end - start);
+                    SkipRecord(ParseIssueKind.OversizedRecord, $"record is longer than {_options.MaxRecordBytes} bytes (FlowLogReaderOptions.MaxRecordBytes); it is skipped", offset, data[start..end]);
                     break;
                 case SplitResult.NeedMoreData:
                     needMore = true;
@@ -229,6 +245,13 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
         Counts.Records++;
         Counts.Tuples += _record.TuplesSeen;
         return true;
+    }
+
+    // A record skipped whole still takes an index: indexes count every record of the input, read or skipped.
+    private void SkipRecord(ParseIssueKind kind, string reason, long offset, ReadOnlySpan<byte> bytes)
+    {
+        Counts.RecordsSkipped++;
+        Report(kind, reason, offset, _recordIndex++, -1, bytes, bytes.Length);
     }
 
     private void Report(ParseIssueKind kind, string reason, long offset, int recordIndex, int tupleOrdinal, ReadOnlySpan<byte> bytes, int length)

@@ -4,7 +4,7 @@ using System.Text;
 namespace FlowLogs.Parsing;
 
 /// <summary>Names the input that bytes come from (a blob or a file), so event ids are stable across reads.</summary>
-public sealed class FlowLogSource
+internal sealed class FlowLogSource
 {
     /// <summary>A source without a name, for ad-hoc parsing.</summary>
     public static FlowLogSource Anonymous { get; } = new(string.Empty);

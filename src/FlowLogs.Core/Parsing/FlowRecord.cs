@@ -22,7 +22,10 @@ public sealed class FlowRecord : IDisposable
     }
 
     /// <summary>The input the record was read from (blob name or file) and its identity hash.</summary>
-    public FlowLogSource Source { get; internal set; } = FlowLogSource.Anonymous;
+    internal FlowLogSource Source { get; set; } = FlowLogSource.Anonymous;
+
+    /// <summary>The name of the input the record was read from (blob name or file), as given to the reader.</summary>
+    public string SourceName => Source.Name;
 
     /// <summary>NSG or VNet.</summary>
     public FlowLogKind Kind { get; internal set; }

@@ -160,60 +160,7 @@ internal static class FlowRecordParser
             }
             else if (reader.ValueTextEquals("flows"u8))
             {
-                walk.SawFlows = true;
-                ExpectStart(ref reader, JsonTokenType.StartArray, "properties.flows");
-                while (NextObject(ref reader, "properties.flows[]"))
-                {
-                    // { "rule": "...", "flows": [ { "mac": "...", "flowTuples": [ ... ] } ] }
-                    int first = record.AllTuples.Length;
-                    Utf8Slice rule = Utf8Slice.Absent;
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (reader.ValueTextEquals("rule"u8))
-                        {
-                            rule = ReadString(ref reader, record, "properties.flows[].rule");
-                        }
-                        else if (reader.ValueTextEquals("flows"u8))
-                        {
-                            ExpectStart(ref reader, JsonTokenType.StartArray, "properties.flows[].flows");
-                            while (NextObject(ref reader, "properties.flows[].flows[]"))
-                            {
-                                int firstOfMac = record.AllTuples.Length;
-                                Utf8Slice mac = Utf8Slice.Absent;
-                                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                                {
-                                    if (reader.ValueTextEquals("mac"u8))
-                                    {
-                                        mac = ReadString(ref reader, record, "properties.flows[].flows[].mac");
-                                    }
-                                    else if (reader.ValueTextEquals("flowTuples"u8))
-                                    {
-                                        ReadTuples(ref reader, record, ref walk, json);
-                                    }
-                                    else
-                                    {
-                                        reader.Skip();
-                                    }
-                                }
-
-                                foreach (ref FlowTuple tuple in record.AllTuples[firstOfMac..])
-                                {
-                                    tuple.Mac = mac;
-                                    tuple.AclId = Utf8Slice.Absent;
-                                }
-                            }
-                        }
-                        else
-                        {
-                            reader.Skip();
-                        }
-                    }
-
-                    foreach (ref FlowTuple tuple in record.AllTuples[first..])
-                    {
-                        tuple.Rule = rule;
-                    }
-                }
+                ReadFlows(ref reader, record, ref walk, json, FlowNesting.Nsg);
             }
             else
             {
@@ -227,67 +174,130 @@ internal static class FlowRecordParser
         ExpectStart(ref reader, JsonTokenType.StartObject, "flowRecords");
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (!reader.ValueTextEquals("flows"u8))
+            if (reader.ValueTextEquals("flows"u8))
+            {
+                ReadFlows(ref reader, record, ref walk, json, FlowNesting.VNet);
+            }
+            else
             {
                 reader.Skip();
-                continue;
             }
+        }
+    }
 
-            walk.SawFlows = true;
-            ExpectStart(ref reader, JsonTokenType.StartArray, "flowRecords.flows");
-            while (NextObject(ref reader, "flowRecords.flows[]"))
+    // NSG:  properties.flows[]  { "rule": …,  "flows":      [ { "mac": …,  "flowTuples": [ … ] } ] }
+    // VNet: flowRecords.flows[] { "aclID": …, "flowGroups": [ { "rule": …, "flowTuples": [ … ] } ] }
+    // Two levels of objects, each naming one string that holds for every tuple below it.
+    private static void ReadFlows(ref Utf8JsonReader reader, FlowRecord record, ref RecordWalk walk, ReadOnlySpan<byte> json, FlowNesting n)
+    {
+        walk.SawFlows = true;
+        ExpectStart(ref reader, JsonTokenType.StartArray, n.Path);
+        while (NextObject(ref reader, n.ItemPath))
+        {
+            int first = record.AllTuples.Length;
+            Utf8Slice outer = Utf8Slice.Absent;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                // { "aclID": "...", "flowGroups": [ { "rule": "...", "flowTuples": [ ... ] } ] }
-                int first = record.AllTuples.Length;
-                Utf8Slice aclId = Utf8Slice.Absent;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                if (reader.ValueTextEquals(n.OuterName))
                 {
-                    if (reader.ValueTextEquals("aclID"u8))
+                    outer = ReadString(ref reader, record, n.OuterNamePath);
+                }
+                else if (reader.ValueTextEquals(n.Groups))
+                {
+                    ExpectStart(ref reader, JsonTokenType.StartArray, n.GroupsPath);
+                    while (NextObject(ref reader, n.GroupPath))
                     {
-                        aclId = ReadString(ref reader, record, "flowRecords.flows[].aclID");
-                    }
-                    else if (reader.ValueTextEquals("flowGroups"u8))
-                    {
-                        ExpectStart(ref reader, JsonTokenType.StartArray, "flowRecords.flows[].flowGroups");
-                        while (NextObject(ref reader, "flowRecords.flows[].flowGroups[]"))
+                        int firstOfGroup = record.AllTuples.Length;
+                        Utf8Slice inner = Utf8Slice.Absent;
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                         {
-                            int firstOfGroup = record.AllTuples.Length;
-                            Utf8Slice rule = Utf8Slice.Absent;
-                            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                            if (reader.ValueTextEquals(n.InnerName))
                             {
-                                if (reader.ValueTextEquals("rule"u8))
-                                {
-                                    rule = ReadString(ref reader, record, "flowRecords.flows[].flowGroups[].rule");
-                                }
-                                else if (reader.ValueTextEquals("flowTuples"u8))
-                                {
-                                    ReadTuples(ref reader, record, ref walk, json);
-                                }
-                                else
-                                {
-                                    reader.Skip();
-                                }
+                                inner = ReadString(ref reader, record, n.InnerNamePath);
                             }
+                            else if (reader.ValueTextEquals("flowTuples"u8))
+                            {
+                                ReadTuples(ref reader, record, ref walk, json);
+                            }
+                            else
+                            {
+                                reader.Skip();
+                            }
+                        }
 
+                        // NSG groups name the MAC and have no ACL; VNet groups name the rule and have no MAC.
+                        if (n.IsNsg)
+                        {
                             foreach (ref FlowTuple tuple in record.AllTuples[firstOfGroup..])
                             {
-                                tuple.Rule = rule;
+                                tuple.Mac = inner;
+                                tuple.AclId = Utf8Slice.Absent;
+                            }
+                        }
+                        else
+                        {
+                            foreach (ref FlowTuple tuple in record.AllTuples[firstOfGroup..])
+                            {
+                                tuple.Rule = inner;
                                 tuple.Mac = Utf8Slice.Absent;
                             }
                         }
                     }
-                    else
-                    {
-                        reader.Skip();
-                    }
                 }
-
-                foreach (ref FlowTuple tuple in record.AllTuples[first..])
+                else
                 {
-                    tuple.AclId = aclId;
+                    reader.Skip();
                 }
             }
+
+            foreach (ref FlowTuple tuple in record.AllTuples[first..])
+            {
+                ref Utf8Slice field = ref n.IsNsg ? ref tuple.Rule : ref tuple.AclId;
+                field = outer;
+            }
         }
+    }
+
+    /// <summary>The names and error paths of one kind's two levels of flow objects.</summary>
+    private sealed class FlowNesting
+    {
+        public static readonly FlowNesting Nsg = new(true, "properties.flows", "rule", "flows", "mac");
+
+        public static readonly FlowNesting VNet = new(false, "flowRecords.flows", "aclID", "flowGroups", "rule");
+
+        private FlowNesting(bool isNsg, string path, string outerName, string groups, string innerName)
+        {
+            IsNsg = isNsg;
+            Path = path;
+            ItemPath = path + "[]";
+            OuterName = System.Text.Encoding.UTF8.GetBytes(outerName);
+            OuterNamePath = $"{ItemPath}.{outerName}";
+            Groups = System.Text.Encoding.UTF8.GetBytes(groups);
+            GroupsPath = $"{ItemPath}.{groups}";
+            GroupPath = GroupsPath + "[]";
+            InnerName = System.Text.Encoding.UTF8.GetBytes(innerName);
+            InnerNamePath = $"{GroupPath}.{innerName}";
+        }
+
+        public bool IsNsg { get; }
+
+        public string Path { get; }
+
+        public string ItemPath { get; }
+
+        public byte[] OuterName { get; }
+
+        public string OuterNamePath { get; }
+
+        public byte[] Groups { get; }
+
+        public string GroupsPath { get; }
+
+        public string GroupPath { get; }
+
+        public byte[] InnerName { get; }
+
+        public string InnerNamePath { get; }
     }
 
     private static void ReadTuples(ref Utf8JsonReader reader, FlowRecord record, ref RecordWalk walk, ReadOnlySpan<byte> json)

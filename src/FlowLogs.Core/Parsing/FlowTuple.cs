@@ -37,10 +37,10 @@ public struct FlowTuple
     public Utf8Slice DestinationIP;
 
     /// <summary>Field 2 as bytes.</summary>
-    public IPAddressBytes SourceAddress;
+    internal IPAddressBytes SourceAddress;
 
     /// <summary>Field 3 as bytes.</summary>
-    public IPAddressBytes DestinationAddress;
+    internal IPAddressBytes DestinationAddress;
 
     /// <summary>Field 4.</summary>
     public ushort SourcePort;

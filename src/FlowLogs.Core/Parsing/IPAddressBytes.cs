@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace FlowLogs.Parsing;
 
 /// <summary>An IPv4 or IPv6 address held as network-order bytes, parsed from UTF-8 without allocating.</summary>
-public readonly struct IPAddressBytes : IEquatable<IPAddressBytes>
+internal readonly struct IPAddressBytes : IEquatable<IPAddressBytes>
 {
     // Network-order bytes 0-7 and 8-15, read big-endian so that comparing the pair compares the address.
     private readonly ulong _high;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace FlowLogs.Parsing;
 
@@ -69,6 +70,9 @@ public sealed class ParseIssue
 
     /// <summary>A short printable excerpt of the bytes, non-ASCII shown as <c>\xNN</c>.</summary>
     public string Excerpt { get; }
+
+    /// <summary>Writes the issue as one JSON object (source, kind, reason, place, excerpt, the bytes in base64), as dead letters hold it.</summary>
+    public void WriteJson(Utf8JsonWriter writer) => ParseIssueJson.Write(writer, this, Source);
 
     /// <inheritdoc/>
     public override string ToString()

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace FlowLogs.Parsing;
 
 /// <summary>The JSON form of a <see cref="ParseIssue"/>, shared by the dead-letter container and <c>flowlogs parse --dead-letter</c>.</summary>
-public static class ParseIssueJson
+internal static class ParseIssueJson
 {
     /// <summary>Writes <paramref name="issue"/> as one object: source, kind, reason, place, excerpt and the bytes in base64.</summary>
     public static void Write(Utf8JsonWriter writer, ParseIssue issue, string source)

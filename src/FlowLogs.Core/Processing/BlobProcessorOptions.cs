@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace FlowLogs.Processing;
 
 /// <summary>Limits of <see cref="BlobProcessor"/>; bound from configuration section <see cref="SectionName"/>.</summary>
-public sealed class BlobProcessorOptions
+internal sealed class BlobProcessorOptions
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "FlowLogs:Processing";

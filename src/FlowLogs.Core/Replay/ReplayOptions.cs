@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace FlowLogs.Replay;
 
 /// <summary>Settings of the missed-hour replay; bound from configuration section <see cref="SectionName"/>.</summary>
-public sealed class ReplayOptions
+internal sealed class ReplayOptions
 {
     /// <summary>The configuration section (environment: <c>FlowLogs__Replay__WindowHours</c> and so on).</summary>
     public const string SectionName = "FlowLogs:Replay";

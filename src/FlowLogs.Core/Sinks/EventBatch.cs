@@ -2,52 +2,58 @@ using FlowLogs.Ecs;
 
 namespace FlowLogs.Sinks;
 
-/// <summary>Events of one blob's byte range, serialized as NDJSON (one event per line), handed to a sink together.</summary>
-internal sealed class EventBatch
+/// <summary>
+/// Events of one blob's byte range, framed by the sink that made the batch (see <see cref="EventFraming"/>), with
+/// where each one ends: a sink takes runs of events as slices of one buffer. Valid only until the delivery completes.
+/// </summary>
+internal sealed class EventBatch(string source, long start, long end, ReadOnlyMemory<byte> framed, ReadOnlyMemory<int> ends, ReadOnlyMemory<int> lengths, EventFraming framing, EventPayload payload)
 {
-    internal EventBatch(string source, long start, long end, int count, ReadOnlyMemory<byte> ndjson, EventPayload payload)
-    {
-        Source = source;
-        Start = start;
-        End = end;
-        Count = count;
-        Ndjson = ndjson;
-        Payload = payload;
-    }
-
     /// <summary>The blob the events come from (<c>container/name</c>).</summary>
-    public string Source { get; }
+    public string Source { get; } = source;
 
     /// <summary>Byte offset in the blob of the first record these events come from.</summary>
-    public long Start { get; }
+    public long Start { get; } = start;
 
     /// <summary>Byte offset in the blob just past the last record these events come from.</summary>
-    public long End { get; }
+    public long End { get; } = end;
 
     /// <summary>Number of events.</summary>
-    public int Count { get; }
+    public int Count => ends.Length;
 
-    /// <summary>The events, each a JSON object followed by <c>\n</c>. Valid only until the delivery completes.</summary>
-    public ReadOnlyMemory<byte> Ndjson { get; }
+    /// <summary>How the events are framed: by the sink whose builder made the batch.</summary>
+    public EventFraming Framing { get; } = framing;
 
     /// <summary>What each event is: full ECS, or the intake's raw record.</summary>
-    public EventPayload Payload { get; }
+    public EventPayload Payload { get; } = payload;
 
-    /// <summary>Enumerates the events, without their line feeds.</summary>
+    /// <summary>Every event, framed, each followed by the separator (for NDJSON: the lines as a file holds them).</summary>
+    public ReadOnlyMemory<byte> Framed => framed;
+
+    /// <summary>Events <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, framed, separators between them but not after the last.</summary>
+    public ReadOnlyMemory<byte> Slice(int first, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(first + count, Count);
+        int from = first == 0 ? 0 : ends.Span[first - 1];
+        return framed[from..(ends.Span[first + count - 1] - 1)];
+    }
+
+    /// <summary>The length of event <paramref name="index"/> as framed, without its separator.</summary>
+    public int FramedLength(int index) => ends.Span[index] - (index == 0 ? 0 : ends.Span[index - 1]) - 1;
+
+    /// <summary>The length of event <paramref name="index"/>'s own JSON, whatever its framing.</summary>
+    public int JsonLength(int index) => lengths.Span[index];
+
+    /// <summary>Event <paramref name="index"/>'s own JSON: a view of the batch, or a copy where the framing escaped it.</summary>
+    public ReadOnlyMemory<byte> EventJson(int index) => Framing.Unframe(Slice(index, 1), JsonLength(index));
+
+    /// <summary>Enumerates the events' own JSON (see <see cref="EventJson"/>).</summary>
     public IEnumerable<ReadOnlyMemory<byte>> Events()
     {
-        ReadOnlyMemory<byte> rest = Ndjson;
-        while (!rest.IsEmpty)
+        for (int i = 0; i < Count; i++)
         {
-            int end = rest.Span.IndexOf((byte)'\n');
-            if (end < 0)
-            {
-                yield return rest;
-                yield break;
-            }
-
-            yield return rest[..end];
-            rest = rest[(end + 1)..];
+            yield return EventJson(i);
         }
     }
 }

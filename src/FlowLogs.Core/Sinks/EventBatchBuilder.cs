@@ -4,26 +4,33 @@ using FlowLogs.Parsing;
 
 namespace FlowLogs.Sinks;
 
-/// <summary>Serializes tuples into one reusable NDJSON buffer until a batch is full.</summary>
+/// <summary>Serializes tuples into one reusable buffer, framed as its sink sends them, until a batch is full.</summary>
 internal sealed class EventBatchBuilder : IDisposable
 {
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly FlowEventSerializer _serializer;
+    private readonly EventFraming _framing;
+    private int[] _ends = new int[1024];
+    private int[] _lengths = new int[1024];
     private long _start = -1;
     private long _end;
 
-    /// <summary>Creates a builder for events of <paramref name="payload"/>.</summary>
-    public EventBatchBuilder(EventPayload payload, int initialCapacity = 1 << 20)
+    /// <summary>Creates a builder for events of <paramref name="payload"/>, framed by <paramref name="framing"/> (NDJSON if null).</summary>
+    public EventBatchBuilder(EventPayload payload, EventFraming? framing = null, int initialCapacity = 1 << 20)
     {
         _buffer = new ArrayBufferWriter<byte>(initialCapacity);
         _serializer = new FlowEventSerializer(payload);
+        _framing = framing ?? NdjsonFraming.Instance;
     }
 
     /// <summary>Events added since the last <see cref="Reset"/>.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Bytes of NDJSON added since the last <see cref="Reset"/>.</summary>
-    public int Length => _buffer.WrittenCount;
+    /// <summary>
+    /// Bytes added since the last <see cref="Reset"/>, each event counted as its own JSON and one separator whatever the
+    /// framing, so a byte limit on batches cuts them at the same events for every sink.
+    /// </summary>
+    public int Length { get; private set; }
 
     /// <summary>Serializes every valid tuple of <paramref name="record"/>.</summary>
     public void Add(FlowRecord record)
@@ -39,30 +46,59 @@ internal sealed class EventBatchBuilder : IDisposable
     public void Add(FlowRecord record, in FlowTuple tuple)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (_start < 0)
-        {
-            _start = record.Offset;
-        }
+        Covers(record.Offset, record.Offset + record.Length);
+        EndEvent(_framing.Write(_buffer, _serializer, record, tuple));
+    }
 
-        _end = record.Offset + record.Length;
-        _serializer.Write(_buffer, record, tuple);
-        _buffer.GetSpan(1)[0] = (byte)'\n';
-        _buffer.Advance(1);
-        Count++;
+    /// <summary>Adds an event already encoded (a dead letter's), of the records at [<paramref name="start"/>, <paramref name="end"/>) of the blob.</summary>
+    public void AddEncoded(ReadOnlySpan<byte> eventJson, long start, long end)
+    {
+        Covers(start, end);
+        _framing.Write(_buffer, eventJson);
+        EndEvent(eventJson.Length);
     }
 
     /// <summary>The events added so far; valid until <see cref="Reset"/>.</summary>
-    public EventBatch Build(string source) => new(source, Math.Max(_start, 0), _end, Count, _buffer.WrittenMemory, _serializer.Payload);
+    public EventBatch Build(string source)
+        => new(source, Math.Max(_start, 0), _end, _buffer.WrittenMemory, _ends.AsMemory(0, Count), _lengths.AsMemory(0, Count), _framing, _serializer.Payload);
 
-    /// <summary>Empties the builder, keeping its buffer.</summary>
+    /// <summary>Empties the builder, keeping its buffers.</summary>
     public void Reset()
     {
         _buffer.ResetWrittenCount();
         Count = 0;
+        Length = 0;
         _start = -1;
         _end = 0;
     }
 
     /// <inheritdoc/>
     public void Dispose() => _serializer.Dispose();
+
+    private void Covers(long start, long end)
+    {
+        if (_start < 0)
+        {
+            _start = start;
+        }
+
+        _end = end;
+    }
+
+    // The separator closes the event; where it ends is recorded so no sink searches the buffer for boundaries.
+    private void EndEvent(int jsonLength)
+    {
+        _buffer.GetSpan(1)[0] = _framing.Separator;
+        _buffer.Advance(1);
+        if (Count == _ends.Length)
+        {
+            Array.Resize(ref _ends, Count * 2);
+            Array.Resize(ref _lengths, Count * 2);
+        }
+
+        _ends[Count] = _buffer.WrittenCount;
+        _lengths[Count] = jsonLength;
+        Count++;
+        Length += jsonLength + 1;
+    }
 }

@@ -34,11 +34,11 @@ internal sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
     /// <inheritdoc/>
     public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
+        NdjsonFraming.Check(batch);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _file.WriteAsync(batch.Ndjson, cancellationToken).ConfigureAwait(false);
+            await _file.WriteAsync(batch.Framed, cancellationToken).ConfigureAwait(false);
             _file.Flush(flushToDisk: true);
             Events += batch.Count;
         }

@@ -20,11 +20,11 @@ internal sealed class StdoutSink(Stream output, EventPayload payload = EventPayl
     /// <inheritdoc/>
     public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
+        NdjsonFraming.Check(batch);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _output.WriteAsync(batch.Ndjson, cancellationToken).ConfigureAwait(false);
+            await _output.WriteAsync(batch.Framed, cancellationToken).ConfigureAwait(false);
             await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -71,7 +71,15 @@ public class LocalSinkTests
     }
 
     private static EventBatch Batch(params string[] events)
-        => new("c/b/PT1H.json", 0, 10, events.Length, Encoding.UTF8.GetBytes(string.Join('\n', events) + "\n"), EventPayload.Ecs);
+    {
+        var builder = new EventBatchBuilder(EventPayload.Ecs);
+        foreach (string e in events)
+        {
+            builder.AddEncoded(Encoding.UTF8.GetBytes(e), 0, 10);
+        }
+
+        return builder.Build("c/b/PT1H.json");
+    }
 
     private static async Task<string[]> ReadSharedAsync(string path)
     {

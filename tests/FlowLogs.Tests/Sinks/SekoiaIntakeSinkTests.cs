@@ -56,7 +56,7 @@ public class SekoiaIntakeSinkTests
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         using Harness harness = Harness.Create(intake.BaseUrl);
         string small = "{\"a\":1}";
-        string huge = "{\"a\":\"" + new string('x', 260_000) + "\"}";
+        string huge = "{\"a\":\"" + new string('x', 260_000) + "\",\"b\":\"\\\"q\\\\\"}";
         EventBatch batch = RawBatch("c/blob/PT1H.json", small, huge, small);
 
         await harness.Sink.DeliverAsync(batch, CancellationToken.None);
@@ -66,6 +66,33 @@ public class SekoiaIntakeSinkTests
         Assert.That((source, start, end, length), Is.EqualTo(("c/blob/PT1H.json", 100L, 200L, huge.Length)));
         Assert.That(reason, Does.Contain("over the intake's limit of 250000 bytes"));
         Assert.That(intake.MaxEventBytesSeen, Is.LessThanOrEqualTo(250_000));
+        Assert.That(harness.DeadLetterJson.Single(), Is.EqualTo(huge), "the event's own JSON, not its escaped form");
+    }
+
+    [Test]
+    public async Task AnEventOverTheLimitAmidOthersSendsTheRunsAroundItAndNothingTwice()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl, ("MaxEventBytes", "1024"));
+        string[] events = [.. Enumerable.Range(0, 10).Select(i => i is 0 or 4 or 9 ? "{\"big\":\"" + new string('y', 1100) + "\"}" : $"{{\"n\":{i}}}")];
+
+        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+
+        Assert.That(intake.Events, Is.EqualTo(events.Where((_, i) => i is not (0 or 4 or 9))));
+        Assert.That(harness.DeadLetterJson, Is.EqualTo(new[] { events[0], events[4], events[9] }));
+        Assert.That(intake.Requests, Is.EqualTo(2), "the runs 1-3 and 5-8");
+    }
+
+    [Test]
+    public async Task ABatchFramedForAnotherSinkIsRefusedUnsent()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        using var ndjson = new EventBatchBuilder(EventPayload.Raw);
+        ndjson.AddEncoded("{\"a\":1}"u8, 0, 1);
+
+        Assert.That(async () => await harness.Sink.DeliverAsync(ndjson.Build("c/blob/PT1H.json"), CancellationToken.None), Throws.ArgumentException);
+        Assert.That(intake.Requests, Is.Zero);
     }
 
     [TestCase(IntakeFault.ServerError)]
@@ -205,6 +232,7 @@ public class SekoiaIntakeSinkTests
         {
             Assert.That(intake.Events, Is.EquivalentTo(events.Where(e => e != "{\"n\":37}")));
             Assert.That(harness.DeadLetters.Events.Single().Reason, Does.Contain("refused this event (400)").And.Contains("invalid event in jsons"));
+            Assert.That(harness.DeadLetterJson.Single(), Is.EqualTo("{\"n\":37}"), "the event's own JSON, unescaped");
             Assert.That(intake.Requests, Is.LessThanOrEqualTo(1 + 2 * 7), "halves down to the one event");
         });
         harness.AssertKeyNeverLogged();
@@ -305,7 +333,7 @@ public class SekoiaIntakeSinkTests
     {
         using var document = new MemoryStream();
         new FlowLogGenerator(seed: tuples).WriteDocument(document, FlowLogKind.VirtualNetwork, new SimulatedNic(1), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), records: 1, tuplesPerRecord: tuples);
-        var builder = new EventBatchBuilder(payload);
+        var builder = new EventBatchBuilder(payload, new JsonStringFraming());
         using var reader = new FlowLogReader(document.ToArray(), new FlowLogSource("c/blob/PT1H.json"));
         while (reader.Read())
         {
@@ -316,24 +344,38 @@ public class SekoiaIntakeSinkTests
         return (batch, [.. batch.Events().Select(e => Encoding.UTF8.GetString(e.Span))]);
     }
 
+    // Events as a dead letter holds them, framed as the sink frames them, all of the records at bytes 100-200.
     private static EventBatch RawBatch(string source, params string[] events)
-        => new(source, 100, 200, events.Length, Encoding.UTF8.GetBytes(string.Join('\n', events) + "\n"), EventPayload.Raw);
+    {
+        var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming());
+        foreach (string e in events)
+        {
+            builder.AddEncoded(Encoding.UTF8.GetBytes(e), 100, 200);
+        }
+
+        return builder.Build(source);
+    }
 
     /// <summary>The sink as the app builds it: options from configuration, IHttpClientFactory, the standard resilience handler.</summary>
     private sealed class Harness : IDisposable
     {
         private readonly CapturingLoggerProvider _logs;
 
-        private Harness(ServiceProvider provider, MemoryDeadLetterStore deadLetters, CapturingLoggerProvider logs)
+        private readonly KeepingDeadLetters _kept;
+
+        private Harness(ServiceProvider provider, KeepingDeadLetters kept, CapturingLoggerProvider logs)
         {
             Provider = provider;
-            DeadLetters = deadLetters;
+            _kept = kept;
             _logs = logs;
         }
 
         public ServiceProvider Provider { get; }
 
-        public MemoryDeadLetterStore DeadLetters { get; }
+        public MemoryDeadLetterStore DeadLetters => _kept.Inner;
+
+        /// <summary>The JSON of each event dead-lettered, as the store was given it.</summary>
+        public IReadOnlyCollection<string> DeadLetterJson => _kept.Json;
 
         public IEventSink Sink => Provider.GetRequiredService<IEventSink>();
 
@@ -355,7 +397,7 @@ public class SekoiaIntakeSinkTests
             }
 
             IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-            var deadLetters = new MemoryDeadLetterStore();
+            var deadLetters = new KeepingDeadLetters(new MemoryDeadLetterStore());
             var services = new ServiceCollection();
             var logs = new CapturingLoggerProvider();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
@@ -371,5 +413,21 @@ public class SekoiaIntakeSinkTests
         }
 
         public void Dispose() => Provider.Dispose();
+    }
+
+    /// <summary>Keeps the bytes of every dead-lettered event, which <see cref="MemoryDeadLetterStore"/> only measures.</summary>
+    private sealed class KeepingDeadLetters(MemoryDeadLetterStore inner) : IDeadLetterStore
+    {
+        public MemoryDeadLetterStore Inner { get; } = inner;
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Json { get; } = new();
+
+        public Task WriteAsync(FlowLogs.BlobSource.FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Inner.WriteAsync(blob, issues, cancellationToken);
+
+        public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+        {
+            Json.Enqueue(Encoding.UTF8.GetString(eventJson.Span));
+            return Inner.WriteEventAsync(source, rangeStart, rangeEnd, eventJson, reason, cancellationToken);
+        }
     }
 }

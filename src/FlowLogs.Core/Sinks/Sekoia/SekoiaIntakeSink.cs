@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -33,6 +32,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly ILogger<SekoiaIntakeSink> _logger;
     private readonly SemaphoreSlim _inFlight;
     private readonly Uri _batchUrl;
+    private readonly IntakeRequestBody _body;
     private static readonly TimeSpan AcceptedLately = TimeSpan.FromMinutes(10);
     private long _lastAccepted;
 
@@ -45,10 +45,11 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _inFlight = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
         _batchUrl = BatchUrl(_options.BaseUrl);
+        _body = new IntakeRequestBody(_options.IntakeKey);
     }
 
     /// <inheritdoc/>
-    public EventBatchBuilder CreateBatch() => new(_options.Payload);
+    public EventBatchBuilder CreateBatch() => new(_options.Payload, new JsonStringFraming());
 
     /// <summary>The URL events are posted to: the base URL followed by <c>/batch</c>.</summary>
     public static Uri BatchUrl(Uri baseUrl)
@@ -61,40 +62,53 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var request = new IntakeRequestWriter(_options.IntakeKey, _options.MaxRequestBytes);
-        var events = new List<ReadOnlyMemory<byte>>();
-        foreach (ReadOnlyMemory<byte> item in batch.Events())
+        if (batch.Framing is not JsonStringFraming)
         {
-            if (item.Length > _options.MaxEventBytes)
+            throw new ArgumentException("the batch's events are not framed as the intake's JSON strings: build it with this sink's CreateBatch", nameof(batch));
+        }
+
+        // A request is a run of consecutive events, measured as its body will be: the prefix, the events with a comma
+        // between each, the suffix. The first event of a run always goes (alone, it is under MaxEventBytes, at most half
+        // a request). An event over that limit is never sent, so it ends the run before it.
+        int first = 0;
+        long length = _body.PrefixLength;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch.JsonLength(i) > _options.MaxEventBytes)
             {
-                await DeadLetterAsync(batch, item, string.Create(CultureInfo.InvariantCulture, $"event of {item.Length} bytes is over the intake's limit of {_options.MaxEventBytes} bytes (FlowLogs:Sekoia:MaxEventBytes)"), cancellationToken).ConfigureAwait(false);
+                await DeadLetterAsync(batch, i, string.Create(CultureInfo.InvariantCulture, $"event of {batch.JsonLength(i)} bytes is over the intake's limit of {_options.MaxEventBytes} bytes (FlowLogs:Sekoia:MaxEventBytes)"), cancellationToken).ConfigureAwait(false);
+                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                first = i + 1;
+                length = _body.PrefixLength;
                 continue;
             }
 
-            if (!request.TryAdd(item.Span))
+            int framed = batch.FramedLength(i);
+            if (i > first && length + 1 + framed + IntakeRequestBody.Suffix.Length > _options.MaxRequestBytes)
             {
-                await SendRequestAsync(batch, request, events, cancellationToken).ConfigureAwait(false);
-                request.Reset();
-                events.Clear();
-                request.TryAdd(item.Span);
+                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                first = i;
+                length = _body.PrefixLength;
             }
 
-            events.Add(item);
+            length += (i > first ? 1 : 0) + framed;
         }
 
-        if (events.Count > 0)
-        {
-            await SendRequestAsync(batch, request, events, cancellationToken).ConfigureAwait(false);
-        }
+        await SendRequestAsync(batch, first, batch.Count - first, cancellationToken).ConfigureAwait(false);
     }
 
     // One request, and whatever splitting a 400 or 413 calls for. Events the intake refused alone are dead-lettered
     // once the split is over, unless the intake accepted nothing, here or from this process for a while: then it is
     // refusing the requests (a wrong URL or payload), not these events, and the delivery fails naming the settings.
-    private async Task SendRequestAsync(EventBatch batch, IntakeRequestWriter request, List<ReadOnlyMemory<byte>> events, CancellationToken cancellationToken)
+    private async Task SendRequestAsync(EventBatch batch, int first, int count, CancellationToken cancellationToken)
     {
+        if (count == 0)
+        {
+            return;
+        }
+
         var rejections = new Rejections(IntakeWorks);
-        await SendAsync(batch, request, events, rejections, cancellationToken).ConfigureAwait(false);
+        await SendAsync(batch, first, count, rejections, cancellationToken).ConfigureAwait(false);
         if (rejections.Refused.Count == 0)
         {
             return;
@@ -105,9 +119,9 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             throw RefusedEverything(rejections.Refused[0].Answer);
         }
 
-        foreach ((ReadOnlyMemory<byte> item, string answer) in rejections.Refused)
+        foreach ((int index, string answer) in rejections.Refused)
         {
-            await DeadLetterAsync(batch, item, $"the intake refused this event (400): {answer}", cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(batch, index, $"the intake refused this event (400): {answer}", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -120,18 +134,18 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _inFlight.Dispose();
 
-    // Sends one request whose body holds exactly `events`; a 413 or a 400 is answered by sending halves, so one event
-    // the intake refuses is found and dead-lettered with its answer instead of blocking its blob.
-    private async Task SendAsync(EventBatch batch, IntakeRequestWriter request, List<ReadOnlyMemory<byte>> events, Rejections rejections, CancellationToken cancellationToken)
+    // Sends one request whose body holds exactly events first..first+count-1; a 413 or a 400 is answered by sending
+    // halves, so one event the intake refuses is found and dead-lettered with its answer instead of blocking its blob.
+    private async Task SendAsync(EventBatch batch, int first, int count, Rejections rejections, CancellationToken cancellationToken)
     {
-        ReadOnlyMemory<byte> body = request.Body;
-        byte[] compressed = Gzip(body.Span);
+        ReadOnlyMemory<byte> events = batch.Slice(first, count);
+        using MemoryStream compressed = _body.Gzip(events.Span);
         var stopwatch = Stopwatch.StartNew();
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         HttpResponseMessage response;
         try
         {
-            using var content = new ByteArrayContent(compressed);
+            using var content = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
             content.Headers.ContentType = Json;
             content.Headers.ContentEncoding.Add("gzip");
             using var message = new HttpRequestMessage(HttpMethod.Post, _batchUrl) { Content = content };
@@ -156,7 +170,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             if (response.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest)
             {
                 string answer = await ExcerptAsync(response, cancellationToken).ConfigureAwait(false);
-                await SplitAsync(batch, events, status, answer, rejections, cancellationToken).ConfigureAwait(false);
+                await SplitAsync(batch, first, count, status, answer, rejections, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -166,30 +180,34 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             int acknowledged = await CountEventIdsAsync(response, cancellationToken).ConfigureAwait(false);
-            if (acknowledged != events.Count)
+            if (acknowledged != count)
             {
-                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {events.Count} events; the batch will be sent again"), status);
+                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {count} events; the batch will be sent again"), status);
             }
 
-            rejections.Accepted += events.Count;
+            rejections.Accepted += count;
             Interlocked.Exchange(ref _lastAccepted, Math.Max(Environment.TickCount64, 1));
-            LogSent(_logger, events.Count, body.Length, compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
+            int bodyLength = _body.Length(events.Length);
+            LogSent(_logger, count, bodyLength, (int)compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
         }
     }
 
-    private async Task SplitAsync(EventBatch batch, List<ReadOnlyMemory<byte>> events, int status, string answer, Rejections rejections, CancellationToken cancellationToken)
+    private async Task SplitAsync(EventBatch batch, int first, int count, int status, string answer, Rejections rejections, CancellationToken cancellationToken)
     {
-        if (events.Count == 1 && status == 413)
+        if (count == 1 && status == 413)
         {
-            await DeadLetterAsync(batch, events[0], "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(batch, first, "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (events.Count == 1 || rejections.SplitsLeft <= 0)
+        if (count == 1 || rejections.SplitsLeft <= 0)
         {
             // Found, or the isolation budget is spent: what is left is refused as it stands, each event kept.
-            string why = events.Count == 1 ? answer : $"{answer} (sent with {events.Count - 1} others the intake refused together; not isolated further)";
-            rejections.Refused.AddRange(events.Select(e => (e, why)));
+            string why = count == 1 ? answer : $"{answer} (sent with {count - 1} others the intake refused together; not isolated further)";
+            for (int i = first; i < first + count; i++)
+            {
+                rejections.Refused.Add((i, why));
+            }
 
             // Nothing accepted and no sign the intake accepts anything: stop early, it is the requests it refuses.
             if (!rejections.IntakeWorked && rejections.Accepted == 0 && rejections.Refused.Count >= Rejections.RefusedBeforeGivingUp)
@@ -200,19 +218,12 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             return;
         }
 
+        // Halves of a run are runs: each is sent from its own slice of the batch, nothing re-encoded.
         rejections.SplitsLeft--;
-        LogSplit(_logger, status, events.Count);
-        int half = events.Count / 2;
-        foreach (List<ReadOnlyMemory<byte>> part in new[] { events[..half], events[half..] })
-        {
-            var request = new IntakeRequestWriter(_options.IntakeKey, _options.MaxRequestBytes);
-            foreach (ReadOnlyMemory<byte> item in part)
-            {
-                request.TryAdd(item.Span);
-            }
-
-            await SendAsync(batch, request, part, rejections, cancellationToken).ConfigureAwait(false);
-        }
+        LogSplit(_logger, status, count);
+        int half = count / 2;
+        await SendAsync(batch, first, half, rejections, cancellationToken).ConfigureAwait(false);
+        await SendAsync(batch, first + half, count - half, rejections, cancellationToken).ConfigureAwait(false);
     }
 
     private IntakeException Failure(int status, string excerpt) => status switch
@@ -263,22 +274,12 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         return -1;
     }
 
-    private async Task DeadLetterAsync(EventBatch batch, ReadOnlyMemory<byte> item, string reason, CancellationToken cancellationToken)
+    // The dead letter holds the event's own JSON, unescaped from its framing: what the redrive sends again.
+    private async Task DeadLetterAsync(EventBatch batch, int index, string reason, CancellationToken cancellationToken)
     {
-        await _deadLetters.WriteEventAsync(batch.Source, batch.Start, batch.End, item, reason, cancellationToken).ConfigureAwait(false);
+        await _deadLetters.WriteEventAsync(batch.Source, batch.Start, batch.End, batch.EventJson(index), reason, cancellationToken).ConfigureAwait(false);
         FlowLogMetrics.DeadLettered.Add(1);
         LogUnsent(_logger, batch.Source, batch.Start, batch.End, reason);
-    }
-
-    private static byte[] Gzip(ReadOnlySpan<byte> body)
-    {
-        using var output = new MemoryStream(body.Length / 8);
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(body);
-        }
-
-        return output.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Events} events ({Bytes} bytes, {Compressed} gzipped) from {Blob} to the intake in {ElapsedMs} ms")]
@@ -304,6 +305,6 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         /// <summary>Splits (each two requests) left: a batch full of refused events costs at most this many.</summary>
         public int SplitsLeft { get; set; } = 64;
 
-        public List<(ReadOnlyMemory<byte> Event, string Answer)> Refused { get; } = [];
+        public List<(int Index, string Answer)> Refused { get; } = [];
     }
 }
