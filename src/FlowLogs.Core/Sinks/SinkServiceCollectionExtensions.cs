@@ -2,6 +2,7 @@ using FlowLogs.Diagnostics;
 using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -83,6 +84,7 @@ internal static class SinkServiceCollectionExtensions
                     ? ValueTask.FromResult<TimeSpan?>(BreakDuration)
                     : retryAfter?.Invoke(args) ?? ValueTask.FromResult<TimeSpan?>(null);
             });
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IEventSink, SekoiaIntakeSink>();
         return services;
     }

@@ -288,6 +288,32 @@ public class SekoiaIntakeSinkTests
     }
 
     [Test]
+    public async Task ARefusedWholeBatchIsAboutItsEventsOnlyWhileTheIntakeAcceptedSomethingLately()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using Harness harness = Harness.Create(intake.BaseUrl, time);
+        await harness.Sink.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
+        intake.RefuseEvent = e => e.Contains("bad", StringComparison.Ordinal);
+        string[] bad = [.. Enumerable.Range(0, 20).Select(i => $"{{\"bad\":{i}}}")];
+
+        // Just inside the window: the intake works, these events are what it refuses; each is kept.
+        time.Advance(SekoiaIntakeSink.AcceptedLately - TimeSpan.FromSeconds(1));
+        await harness.Sink.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
+        Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(20));
+
+        // Past it, with nothing accepted since: it is the requests the intake refuses (a wrong URL or payload).
+        time.Advance(TimeSpan.FromSeconds(2));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(RawBatch("c/bad2/PT1H.json", bad), CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.IsConfigurationError, Is.True);
+            Assert.That(error.Message, Does.Contain("FlowLogs:Sekoia:BaseUrl").And.Contain("FlowLogs:Sekoia:Payload"));
+            Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(20), "nothing more dead-lettered");
+        });
+    }
+
+    [Test]
     public async Task AnOpenCircuitBreakerIsWaitedOutWithinTheRetryBudget()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
@@ -381,7 +407,9 @@ public class SekoiaIntakeSinkTests
 
         public IReadOnlyCollection<string> Logs => _logs.Lines;
 
-        public static Harness Create(Uri baseUrl, params (string Name, string Value)[] settings)
+        public static Harness Create(Uri baseUrl, params (string Name, string Value)[] settings) => Create(baseUrl, null, settings);
+
+        public static Harness Create(Uri baseUrl, TimeProvider? time, params (string Name, string Value)[] settings)
         {
             var values = new Dictionary<string, string?>
             {
@@ -402,6 +430,11 @@ public class SekoiaIntakeSinkTests
             var logs = new CapturingLoggerProvider();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
             services.AddSingleton<IDeadLetterStore>(deadLetters);
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+
             services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
             return new Harness(services.BuildServiceProvider(), deadLetters, logs);
         }

@@ -33,12 +33,18 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly SemaphoreSlim _inFlight;
     private readonly Uri _batchUrl;
     private readonly IntakeRequestBody _body;
-    private static readonly TimeSpan AcceptedLately = TimeSpan.FromMinutes(10);
+    private readonly TimeProvider _time;
+
+    // The intake's refusal of a whole request is taken as about its events while it accepted one this recently.
+    internal static readonly TimeSpan AcceptedLately = TimeSpan.FromMinutes(10);
+
+    // Timestamp (of _time) of the last request accepted; 0 before the first.
     private long _lastAccepted;
 
     /// <summary>Creates the sink.</summary>
-    public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger)
+    public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
         _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
@@ -126,7 +132,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     }
 
     // Whether this process had a request accepted lately: evidence that a 400 is about the events, not the requests.
-    private bool IntakeWorks => Interlocked.Read(ref _lastAccepted) is long last and not 0 && Environment.TickCount64 - last < (long)AcceptedLately.TotalMilliseconds;
+    private bool IntakeWorks => Interlocked.Read(ref _lastAccepted) is long last and not 0 && _time.GetElapsedTime(last) < AcceptedLately;
 
     private static IntakeException RefusedEverything(string answer)
         => new($"the intake refused every event as malformed (400): {answer}; check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
@@ -186,7 +192,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             rejections.Accepted += count;
-            Interlocked.Exchange(ref _lastAccepted, Math.Max(Environment.TickCount64, 1));
+            Interlocked.Exchange(ref _lastAccepted, Math.Max(_time.GetTimestamp(), 1));
             int bodyLength = _body.Length(events.Length);
             LogSent(_logger, count, bodyLength, (int)compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
         }
