@@ -37,10 +37,12 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
         {
             throw new InvalidOperationException("no flow-log account is configured (FlowLogs:Storage:FlowLogConnections)");
         }
+
+        Accounts = [.. _accounts.Select(a => a.Name)];
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> Accounts => [.. _accounts.Select(a => a.Name)];
+    public IReadOnlyList<string> Accounts { get; }
 
     /// <summary>The accounts, in the order configured.</summary>
     public IReadOnlyList<FlowLogAccount> All => _accounts;
