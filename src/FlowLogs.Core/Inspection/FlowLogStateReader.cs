@@ -72,7 +72,9 @@ public sealed class FlowLogStateReader
         {
             if (TryCatalog() is { } catalog)
             {
-                foreach ((DateTimeOffset hour, ResourcePrefix prefix) in open.Take(maxListings))
+                // Folders of an account no longer configured cannot be listed: their state alone is shown.
+                var accounts = new HashSet<string>(catalog.Accounts, StringComparer.Ordinal);
+                foreach ((DateTimeOffset hour, ResourcePrefix prefix) in open.Where(o => accounts.Contains(o.Prefix.Account)).Take(maxListings))
                 {
                     listings++;
                     await ListHourAsync(catalog, prefix, hour, blobs, cancellationToken).ConfigureAwait(false);

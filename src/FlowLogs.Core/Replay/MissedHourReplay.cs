@@ -70,14 +70,15 @@ public sealed partial class MissedHourReplay
         DateTimeOffset to = HourOf(until ?? now);
         bool backfill = since is not null;
 
-        IReadOnlyList<ResourcePrefix> prefixes = await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ResourcePrefix> prefixes = Configured(await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false));
         DateTimeOffset? discovered = previous?.LastDiscovery;
         bool foundNew = false;
         bool foundNewAccount = false;
+        int accountsUnlisted = 0;
         if (prefixes.Count == 0 || discovered is null || now - discovered >= _options.DiscoveryInterval)
         {
             int known = prefixes.Count;
-            (prefixes, foundNewAccount) = await DiscoverAsync(prefixes, cancellationToken).ConfigureAwait(false);
+            (prefixes, foundNewAccount, accountsUnlisted) = await DiscoverAsync(prefixes, cancellationToken).ConfigureAwait(false);
             foundNew = prefixes.Count > known;
             discovered = now;
         }
@@ -105,6 +106,7 @@ public sealed partial class MissedHourReplay
         }
 
         var tally = new Tally { Progress = progress };
+        tally.AddFailures(accountsUnlisted);
         DateTimeOffset oldestAllowed = to.AddHours(-(_options.MaxLookbackHours - 1));
         if (!backfill && from < oldestAllowed)
         {
@@ -223,7 +225,21 @@ public sealed partial class MissedHourReplay
             var behind = new List<FlowLogBlob>();
             bool allFinal = true;
             int deferred = 0;
-            await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
+            List<CatalogBlob> listed;
+            try
+            {
+                listed = await ListAsync(prefix, hourFolder, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One account refusing (a role removed, a firewall) must not stop the replay of the others.
+                LogListingFailed(_logger, ex, prefix.Key, hour, ex.Message);
+                tally.AddFailures(1);
+                allComplete = false;
+                continue;
+            }
+
+            foreach (CatalogBlob found in listed)
             {
                 if (!found.Blob.IsHourBlob)
                 {
@@ -274,6 +290,31 @@ public sealed partial class MissedHourReplay
         return allComplete;
     }
 
+    private async Task<List<CatalogBlob>> ListAsync(ResourcePrefix prefix, string hourFolder, CancellationToken cancellationToken)
+    {
+        var listed = new List<CatalogBlob>();
+        await foreach (CatalogBlob found in _catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
+        {
+            listed.Add(found);
+        }
+
+        return listed;
+    }
+
+    // Folders of accounts no longer configured (an account removed from the list) are left alone, said once a run.
+    private List<ResourcePrefix> Configured(IReadOnlyList<ResourcePrefix> prefixes)
+    {
+        var accounts = new HashSet<string>(_catalog.Accounts, StringComparer.Ordinal);
+        List<ResourcePrefix> configured = [.. prefixes.Where(p => accounts.Contains(p.Account))];
+        if (configured.Count < prefixes.Count)
+        {
+            string[] removed = [.. prefixes.Select(p => p.Account).Where(a => !accounts.Contains(a)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            LogAccountsNotConfigured(_logger, prefixes.Count - configured.Count, string.Join(", ", removed));
+        }
+
+        return configured;
+    }
+
     private async Task<Dictionary<string, BlobCheckpoint>> CheckpointsOfHourAsync(DateTimeOffset hour, CancellationToken cancellationToken)
     {
         var checkpoints = new Dictionary<string, BlobCheckpoint>(StringComparer.Ordinal);
@@ -322,22 +363,32 @@ public sealed partial class MissedHourReplay
 
     // Walks each account's containers with delimiter listings down to the folders just above "y=": the resource
     // prefixes. Also tells whether an account that had none before has some now (an account added to the app).
-    private async Task<(IReadOnlyList<ResourcePrefix> Prefixes, bool NewAccount)> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, CancellationToken cancellationToken)
+    // An account that cannot be listed is counted (the run does not succeed) and the others are walked on.
+    private async Task<(IReadOnlyList<ResourcePrefix> Prefixes, bool NewAccount, int AccountsUnlisted)> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, CancellationToken cancellationToken)
     {
         var all = new HashSet<ResourcePrefix>(known);
         var knownAccounts = new HashSet<string>(known.Select(p => p.Account), StringComparer.Ordinal);
         bool newAccount = false;
+        int unlisted = 0;
         foreach (string account in _catalog.Accounts)
         {
-            foreach (string container in _options.Containers)
+            try
             {
-                int before = all.Count;
-                await DiscoverContainerAsync(account, container, all, cancellationToken).ConfigureAwait(false);
-                newAccount |= all.Count > before && !knownAccounts.Contains(account);
+                foreach (string container in _options.Containers)
+                {
+                    int before = all.Count;
+                    await DiscoverContainerAsync(account, container, all, cancellationToken).ConfigureAwait(false);
+                    newAccount |= all.Count > before && !knownAccounts.Contains(account);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDiscoveryFailed(_logger, ex, account, ex.Message);
+                unlisted++;
             }
         }
 
-        return ([.. all], newAccount);
+        return ([.. all], newAccount, unlisted);
     }
 
     private async Task DiscoverContainerAsync(string account, string container, HashSet<ResourcePrefix> all, CancellationToken cancellationToken)
@@ -386,6 +437,15 @@ public sealed partial class MissedHourReplay
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay skips the hours {First:u}..{Last:u} ({Hours} hours): they were never read to their end and are older than {Section}:MaxLookbackHours")]
     private static partial void LogBeyondLookback(ILogger logger, DateTimeOffset first, DateTimeOffset last, int hours, string section);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay could not list {Prefix} for the hour {Hour:u}: {Reason}; the other folders and accounts go on, this one is looked at again next run")]
+    private static partial void LogListingFailed(ILogger logger, Exception exception, string prefix, DateTimeOffset hour, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay could not walk the flow-log account {Account} for resource folders: {Reason}; the other accounts go on")]
+    private static partial void LogDiscoveryFailed(ILogger logger, Exception exception, string account, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay leaves {Folders} resource folders of accounts no longer in FlowLogs:Storage:FlowLogConnections alone: {Accounts}")]
+    private static partial void LogAccountsNotConfigured(ILogger logger, int folders, string accounts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replay found a new resource folder {Prefix}")]
     private static partial void LogNewPrefix(ILogger logger, string prefix);
@@ -444,6 +504,8 @@ public sealed partial class MissedHourReplay
         }
 
         public void AddFailure() => Interlocked.Increment(ref _failed);
+
+        public void AddFailures(int count) => Interlocked.Add(ref _failed, count);
 
         public void AddDeferred(int blobs) => Interlocked.Add(ref _deferred, blobs);
 

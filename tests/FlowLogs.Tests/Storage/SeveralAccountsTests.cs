@@ -128,6 +128,46 @@ public class SeveralAccountsTests
     }
 
     [Test]
+    public async Task AnAccountRemovedFromTheListOrRefusingItsListingsDoesNotStopTheReplayOfTheOthers()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        DateTimeOffset hour = HourOf(DateTimeOffset.UtcNow);
+        var first = new FlowLogSimulator(Blobs(AzuriteServer.Account), seed: 61, tuplesPerRecord: 3);
+        var second = new FlowLogSimulator(Blobs(AzuriteServer.SecondAccount), seed: 62, tuplesPerRecord: 3);
+        await second.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(60), hour, CancellationToken.None);
+        Dictionary<string, object?> settings = Settings(intake, id);
+        await using (ServiceProvider both = await StartPipelineAsync(settings))
+        {
+            await both.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+        }
+
+        // The second account leaves the list; later its key is wrong (a role removed): either way the first goes on.
+        FlowLogBlob later = await first.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(61), hour, CancellationToken.None);
+        Dictionary<string, object?> removed = new(settings);
+        removed.Remove("FlowLogs:Storage:FlowLogConnections:1");
+        await using ServiceProvider alone = await StartPipelineAsync(removed);
+        ReplayReport afterRemoval = await alone.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+
+        FlowLogBlob last = await first.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(62), hour, CancellationToken.None);
+        Dictionary<string, object?> refusing = new(settings)
+        {
+            ["FlowLogStorage1"] = _azurite.ConnectionStringOf(AzuriteServer.SecondAccount).Replace("AccountKey=", "AccountKey=AAAA", StringComparison.Ordinal),
+            ["FlowLogs:Replay:DiscoveryInterval"] = "00:00:00",
+        };
+        await using ServiceProvider withRefusal = await StartPipelineAsync(refusing);
+        ReplayReport afterRefusal = await withRefusal.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+
+        string[] delivered = [.. intake.Events.Select(EventIdOf)];
+        Assert.Multiple(async () =>
+        {
+            Assert.That(delivered, Is.SupersetOf((await ExpectedIdsAsync(new HashSet<FlowLogBlob> { later, last })).Keys), "the first account's blobs, after each change");
+            Assert.That(afterRemoval.BlobsFailed, Is.Zero, "a removed account's folders are left alone, not failed");
+            Assert.That(afterRefusal.BlobsFailed, Is.GreaterThan(0), "the refusing account is counted: the run does not pass for complete");
+        });
+    }
+
+    [Test]
     public async Task AnUpgradedCheckpointTableIsReadOnFromWhereTheOlderVersionStoppedWithNoReRead()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
