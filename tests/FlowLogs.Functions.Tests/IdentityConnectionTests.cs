@@ -56,24 +56,21 @@ public class IdentityConnectionTests
     }
 
     [Test]
-    public async Task WithoutABlobEndpointTheTriggersBindingRefusesTheInvocationBeforeThePipelineRuns()
+    public async Task WithoutABlobEndpointTheAppRefusesToStartNamingTheSetting()
     {
-        // The negative control of the test above: the binding really reads the connection's settings. __serviceUri is
-        // what some other bindings read; the blob binding wants __blobServiceUri (or __accountName).
+        // The negative control of the test above: the settings really are read. __serviceUri is what some other
+        // bindings read; the blob connection wants __blobServiceUri (or __accountName), and the worker checks every
+        // flow-log account's connection at start rather than failing each event later.
         const string Key = "identity-negative-key";
         Scenario scenario = Scenario.Create(seed: 32);
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         Dictionary<string, string?> settings = AppSettings.For(scenario.Storage, intake, Key);
         settings.Remove("FlowLogStorage");
         settings["FlowLogStorage__serviceUri"] = $"http://127.0.0.1:{AzuriteFixture.Server.BlobPort}/devstoreaccount1";
-        await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None);
-        FlowLogBlob blob = await scenario.Simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, scenario.Nic(0), new DateTimeOffset(2031, 7, 8, 10, 0, 0, TimeSpan.Zero), CancellationToken.None);
 
-        InvocationResult result = await worker.InvokeBlobTriggerAsync("VNetFlowLogs", blob.Name, CancellationToken.None);
+        WorkerStartException? error = Assert.ThrowsAsync<WorkerStartException>(async () => await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None));
 
-        TestContext.Out.WriteLine(result.Exception);
-        Assert.That(result.Succeeded, Is.False);
-        Assert.That(result.Exception, Does.Contain("Cannot convert input parameter 'blob'"), "refused by the binding, before the pipeline runs");
+        Assert.That(error!.Message, Does.Contain("storage connection 'FlowLogStorage' is not configured").And.Contain("FlowLogStorage__blobServiceUri"));
         Assert.That(intake.Events, Is.Empty);
     }
 }

@@ -73,7 +73,7 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
 
             string path = Uri.UnescapeDataString(url.AbsolutePath[root.Length..]);
             int slash = path.IndexOf('/', StringComparison.Ordinal);
-            if (slash <= 0 || slash == path.Length - 1 || !_containers.Contains(path[..slash]))
+            if (slash <= 0 || slash == path.Length - 1 || !_containers.Contains(path[..slash]) || !IsPlainName(path[(slash + 1)..]))
             {
                 return null;
             }
@@ -82,6 +82,20 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
         }
 
         return null;
+    }
+
+    // A name whose decoded segments climb (an encoded "/../") would be sent to another container by the client.
+    private static bool IsPlainName(string name)
+    {
+        foreach (string segment in name.Split('/'))
+        {
+            if (segment is "" or "." or ".." || segment.Contains('\\', StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

@@ -41,7 +41,11 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
         services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
-        services.AddHostedService<StorageInitializer>();
+        services.AddHostedService(sp => new StorageInitializer(
+            sp.GetRequiredService<TableCheckpointStore>(),
+            sp.GetRequiredService<TableReplayStateStore>(),
+            sp.GetRequiredService<BlobDeadLetterStore>(),
+            sp.GetRequiredService<FlowLogAccounts>));
 
         services.AddSingleton<BlobClaims>();
 

@@ -1,4 +1,4 @@
-using Azure.Storage.Blobs;
+using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
 using FlowLogs.Replay;
@@ -6,12 +6,16 @@ using Microsoft.Extensions.Hosting;
 
 namespace FlowLogs.Hosting;
 
-/// <summary>Creates the checkpoint table, the replay table and the dead-letter container at start if they are missing.</summary>
-internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters) : IHostedService
+/// <summary>
+/// Creates the checkpoint table, the replay table and the dead-letter container at start if they are missing, and
+/// builds the flow-log accounts, so a wrong account setting stops the start naming it, not every event later.
+/// </summary>
+internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters, Func<FlowLogAccounts> accounts) : IHostedService
 {
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _ = accounts();
         await checkpoints.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await replay.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await deadLetters.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,9 @@ public class FlowLogAccountsTests
     [TestCase("https://weuflowlogs.blob.core.windows.net/insights-logs-flowlogflowevent/", TestName = "no blob name")]
     [TestCase("http://127.0.0.1:10000/thirdaccount/insights-logs-flowlogflowevent/x/PT1H.json", TestName = "another account on the same emulator")]
     [TestCase("http://127.0.0.1:10001/devstoreaccount1/insights-logs-flowlogflowevent/x/PT1H.json", TestName = "another port")]
+    [TestCase("https://weuflowlogs.blob.core.windows.net/insights-logs-flowlogflowevent/a%2F..%2F..%2Fsecrets/x/PT1H.json", TestName = "encoded slashes climbing out of the container")]
+    [TestCase("https://weuflowlogs.blob.core.windows.net/insights-logs-flowlogflowevent/a%2F%2Fb/PT1H.json", TestName = "an encoded empty segment")]
+    [TestCase("https://weuflowlogs.blob.core.windows.net/insights-logs-flowlogflowevent/a%5C..%5Cb/PT1H.json", TestName = "encoded backslashes")]
     public void AnythingElseIsNotResolved(string url) => Assert.That(Accounts.Resolve(new Uri(url)), Is.Null);
 
     [Test]
