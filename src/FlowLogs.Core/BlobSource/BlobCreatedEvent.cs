@@ -17,7 +17,10 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
     /// <summary>Whether the event is a <see cref="BlobCreated"/>.</summary>
     public bool IsBlobCreated => Type == BlobCreated;
 
-    /// <summary>Reads the events of one queue message.</summary>
+    /// <summary>
+    /// Reads the events of one queue message, as JSON text or base64-encoded JSON (Event Grid has written both over
+    /// time; the queue trigger hands the text over as stored, <c>messageEncoding: none</c>).
+    /// </summary>
     /// <exception cref="FormatException">The message is not an event or an array of events; the message names what is wrong.</exception>
     public static IReadOnlyList<BlobCreatedEvent> Read(string message)
     {
@@ -25,7 +28,7 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message);
+            document = JsonDocument.Parse(Json(message));
         }
         catch (JsonException ex)
         {
@@ -51,6 +54,21 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
 
             return events;
         }
+    }
+
+    // JSON starts with an object or an array; anything else is taken for base64, if it decodes.
+    private static ReadOnlyMemory<byte> Json(string message)
+    {
+        ReadOnlySpan<char> text = message.AsSpan().Trim();
+        if (text.Length > 0 && text[0] is '{' or '[')
+        {
+            return System.Text.Encoding.UTF8.GetBytes(message);
+        }
+
+        byte[] decoded = new byte[(text.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64Chars(text, decoded, out int written)
+            ? decoded.AsMemory(0, written)
+            : System.Text.Encoding.UTF8.GetBytes(message);
     }
 
     private static BlobCreatedEvent ReadOne(JsonElement element, string where)

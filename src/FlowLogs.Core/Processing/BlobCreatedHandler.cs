@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FlowLogs.BlobSource;
+using FlowLogs.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FlowLogs.Processing;
@@ -13,6 +14,8 @@ public sealed partial class BlobCreatedHandler
 {
     /// <summary>The queue Event Grid writes the events to, in the app's own storage account.</summary>
     public const string QueueName = "flowlog-events";
+
+    private const string FlowLogAccountsSetting = "FlowLogs:Storage:FlowLogConnections";
 
     // Sources already reported as dropped; bounded so a flood of strange sources cannot grow it without end.
     private const int MaxSourcesRemembered = 1024;
@@ -44,7 +47,20 @@ public sealed partial class BlobCreatedHandler
 
             if (item.Url is null || _accounts.Resolve(item.Url) is not { } blob)
             {
-                Drop(item.Source, "its blob is not in a flow-log container of a configured account (FlowLogs:Storage:FlowLogConnections)");
+                if (OfConfiguredAccount(item.Source) is { } account)
+                {
+                    // Events of an account the app reads that it cannot resolve are a fault (an endpoint set otherwise
+                    // than Event Grid names it): counted as failures, which alert; the replay still reads the blobs.
+                    FlowLogMetrics.ProcessingFailures.Add(1);
+                    if (_dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(item.Source, true))
+                    {
+                        LogUnresolved(_logger, account, item.Url?.GetLeftPart(UriPartial.Path) ?? "(none)", FlowLogAccountsSetting);
+                    }
+
+                    continue;
+                }
+
+                Drop(item.Source, $"its blob is not in a flow-log container of a configured account ({FlowLogAccountsSetting})");
                 continue;
             }
 
@@ -62,6 +78,14 @@ public sealed partial class BlobCreatedHandler
         return results;
     }
 
+    // The configured account an event's source (…/storageAccounts/<name>) names, if any.
+    private string? OfConfiguredAccount(string source)
+    {
+        int at = source.LastIndexOf("/storageAccounts/", StringComparison.OrdinalIgnoreCase);
+        string? name = at < 0 ? null : source[(at + "/storageAccounts/".Length)..];
+        return name is not null && _accounts.Accounts.Contains(name, StringComparer.Ordinal) ? name : null;
+    }
+
     private void Drop(string source, string why)
     {
         if (_dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(source, true))
@@ -72,6 +96,9 @@ public sealed partial class BlobCreatedHandler
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped the events of {Source} without reading anything: {Why}. Said once per source")]
     private static partial void LogDropped(ILogger logger, string source, string why);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An event of the flow-log account {Account} names {Url}, which is not under that account's configured endpoint and a flow-log container: its blob is left to the replay. Check the account's endpoint in {Setting}. Said once per source; every such event counts in flowlogs.processing.failures")]
+    private static partial void LogUnresolved(ILogger logger, string account, string url, string setting);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]
     private static partial void LogIgnored(ILogger logger, string blob);

@@ -40,7 +40,18 @@ public class BlobCreatedEventTests
         Assert.That(events.Select(e => (e.IsBlobCreated, e.Source)), Is.EqualTo(new[] { (true, Topic), (false, Topic) }));
     }
 
+    [Test]
+    public void ABase64EncodedMessageIsReadAsItsJson()
+    {
+        string json = $$"""{"topic":"{{Topic}}","eventType":"Microsoft.Storage.BlobCreated","data":{"url":"{{Url}}" } }""";
+
+        BlobCreatedEvent item = BlobCreatedEvent.Read(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json))).Single();
+
+        Assert.That((item.IsBlobCreated, item.Url), Is.EqualTo((true, new Uri(Url))));
+    }
+
     [TestCase("not json", "is not JSON")]
+    [TestCase("bm90IGpzb24=", "is not JSON")]
     [TestCase("42", "is a JSON Number, not an event object")]
     [TestCase("""{"id":"1"}""", "has no eventType/topic")]
     [TestCase("""[{"eventType":"Microsoft.Storage.BlobCreated","topic":"t"}, 7]""", "event 1 of the message is a JSON Number")]

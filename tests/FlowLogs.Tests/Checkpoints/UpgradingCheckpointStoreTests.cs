@@ -15,15 +15,18 @@ public class UpgradingCheckpointStoreTests
     {
         var inner = new MemoryCheckpointStore();
         await inner.TryAddAsync(BlobCheckpoint.New(Legacy, Hour) with { Offset = 5000, BlocksConsumed = 7, EventsDelivered = 120 }, CancellationToken.None);
-        var store = new UpgradingCheckpointStore(inner, Account);
+        // Several processes read it at once: every one finds no new entity, then all copy; one copy wins, every reader
+        // gets it (the store lets no copy through until all eight have read, so the losing branch is taken).
+        var racing = new RacingStore(inner, readers: 8);
+        var store = new UpgradingCheckpointStore(racing, Account);
 
-        // Several processes read it at once: one copy wins, every reader gets it.
-        StoredCheckpoint?[] read = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => store.GetAsync($"{Account}/{Legacy}", CancellationToken.None)));
+        StoredCheckpoint?[] read = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.GetAsync($"{Account}/{Legacy}", CancellationToken.None))));
 
         Assert.Multiple(() =>
         {
             Assert.That(read.Select(r => (r!.Value.BlobName, r.Value.Offset, r.Value.BlocksConsumed)), Has.All.EqualTo(($"{Account}/{Legacy}", 5000L, 7)));
-            Assert.That(read.Select(r => r!.ETag).Distinct().Count(), Is.EqualTo(1), "one copy");
+            Assert.That(read.Select(r => r!.ETag).Distinct().Count(), Is.EqualTo(1), "one copy, the others read it");
+            Assert.That(racing.CopiesRefused, Is.EqualTo(7));
         });
 
         // Written on, the new entity moves; the old one stays as the older version left it.
@@ -72,5 +75,38 @@ public class UpgradingCheckpointStoreTests
             ($"{Account}/{Legacy}", 5000L),
             ($"{Account}/{Other}", 900L),
         }.OrderBy(c => c.Item1)));
+    }
+
+    /// <summary>Holds every insert until <c>readers</c> inserts are waiting, so concurrent first reads all race.</summary>
+    private sealed class RacingStore(ICheckpointStore inner, int readers) : ICheckpointStore
+    {
+        private readonly TaskCompletionSource _allWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _waiting;
+        private int _refused;
+
+        public int CopiesRefused => Volatile.Read(ref _refused);
+
+        public Task<StoredCheckpoint?> GetAsync(string blobName, CancellationToken cancellationToken) => inner.GetAsync(blobName, cancellationToken);
+
+        public async Task<StoredCheckpoint?> TryAddAsync(BlobCheckpoint checkpoint, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _waiting) == readers)
+            {
+                _allWaiting.SetResult();
+            }
+
+            await _allWaiting.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            StoredCheckpoint? added = await inner.TryAddAsync(checkpoint, cancellationToken);
+            if (added is null)
+            {
+                Interlocked.Increment(ref _refused);
+            }
+
+            return added;
+        }
+
+        public Task<StoredCheckpoint?> TryReplaceAsync(BlobCheckpoint checkpoint, Azure.ETag ifMatch, CancellationToken cancellationToken) => inner.TryReplaceAsync(checkpoint, ifMatch, cancellationToken);
+
+        public IAsyncEnumerable<BlobCheckpoint> ListHourAsync(DateTimeOffset hour, CancellationToken cancellationToken) => inner.ListHourAsync(hour, cancellationToken);
     }
 }

@@ -71,20 +71,24 @@ public class SeveralAccountsTests
         stranger.Start();
         int strangerPort = ((IPEndPoint)stranger.LocalEndpoint).Port;
         events.Add(BlobCreated("otheraccount", new Uri($"http://127.0.0.1:{strangerPort}/otheraccount/{FlowLogBlob.VNetContainer}/x/y=2026/m=11/d=23/h=10/m=00/macAddress=AA/PT1H.json")));
-        events.Add(BlobCreated(AzuriteServer.SecondAccount, new Uri(Blobs(AzuriteServer.SecondAccount).Uri, "insights-logs-appserviceconsolelogs/x/PT1H.json")));
+        var otherLogs = new FlowLogSimulator(Blobs(AzuriteServer.SecondAccount), seed: 9, tuplesPerRecord: 6, vnetContainer: "insights-logs-appserviceconsolelogs");
+        FlowLogBlob notFlowLogs = await otherLogs.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(9), hour, CancellationToken.None);
+        events.Add(BlobCreated(AzuriteServer.SecondAccount, BlobUrl(notFlowLogs)));
 
-        // Event Grid delivers at least once and in no order: every event twice, shuffled.
+        // Event Grid delivers at least once and in no order: every event twice, shuffled; base64-encoded as it writes
+        // them today, or as plain JSON as it once did (the trigger hands the text over as stored).
         var random = new Random(5);
+        var plain = new QueueClient(_azurite.ConnectionString, queue.Name);
         foreach (string item in events.Concat(events).OrderBy(_ => random.Next()))
         {
-            await queue.SendMessageAsync(item);
+            await (random.Next(4) == 0 ? plain.SendMessageAsync(item) : queue.SendMessageAsync(item));
         }
 
         Dictionary<string, object?> settings = Settings(intake, id);
         ServiceProvider[] processors = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartPipelineAsync(settings)));
         try
         {
-            await Task.WhenAll(processors.Select(p => DrainAsync(queue, p.GetRequiredService<BlobCreatedHandler>())));
+            await Task.WhenAll(processors.Select(p => DrainAsync(plain, p.GetRequiredService<BlobCreatedHandler>())));
         }
         finally
         {
@@ -95,6 +99,7 @@ public class SeveralAccountsTests
         }
 
         Dictionary<string, string> expected = await ExpectedIdsAsync(written);
+        Dictionary<string, string> notExpected = await ExpectedIdsOfAsync(notFlowLogs);
         string[] delivered = [.. intake.Events.Select(EventIdOf)];
         Assert.Multiple(() =>
         {
@@ -102,6 +107,8 @@ public class SeveralAccountsTests
             Assert.That(delivered, Is.EquivalentTo(expected.Keys), "every tuple of both accounts");
             Assert.That(expected.Values.Distinct(), Is.EquivalentTo(Accounts));
             Assert.That(stranger.Pending(), Is.False, "no request to an account the app does not read");
+            Assert.That(notExpected, Is.Not.Empty);
+            Assert.That(delivered.Intersect(notExpected.Keys), Is.Empty, "nothing of another container of a read account");
         });
     }
 
@@ -264,6 +271,7 @@ public class SeveralAccountsTests
 
             foreach (QueueMessage message in messages)
             {
+                // The text as stored (host.json messageEncoding: none): the handler reads JSON or base64 alike.
                 await handler.HandleAsync(message.Body.ToString(), CancellationToken.None);
                 await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
             }
@@ -311,12 +319,31 @@ public class SeveralAccountsTests
         return ids;
     }
 
+    // A client that writes base64, as Event Grid does today; read back, the text is what is stored.
     private async Task<QueueClient> QueueAsync(string name)
     {
-        // Event Grid writes its messages base64-encoded, which is what the Functions queue trigger reads by default.
         var queue = new QueueClient(_azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         await queue.CreateIfNotExistsAsync();
         return queue;
+    }
+
+    // Every tuple of one blob of another container, read as the app would read a flow log.
+    private async Task<Dictionary<string, string>> ExpectedIdsOfAsync(FlowLogBlob blob)
+    {
+        var ids = new Dictionary<string, string>();
+        byte[] id = new byte[EventId.Length];
+        byte[] content = (await Blobs(blob.Account).GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
+        using var reader = new FlowLogReader(content, new FlowLogSource(blob.Path));
+        while (reader.Read())
+        {
+            foreach (FlowTuple tuple in reader.Current.Tuples)
+            {
+                int length = EventId.Write(reader.Current, tuple, id);
+                ids.Add(System.Text.Encoding.ASCII.GetString(id, 0, length), blob.Account);
+            }
+        }
+
+        return ids;
     }
 
     private BlobServiceClient Blobs(string account) => new(_azurite.ConnectionStringOf(account));
