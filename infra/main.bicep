@@ -148,13 +148,18 @@ var prefixIsValid = contains(letters, first(namePrefix)) && empty(filter(range(0
 var webhookForMany = effectiveDelivery == 'webhook' && length(flowLogAccounts) > 1
 // Both existing subnets or neither: the private endpoints must go into the app's network.
 var subnetsHalfGiven = privateNetworking && empty(existingAppSubnetId) != empty(existingPrivateEndpointSubnetId)
+// An account listed twice would be two connections to one account, which the app refuses at start.
+var accountNames = map(flowLogAccounts, account => toLower(account.name))
+var accountsRepeated = length(union(accountNames, [])) != length(accountNames)
 var checkedPrefix = !prefixIsValid
   ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
   : webhookForMany
       ? fail('delivery \'webhook\' serves one flow-log account (the blob triggers read through the one connection FlowLogStorage); ${length(flowLogAccounts)} were given: use delivery \'queue\'.')
       : subnetsHalfGiven
           ? fail('existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all.')
-          : namePrefix
+          : accountsRepeated
+              ? fail('flowLogAccounts lists an account more than once: ${join(accountNames, ', ')}.')
+              : namePrefix
 
 var effectiveDelivery = privateNetworking ? 'queue' : delivery
 var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)

@@ -257,6 +257,21 @@ public partial class BicepTemplateTests
         Assert.That(errors, Does.Contain("delivery 'webhook' serves one flow-log account").And.Contain("3 were given: use delivery 'queue'"));
     }
 
+    [Test]
+    public void AnAccountListedTwiceIsRefused()
+    {
+        const string Twice = """
+            param flowLogAccounts = [
+              { name: 'nwlogsweu', resourceGroup: 'NetworkWatcherRG' }
+              { name: 'NWLOGSWEU', resourceGroup: 'NetworkWatcherRG' }
+            ]
+            param delivery = 'queue'
+            """;
+        (int exit, string errors) = SnapshotFailure("main.bicep", Twice);
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain("flowLogAccounts lists an account more than once"));
+    }
+
     [TestCase("Flowlogs")]
     [TestCase("flow-logs")]
     [TestCase("1flowlogs")]
