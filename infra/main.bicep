@@ -50,6 +50,9 @@ param existingAppSubnetId string = ''
 @description('With existingAppSubnetId: an existing subnet (same network) for the private endpoints.')
 param existingPrivateEndpointSubnetId string = ''
 
+@description('With privateNetworking: the resource ids of existing private DNS zones privatelink.blob, privatelink.queue and privatelink.table (in that order), such as a hub\'s central zones; empty: the template creates the three and links them to the app\'s network.')
+param existingPrivateDnsZoneIds array = []
+
 @description('Base URL of the Sekoia.io intake: https://intake.sekoia.io, or https://intake.<region>.sekoia.io/api/v1/intake-http.')
 param intakeUrl string = 'https://intake.sekoia.io'
 
@@ -151,6 +154,8 @@ var subnetsHalfGiven = privateNetworking && empty(existingAppSubnetId) != empty(
 // An account listed twice would be two connections to one account, which the app refuses at start.
 var accountNames = map(flowLogAccounts, account => toLower(account.name))
 var accountsRepeated = length(union(accountNames, [])) != length(accountNames)
+// The three zones, or none.
+var zonesMiscounted = !empty(existingPrivateDnsZoneIds) && length(existingPrivateDnsZoneIds) != 3
 var checkedPrefix = !prefixIsValid
   ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
   : webhookForMany
@@ -159,7 +164,9 @@ var checkedPrefix = !prefixIsValid
           ? fail('existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all.')
           : accountsRepeated
               ? fail('flowLogAccounts lists an account more than once: ${join(accountNames, ', ')}.')
-              : namePrefix
+              : zonesMiscounted
+                  ? fail('existingPrivateDnsZoneIds takes the three zones privatelink.blob, privatelink.queue and privatelink.table, in that order; ${length(existingPrivateDnsZoneIds)} were given.')
+                  : namePrefix
 
 var effectiveDelivery = privateNetworking ? 'queue' : delivery
 var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)
@@ -346,6 +353,7 @@ module network 'modules/private-network.bicep' = if (privateNetworking) {
     addressPrefix: vnetAddressPrefix
     existingAppSubnetId: existingAppSubnetId
     existingPrivateEndpointSubnetId: existingPrivateEndpointSubnetId
+    existingPrivateDnsZoneIds: existingPrivateDnsZoneIds
   }
 }
 

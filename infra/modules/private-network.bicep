@@ -22,6 +22,9 @@ param existingAppSubnetId string
 @description('Existing subnet for the private endpoints; empty: created.')
 param existingPrivateEndpointSubnetId string
 
+@description('Existing private DNS zones privatelink.blob, .queue and .table (in that order), such as a hub\'s central zones; empty: zones are created here and linked to the network.')
+param existingPrivateDnsZoneIds array
+
 var createNetwork = empty(existingAppSubnetId)
 
 resource natIp 'Microsoft.Network/publicIPAddresses@2025-05-01' = if (createNetwork) {
@@ -103,17 +106,22 @@ var services = [
   'table'
 ]
 
-resource zones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for service in services: {
+// Enterprise networks resolve through central zones (and often a policy that fills them): then none are made here.
+var createZones = empty(existingPrivateDnsZoneIds)
+
+resource zones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for service in services: if (createZones) {
   name: 'privatelink.${service}.${environment().suffixes.storage}'
   location: 'global'
 }]
 
-resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (service, i) in services: {
+resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (service, i) in services: if (createZones) {
   parent: zones[i]
   name: '${namePrefix}-link'
   location: 'global'
   properties: {
     registrationEnabled: false
+    // A flow-log account whose private endpoint is not in this zone still resolves (publicly) instead of failing.
+    resolutionPolicy: 'NxDomainRedirect'
     virtualNetwork: {
       id: vnetId
     }
@@ -149,7 +157,7 @@ resource zoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@202
       {
         name: service
         properties: {
-          privateDnsZoneId: zones[i].id
+          privateDnsZoneId: createZones ? zones[i].id : existingPrivateDnsZoneIds[i]
         }
       }
     ]

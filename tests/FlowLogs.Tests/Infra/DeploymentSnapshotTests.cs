@@ -478,6 +478,33 @@ public partial class BicepTemplateTests
         Assert.That(OfType(resources, "Microsoft.Web/sites").Single()["properties"]!["virtualNetworkSubnetId"]!.GetValue<string>(), Is.EqualTo($"{network}/subnets/functions"));
         Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints").Select(e => e["properties"]!["subnet"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat($"{network}/subnets/endpoints", 3)));
         Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat(network, 3)));
+        Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["resolutionPolicy"]!.GetValue<string>()), Has.All.EqualTo("NxDomainRedirect"));
+    }
+
+    [Test]
+    public void PrivateNetworkingCanUseTheCustomersCentralDnsZones()
+    {
+        const string hub = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones";
+        string[] zones = [$"{hub}/privatelink.blob.core.windows.net", $"{hub}/privatelink.queue.core.windows.net", $"{hub}/privatelink.table.core.windows.net"];
+        JsonObject snapshot = Snapshot("main.bicep", OneAccount + $"""
+
+            param privateNetworking = true
+            param existingPrivateDnsZoneIds = ['{zones[0]}', '{zones[1]}', '{zones[2]}']
+            """);
+        List<JsonObject> resources = Predicted(snapshot);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones"), Is.Empty);
+            Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks"), Is.Empty);
+            Assert.That(
+                OfType(resources, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups").Select(g => g["properties"]!["privateDnsZoneConfigs"]![0]!["properties"]!["privateDnsZoneId"]!.GetValue<string>()),
+                Is.EqualTo(zones));
+        });
+
+        (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount + $"\nparam privateNetworking = true\nparam existingPrivateDnsZoneIds = ['{zones[0]}']");
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain("existingPrivateDnsZoneIds takes the three zones"));
     }
 
     [Test]
