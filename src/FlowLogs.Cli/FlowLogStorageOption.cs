@@ -6,14 +6,16 @@ namespace FlowLogs.Cli;
 /// <summary>
 /// <c>--storage</c>, given once per flow-log account: the first is the connection <c>FlowLogStorage</c>, the next ones
 /// <c>FlowLogStorage1</c>, <c>FlowLogStorage2</c>…, all listed in <c>FlowLogs:Storage:FlowLogConnections</c>, as a
-/// deployment with several accounts names them.
+/// deployment with several accounts names them. Each value, like <c>--state-storage</c>'s, is a connection string or
+/// an account's blob endpoint (<c>https://&lt;account&gt;.blob.&lt;suffix&gt;/</c>), read with the signed-in identity
+/// (Azure CLI, environment, managed identity): the deployed accounts allow no shared key.
 /// </summary>
 internal static class FlowLogStorageOption
 {
     /// <summary>Creates the option.</summary>
     public static Option<string[]> Create(string description, bool required) => new("--storage")
     {
-        Description = description + " Repeat it for each flow-log account.",
+        Description = description + " A connection string, or the account's blob endpoint (https://<account>.blob.core.windows.net/) to sign in with your identity. Repeat it for each flow-log account.",
         Required = required,
         AllowMultipleArgumentsPerToken = false,
     };
@@ -26,14 +28,29 @@ internal static class FlowLogStorageOption
         for (int i = 0; i < storages.Count; i++)
         {
             string connection = ConnectionName(i);
-            settings[connection] = storages[i];
+            AddConnection(settings, connection, storages[i]);
             settings[string.Create(CultureInfo.InvariantCulture, $"FlowLogs:Storage:FlowLogConnections:{i}")] = connection;
         }
 
         if ((stateStorage ?? (storages.Count > 0 ? storages[0] : null)) is { Length: > 0 } state)
         {
-            settings["AzureWebJobsStorage"] = state;
+            AddConnection(settings, "AzureWebJobsStorage", state);
         }
+    }
+
+    // A blob endpoint becomes the account's name and storage suffix (its table and queue endpoints follow from them)
+    // with no key, so the connection signs in with an identity; anything else is a connection string.
+    private static void AddConnection(IDictionary<string, string?> settings, string connection, string value)
+    {
+        if (Uri.TryCreate(value, UriKind.Absolute, out Uri? endpoint) && endpoint.Scheme == Uri.UriSchemeHttps
+            && endpoint.Host.Split('.', 3) is [{ Length: > 0 } account, "blob", { Length: > 0 } suffix])
+        {
+            settings[$"{connection}:accountName"] = account;
+            settings[$"{connection}:endpointSuffix"] = suffix;
+            return;
+        }
+
+        settings[connection] = value;
     }
 
     /// <summary>The connection name of the <paramref name="index"/>th flow-log account.</summary>

@@ -27,7 +27,7 @@ public static class DeadLettersCommand
 
     private static Option<string[]> StorageOption() => FlowLogStorageOption.Create("Connection string of a flow-log storage account (a lone tuple's record is read again there); the dead letters are in the first unless --state-storage is given.", required: true);
 
-    private static Option<string?> StateStorageOption() => new("--state-storage") { Description = "Connection string of the app's account, where the dead letters are (AzureWebJobsStorage)." };
+    private static Option<string?> StateStorageOption() => new("--state-storage") { Description = "The app's account, where the dead letters are (AzureWebJobsStorage): a connection string or its blob endpoint." };
 
     private static Option<string?> ContainerOption() => new("--container") { Description = "The dead-letter container (default: FlowLogs:Storage:DeadLetterContainer, flowlogs-deadletter)." };
 

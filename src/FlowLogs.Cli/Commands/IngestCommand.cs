@@ -19,7 +19,7 @@ public static class IngestCommand
     public static Command Create()
     {
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (checkpoints and dead letters go to the first unless --state-storage is given).", required: true);
-        var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the account for checkpoints, replay state and dead letters." };
+        var stateStorage = new Option<string?>("--state-storage") { Description = "The app's account for checkpoints, replay state and dead letters: a connection string or its blob endpoint." };
         var sink = new Option<string>("--sink") { Description = "ndjson (a local file), stdout, or sekoia (settings from FlowLogs__Sekoia__* environment variables).", DefaultValueFactory = _ => "ndjson" };
         sink.AcceptOnlyFromAmong("ndjson", "stdout", "sekoia");
         var output = new Option<string>("--output") { Description = "File of the ndjson sink.", DefaultValueFactory = _ => "flowlogs-events.ndjson" };

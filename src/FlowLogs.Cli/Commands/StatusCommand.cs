@@ -18,7 +18,7 @@ public static class StatusCommand
     public static Command Create()
     {
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (used for the hour listings; the first is also the state account unless --state-storage is given). Default: the FlowLogStorage setting (and FlowLogs__Storage__FlowLogConnections) from the environment.", required: false);
-        var stateStorage = new Option<string?>("--state-storage") { Description = "Connection string of the app's account (checkpoints, replay state). Default: --storage, else the AzureWebJobsStorage setting from the environment." };
+        var stateStorage = new Option<string?>("--state-storage") { Description = "The app's account (checkpoints, replay state): a connection string or its blob endpoint. Default: the first --storage, else the AzureWebJobsStorage setting from the environment." };
         var json = new Option<bool>("--json") { Description = "Write JSON (every row) instead of the table." };
         var hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 };
         var rows = new Option<int>("--rows") { Description = "Rows the table shows at most, worst first.", DefaultValueFactory = _ => 40 };
