@@ -73,6 +73,16 @@ internal sealed class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
             failures.Add($"{S}:MaxLookbackHours ({options.MaxLookbackHours}) must be at least {S}:WindowHours ({options.WindowHours}) and {S}:FirstRunLookbackHours ({options.FirstRunLookbackHours})");
         }
 
+        // Names written before blobs carried their account start with the container: one that could be an account's
+        // name would be taken for one.
+        foreach (string container in options.Containers)
+        {
+            if (BlobSource.StorageAccountName.IsValid(container))
+            {
+                failures.Add($"{S}:Containers: '{container}' could be a storage account's name (letters and digits only, 3 to 24); flow-log containers are named insights-logs-…");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -69,6 +69,16 @@ public class PipelineSettingsTests
         Assert.That(error!.Message, Does.Contain("FlowLogs:Replay:MaxLookbackHours (2) must be at least FlowLogs:Replay:WindowHours (3)"));
     }
 
+    [Test]
+    public void AContainerNamedLikeAStorageAccountIsRefused()
+    {
+        using ServiceProvider provider = Pipeline(("FlowLogs:Replay:Containers:0", "flowlogs"));
+
+        OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<ReplayOptions>>().Value);
+
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Replay:Containers: 'flowlogs' could be a storage account's name"));
+    }
+
     private static ServiceProvider Pipeline(params (string Key, string Value)[] settings)
     {
         var values = new Dictionary<string, string?>
