@@ -34,6 +34,21 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
         return [.. prefixes];
     }
 
+    /// <summary>Up to <paramref name="max"/> prefixes written before prefixes carried their account, as written.</summary>
+    public async Task<IReadOnlyList<(string Container, string Prefix)>> GetLegacyPrefixesAsync(int max, CancellationToken cancellationToken)
+    {
+        var legacy = new List<(string Container, string Prefix)>();
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entity.GetString("Account") is null && legacy.Count < max)
+            {
+                legacy.Add((entity.GetString("Container"), entity.GetString("Prefix")));
+            }
+        }
+
+        return legacy;
+    }
+
     /// <inheritdoc/>
     public async Task AddPrefixAsync(ResourcePrefix prefix, CancellationToken cancellationToken)
     {

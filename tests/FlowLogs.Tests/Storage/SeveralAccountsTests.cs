@@ -225,6 +225,32 @@ public class SeveralAccountsTests
         });
     }
 
+    [Test]
+    public async Task AnUpgradeWithTheOlderVersionsAccountNotFirstIsRefusedAtStartNamingIt()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        var simulator = new FlowLogSimulator(Blobs(AzuriteServer.SecondAccount), seed: 71, tuplesPerRecord: 3);
+        FlowLogBlob blob = await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(70), HourOf(DateTimeOffset.UtcNow), CancellationToken.None);
+
+        // The older version read the second account and left its replay folders without an account.
+        var replayTable = new TableClient(_azurite.ConnectionString, $"rp{id}");
+        await replayTable.CreateIfNotExistsAsync();
+        string prefix = blob.Name[..blob.Name.IndexOf("/y=", StringComparison.Ordinal)];
+        await replayTable.UpsertEntityAsync(new TableEntity("prefix", CheckpointKeys.Row($"{blob.Container}/{prefix}")) { ["Container"] = blob.Container, ["Prefix"] = prefix });
+        Dictionary<string, object?> settings = Settings(intake, id);
+
+        InvalidOperationException? refused = Assert.ThrowsAsync<InvalidOperationException>(async () => await (await StartPipelineAsync(settings)).DisposeAsync());
+
+        Dictionary<string, object?> reordered = new(settings)
+        {
+            ["FlowLogStorage"] = settings["FlowLogStorage1"],
+            ["FlowLogStorage1"] = settings["FlowLogStorage"],
+        };
+        await using ServiceProvider started = await StartPipelineAsync(reordered);
+        Assert.That(refused!.Message, Does.Contain($"their resource folders are in '{AzuriteServer.SecondAccount}'").And.Contain("FlowLogs:Storage:FlowLogConnections"));
+    }
+
     private Dictionary<string, object?> Settings(LoopbackIntake intake, string id) => new()
     {
         ["FlowLogStorage"] = _azurite.ConnectionStringOf(AzuriteServer.Account),
