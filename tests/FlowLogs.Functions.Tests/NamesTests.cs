@@ -82,9 +82,10 @@ public partial class NamesTests
 
         // Every webhook call and every BlobCreated subject the document shows names a built trigger and its container.
         var webhooks = WebhookName().Matches(document).Select(m => m.Groups[1].Value).ToList();
-        var subjects = SubjectContainer().Matches(document).Select(m => m.Groups[1].Value).ToList();
+        var subjects = SubjectContainer().Matches(document).Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.That(webhooks, Is.Not.Empty.And.SubsetOf(BlobTriggers().Select(t => t.Function)));
         Assert.That(subjects, Is.Not.Empty.And.SubsetOf(BlobTriggers().Select(t => t.Container)));
+        Assert.That(document, Does.Contain("`FlowLogEvents`").And.Contain($"`{FlowLogs.Processing.BlobCreatedHandler.QueueName}`"));
         Assert.That(document, Does.Contain("`ReplayMissedHours`"));
         Assert.That(document, Does.Contain("`ReplaySchedule`"));
     }
