@@ -240,7 +240,7 @@ public class SeveralAccountsTests
         await replayTable.UpsertEntityAsync(new TableEntity("prefix", CheckpointKeys.Row($"{blob.Container}/{prefix}")) { ["Container"] = blob.Container, ["Prefix"] = prefix });
         Dictionary<string, object?> settings = Settings(intake, id);
 
-        InvalidOperationException? refused = Assert.ThrowsAsync<InvalidOperationException>(async () => await (await StartPipelineAsync(settings)).DisposeAsync());
+        InvalidOperationException? refused = Assert.ThrowsAsync<InvalidOperationException>(async () => await StartPipelineAsync(settings));
 
         Dictionary<string, object?> reordered = new(settings)
         {
@@ -276,9 +276,17 @@ public class SeveralAccountsTests
         services.AddLogging();
         services.AddFlowLogPipeline(configuration);
         ServiceProvider provider = services.BuildServiceProvider();
-        foreach (IHostedService hosted in provider.GetServices<IHostedService>())
+        try
         {
-            await hosted.StartAsync(CancellationToken.None);
+            foreach (IHostedService hosted in provider.GetServices<IHostedService>())
+            {
+                await hosted.StartAsync(CancellationToken.None);
+            }
+        }
+        catch
+        {
+            await provider.DisposeAsync();
+            throw;
         }
 
         return provider;
