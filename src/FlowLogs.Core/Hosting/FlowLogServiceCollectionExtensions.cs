@@ -29,7 +29,7 @@ public static class FlowLogServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         // Every flow-log account, each through its own connection; reads and listings go to the blob's own account.
-        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.Containers));
+        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton(sp => new LegacyAccount(LegacyAccountFrom(configuration, Storage(sp))));

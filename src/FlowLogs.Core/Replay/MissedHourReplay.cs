@@ -374,7 +374,7 @@ public sealed partial class MissedHourReplay
         {
             try
             {
-                foreach (string container in _options.Containers)
+                foreach (string container in _options.FlowLogContainers)
                 {
                     int before = all.Count;
                     await DiscoverContainerAsync(account, container, all, cancellationToken).ConfigureAwait(false);

@@ -52,8 +52,11 @@ internal sealed class ReplayOptions
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$", ErrorMessage = "FlowLogs:Replay:StateTable must be a valid table name (letters and digits, 3 to 63, starting with a letter)")]
     public string StateTable { get; set; } = "flowlogreplay";
 
-    /// <summary>The containers to replay.</summary>
-    public IList<string> Containers { get; } = [BlobSource.FlowLogBlob.VNetContainer, BlobSource.FlowLogBlob.NsgContainer];
+    /// <summary>The containers to replay, and whose events are read; empty: the VNet and NSG flow-log containers.</summary>
+    public IList<string> Containers { get; } = [];
+
+    // Empty by default, not filled with the defaults: configuration binding adds to a list, it never replaces it.
+    internal IReadOnlyList<string> FlowLogContainers => Containers.Count > 0 ? [.. Containers] : [BlobSource.FlowLogBlob.VNetContainer, BlobSource.FlowLogBlob.NsgContainer];
 
     /// <summary>Blobs processed at once by one run.</summary>
     [Range(1, 64)]
@@ -75,7 +78,7 @@ internal sealed class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
 
         // Names written before blobs carried their account start with the container: one that could be an account's
         // name would be taken for one.
-        foreach (string container in options.Containers)
+        foreach (string container in options.FlowLogContainers)
         {
             if (BlobSource.StorageAccountName.IsValid(container))
             {

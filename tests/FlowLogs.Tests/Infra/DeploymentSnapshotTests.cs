@@ -174,7 +174,7 @@ public partial class BicepTemplateTests
             Assert.That(OfType(resources, "Microsoft.Storage/storageAccounts/tableServices/tables").Select(Id), Is.EquivalentTo(new[] { storage.CheckpointTable, replay.StateTable }.Select(t => $"{appStorage}/tableServices/default/tables/{t}")));
 
             // The containers the reader may read and Event Grid announces are the ones the code reads.
-            Assert.That(replay.Containers, Is.EquivalentTo(codeContainers));
+            Assert.That(replay.FlowLogContainers, Is.EquivalentTo(codeContainers));
             Assert.That(FlowLogContainers, Is.EquivalentTo(codeContainers));
 
             // The connections the code's defaults and the blob triggers name are written.

@@ -70,6 +70,16 @@ public class PipelineSettingsTests
     }
 
     [Test]
+    public void ContainersSetReplaceTheDefaultsAndNoneSetMeansBothFlowLogContainers()
+    {
+        using ServiceProvider vnetOnly = Pipeline(("FlowLogs:Replay:Containers:0", FlowLogs.BlobSource.FlowLogBlob.VNetContainer));
+        using ServiceProvider defaults = Pipeline();
+
+        Assert.That(vnetOnly.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, Is.EqualTo(new[] { FlowLogs.BlobSource.FlowLogBlob.VNetContainer }));
+        Assert.That(defaults.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, Is.EqualTo(new[] { FlowLogs.BlobSource.FlowLogBlob.VNetContainer, FlowLogs.BlobSource.FlowLogBlob.NsgContainer }));
+    }
+
+    [Test]
     public void AContainerNamedLikeAStorageAccountIsRefused()
     {
         using ServiceProvider provider = Pipeline(("FlowLogs:Replay:Containers:0", "flowlogs"));
