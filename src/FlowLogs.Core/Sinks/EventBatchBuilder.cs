@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using FlowLogs.Ecs;
 using FlowLogs.Parsing;
 
@@ -53,9 +54,28 @@ internal sealed class EventBatchBuilder : IDisposable
     /// <summary>Adds an event already encoded (a dead letter's), of the records at [<paramref name="start"/>, <paramref name="end"/>) of the blob.</summary>
     public void AddEncoded(ReadOnlySpan<byte> eventJson, long start, long end)
     {
+        // Events come from this library's writers, compact; one read back from storage may have been reformatted by
+        // hand, and a raw line break inside a framed event would break the request around it: it is compacted first.
+        if (eventJson.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0)
+        {
+            eventJson = Compact(eventJson);
+        }
+
         Covers(start, end);
         _framing.Write(_buffer, eventJson);
         EndEvent(eventJson.Length);
+    }
+
+    private static byte[] Compact(ReadOnlySpan<byte> json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json.ToArray());
+        var compact = new ArrayBufferWriter<byte>(json.Length);
+        using (var writer = new Utf8JsonWriter(compact, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            document.WriteTo(writer);
+        }
+
+        return compact.WrittenSpan.ToArray();
     }
 
     /// <summary>The events added so far; valid until <see cref="Reset"/>.</summary>

@@ -87,6 +87,22 @@ public class EventFramingTests
     }
 
     [Test]
+    public void AnEncodedEventReformattedByHandIsCompactedSoItsFramingStaysValidJson()
+    {
+        // A dead letter edited or pretty-printed by an operator, then redriven: raw line breaks and tabs.
+        const string Pretty = "{\n\t\"a\": \"x y\",\n\t\"b\": [1, 2]\n}";
+        foreach (EventFraming? framing in new EventFraming?[] { null, new JsonStringFraming() })
+        {
+            using var builder = new EventBatchBuilder(EventPayload.Raw, framing);
+            builder.AddEncoded(Encoding.UTF8.GetBytes(Pretty), 0, 1);
+
+            EventBatch batch = builder.Build("c/b/PT1H.json");
+            Assert.That(Encoding.UTF8.GetString(batch.EventJson(0).Span), Is.EqualTo("{\"a\":\"x y\",\"b\":[1,2]}"));
+            Assert.That(batch.Slice(0, 1).Span.IndexOfAnyInRange((byte)0, (byte)0x1F), Is.EqualTo(-1), "no raw control character in the framed event");
+        }
+    }
+
+    [Test]
     public void AnyRunOfEventsIsOneSliceThatMakesAValidBodyHoldingExactlyThoseEvents()
     {
         using var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming());

@@ -74,8 +74,9 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         }
 
         // A request is a run of consecutive events, measured as its body will be: the prefix, the events with a comma
-        // between each, the suffix. The first event of a run always goes (alone, it is under MaxEventBytes, at most half
-        // a request). An event over that limit is never sent, so it ends the run before it.
+        // between each, the suffix. The first event of a run always goes: alone it is under MaxEventBytes, at most half
+        // a request before escaping (an event of nothing but quotes could pass MaxRequestBytes escaped, still far under
+        // the intake's own 10 MiB). An event over that limit is never sent, so it ends the run before it.
         int first = 0;
         long length = _body.PrefixLength;
         for (int i = 0; i < batch.Count; i++)
