@@ -50,6 +50,12 @@ internal static class DeltaBenchmark
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"catch-up: {result.BytesRead / 1048576.0:F0} MB delta, {result.Events:N0} events in {result.Chunks} chunks, {stopwatch.Elapsed.TotalSeconds:F1} s ({result.BytesRead / 1048576.0 / stopwatch.Elapsed.TotalSeconds:F1} MB/s, {result.Events / stopwatch.Elapsed.TotalSeconds:N0} events/s), {blobRequests.Count + tableRequests.Count} storage requests, peak working set {self.PeakWorkingSet64 / 1048576.0:F0} MB"));
+
+        // Where the memory is: the managed heap at its largest after a collection, and what the process committed for it.
+        GCMemoryInfo gc = GC.GetGCMemoryInfo(GCKind.Any);
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"catch-up memory: managed heap {gc.HeapSizeBytes / 1048576.0:F0} MB after the last collection ({gc.FragmentedBytes / 1048576.0:F0} MB fragmented), {gc.TotalCommittedBytes / 1048576.0:F0} MB committed, {GC.GetTotalAllocatedBytes() / (double)Math.Max(result.Events, 1):F0} bytes allocated per event, {GC.CollectionCount(2)} gen-2 collections"));
         return result.Events == sink.Events && result.Outcome == BlobProcessOutcome.CaughtUp ? 0 : 1;
     }
 
