@@ -2,7 +2,6 @@ using Azure.Storage.Blobs;
 using FlowLogs.BlobSource;
 using FlowLogs.Processing;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 
 namespace FlowLogs.Functions;
 
@@ -14,7 +13,7 @@ namespace FlowLogs.Functions;
 /// queue trigger hands each event's blob to the same processor; this is the way for several accounts and for an app
 /// without a public endpoint.
 /// </summary>
-public sealed partial class FlowLogTriggers(BlobProcessor processor, BlobCreatedHandler events, ILogger<FlowLogTriggers> logger)
+public sealed class FlowLogTriggers(BlobCreatedHandler events)
 {
     /// <summary>The VNet trigger; Event Grid's webhook names it <c>Host.Functions.VNetFlowLogs</c>.</summary>
     public const string VNetFunction = "VNetFlowLogs";
@@ -53,22 +52,6 @@ public sealed partial class FlowLogTriggers(BlobProcessor processor, BlobCreated
     // webhook only enqueued it into the host's blob-trigger queue, which retries the invocation 5 times
     // (maxDequeueCount) and then moves the message to the poison queue webjobs-blobtrigger-poison; the replay timer
     // catches up whatever is still unread.
-    private async Task ProcessAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        var flowLog = new FlowLogBlob(blob.AccountName, blob.BlobContainerName, blob.Name);
-        if (!flowLog.IsHourBlob)
-        {
-            LogIgnored(logger, flowLog.FullName);
-            return;
-        }
-
-        BlobProcessResult result = await processor.ProcessAsync(flowLog, cancellationToken).ConfigureAwait(false);
-        LogProcessed(logger, flowLog.FullName, result.Outcome, result.Events, result.BytesRead, result.Offset);
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]
-    private static partial void LogIgnored(ILogger logger, string blob);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome}, {Events} events, {Bytes} bytes read, checkpoint at byte {Offset}")]
-    private static partial void LogProcessed(ILogger logger, string blob, BlobProcessOutcome outcome, long events, long bytes, long offset);
+    private Task<BlobProcessResult> ProcessAsync(BlobClient blob, CancellationToken cancellationToken)
+        => events.HandleAsync(new FlowLogBlob(blob.AccountName, blob.BlobContainerName, blob.Name), cancellationToken);
 }

@@ -52,7 +52,7 @@ public sealed partial class BlobCreatedHandler
                     // Events of an account the app reads that it cannot resolve are a fault (an endpoint set otherwise
                     // than Event Grid names it): counted as failures, which alert; the replay still reads the blobs.
                     FlowLogMetrics.ProcessingFailures.Add(1);
-                    if (_dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(item.Source, true))
+                    if (FirstFrom(item.Source))
                     {
                         LogUnresolved(_logger, account, item.Url?.GetLeftPart(UriPartial.Path) ?? "(none)", FlowLogAccountsSetting);
                     }
@@ -64,18 +64,30 @@ public sealed partial class BlobCreatedHandler
                 continue;
             }
 
-            if (!blob.IsHourBlob)
-            {
-                LogIgnored(_logger, blob.FullName);
-                continue;
-            }
-
-            BlobProcessResult result = await _processor.ProcessAsync(blob, cancellationToken).ConfigureAwait(false);
-            LogProcessed(_logger, blob.FullName, result.Outcome, result.Events, result.BytesRead, result.Offset);
-            results.Add(result);
+            results.Add(await HandleAsync(blob, cancellationToken).ConfigureAwait(false));
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Processes one blob a commit was announced for, by either delivery (a queue event, or the webhook's blob trigger),
+    /// and logs what the call did; a name that is not a PT1H.json is ignored.
+    /// </summary>
+    public async Task<BlobProcessResult> HandleAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        BlobProcessResult result = await _processor.ProcessAsync(blob, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == BlobProcessOutcome.Ignored)
+        {
+            LogIgnored(_logger, blob.FullName);
+        }
+        else
+        {
+            LogProcessed(_logger, blob.FullName, result.Outcome, result.Events, result.BytesRead, result.Offset);
+        }
+
+        return result;
     }
 
     // The configured account an event's source (…/storageAccounts/<name>) names, if any.
@@ -88,11 +100,14 @@ public sealed partial class BlobCreatedHandler
 
     private void Drop(string source, string why)
     {
-        if (_dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(source, true))
+        if (FirstFrom(source))
         {
             LogDropped(_logger, source, why);
         }
     }
+
+    // Whether this is the first dropped event of the source: each source is said once.
+    private bool FirstFrom(string source) => _dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(source, true);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped the events of {Source} without reading anything: {Why}. Said once per source")]
     private static partial void LogDropped(ILogger logger, string source, string why);
