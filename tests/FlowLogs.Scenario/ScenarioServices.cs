@@ -13,11 +13,8 @@ namespace FlowLogs.Scenario;
 internal static class ScenarioServices
 {
     /// <summary>The flow-log accounts of <paramref name="connectionStrings"/>, read as the app reads them.</summary>
-    public static FlowLogAccounts Accounts(IEnumerable<string> connectionStrings) => new(connectionStrings.Select(cs =>
-    {
-        var store = new AzureFlowLogBlobStore(new BlobServiceClient(cs));
-        return new FlowLogAccount(store.Account, store.Endpoint, store);
-    }));
+    public static FlowLogAccounts Accounts(IEnumerable<string> connectionStrings)
+        => new(connectionStrings.Select(cs => new AzureFlowLogBlobStore(new BlobServiceClient(cs))));
 
     public static ServiceProvider Build(Uri intake, string key, BlobContainerClient deadLetters, bool logToConsole)
     {

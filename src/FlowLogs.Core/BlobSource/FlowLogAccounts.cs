@@ -2,32 +2,26 @@ using Azure;
 
 namespace FlowLogs.BlobSource;
 
-/// <summary>One flow-log storage account: its name, its blob endpoint, and the reads and listings made of it.</summary>
-/// <param name="Name">The account's name (the first segment of every <see cref="FlowLogBlob.FullName"/> in it).</param>
-/// <param name="BlobEndpoint">The account's blob service endpoint; only blobs under it are ever read.</param>
-/// <param name="Blobs">Its store and catalog.</param>
-internal sealed record FlowLogAccount(string Name, Uri BlobEndpoint, AzureFlowLogBlobStore Blobs);
-
 /// <summary>
 /// Every flow-log account the app reads. Routes each read and listing to the blob's own account, and tells whether a
 /// blob URL (from an event) is of one of them: nothing outside these accounts is ever fetched.
 /// </summary>
 internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
 {
-    private readonly Dictionary<string, FlowLogAccount> _byName = new(StringComparer.Ordinal);
-    private readonly List<FlowLogAccount> _accounts = [];
+    private readonly Dictionary<string, AzureFlowLogBlobStore> _byName = new(StringComparer.Ordinal);
+    private readonly List<AzureFlowLogBlobStore> _accounts = [];
     private readonly HashSet<string> _containers;
 
-    /// <summary>Creates the set, reading <paramref name="containers"/> (the flow-log containers) in each account.</summary>
-    public FlowLogAccounts(IEnumerable<FlowLogAccount> accounts, IEnumerable<string>? containers = null)
+    /// <summary>Creates the set of one store per account, reading <paramref name="containers"/> (the flow-log containers) in each.</summary>
+    public FlowLogAccounts(IEnumerable<AzureFlowLogBlobStore> accounts, IEnumerable<string>? containers = null)
     {
         ArgumentNullException.ThrowIfNull(accounts);
         _containers = new HashSet<string>(containers ?? [FlowLogBlob.VNetContainer, FlowLogBlob.NsgContainer], StringComparer.Ordinal);
-        foreach (FlowLogAccount account in accounts)
+        foreach (AzureFlowLogBlobStore account in accounts)
         {
-            if (!_byName.TryAdd(account.Name, account))
+            if (!_byName.TryAdd(account.Account, account))
             {
-                throw new InvalidOperationException($"the flow-log account '{account.Name}' is configured twice (FlowLogs:Storage:FlowLogConnections)");
+                throw new InvalidOperationException($"the flow-log account '{account.Account}' is configured twice (FlowLogs:Storage:FlowLogConnections)");
             }
 
             _accounts.Add(account);
@@ -38,14 +32,14 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
             throw new InvalidOperationException("no flow-log account is configured (FlowLogs:Storage:FlowLogConnections)");
         }
 
-        Accounts = [.. _accounts.Select(a => a.Name)];
+        Accounts = [.. _accounts.Select(a => a.Account)];
     }
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Accounts { get; }
 
-    /// <summary>The accounts, in the order configured.</summary>
-    public IReadOnlyList<FlowLogAccount> All => _accounts;
+    /// <summary>The accounts' stores, in the order configured.</summary>
+    public IReadOnlyList<AzureFlowLogBlobStore> All => _accounts;
 
     /// <summary>
     /// The flow-log blob at <paramref name="url"/> if it is under the endpoint of a configured account (compared as
@@ -59,9 +53,9 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
             return null;
         }
 
-        foreach (FlowLogAccount account in _accounts)
+        foreach (AzureFlowLogBlobStore account in _accounts)
         {
-            Uri endpoint = account.BlobEndpoint;
+            Uri endpoint = account.Endpoint;
             string root = endpoint.AbsolutePath.EndsWith('/') ? endpoint.AbsolutePath : endpoint.AbsolutePath + "/";
             if (!string.Equals(url.Scheme, endpoint.Scheme, StringComparison.OrdinalIgnoreCase)
                 || !string.Equals(url.Host, endpoint.Host, StringComparison.OrdinalIgnoreCase)
@@ -78,7 +72,7 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
                 return null;
             }
 
-            return new FlowLogBlob(account.Name, path[..slash], path[(slash + 1)..]);
+            return new FlowLogBlob(account.Account, path[..slash], path[(slash + 1)..]);
         }
 
         return null;
@@ -125,8 +119,8 @@ internal sealed class FlowLogAccounts : IFlowLogBlobStore, IFlowLogBlobCatalog
     }
 
     private AzureFlowLogBlobStore Of(string account)
-        => _byName.TryGetValue(account, out FlowLogAccount? found)
-            ? found.Blobs
+        => _byName.TryGetValue(account, out AzureFlowLogBlobStore? found)
+            ? found
             : throw new UnknownAccountException(account);
 }
 

@@ -96,7 +96,7 @@ public static class FlowLogServiceCollectionExtensions
 
     private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers)
     {
-        var accounts = new List<FlowLogAccount>();
+        var accounts = new List<AzureFlowLogBlobStore>();
         foreach (string connection in storage.FlowLogConnectionNames)
         {
             var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection));
@@ -105,7 +105,7 @@ public static class FlowLogServiceCollectionExtensions
                 throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");
             }
 
-            accounts.Add(new FlowLogAccount(store.Account, store.Endpoint, store));
+            accounts.Add(store);
         }
 
         return new FlowLogAccounts(accounts, containers);

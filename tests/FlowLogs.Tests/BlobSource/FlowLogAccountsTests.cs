@@ -70,9 +70,5 @@ public class FlowLogAccountsTests
         });
     }
 
-    private static FlowLogAccount Account(string endpoint)
-    {
-        var store = new AzureFlowLogBlobStore(new BlobServiceClient(new Uri(endpoint)));
-        return new FlowLogAccount(store.Account, store.Endpoint, store);
-    }
+    private static AzureFlowLogBlobStore Account(string endpoint) => new(new BlobServiceClient(new Uri(endpoint)));
 }

@@ -202,7 +202,7 @@ public partial class BicepTemplateTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(accounts.All.Select(a => (a.Name, a.BlobEndpoint.AbsoluteUri)), Is.EqualTo(new[]
+            Assert.That(accounts.All.Select(a => (a.Account, a.Endpoint.AbsoluteUri)), Is.EqualTo(new[]
             {
                 ("nwlogsweu", "https://nwlogsweu.blob.core.windows.net/"),
                 ("nwlogsneu", "https://nwlogsneu.blob.core.windows.net/"),
