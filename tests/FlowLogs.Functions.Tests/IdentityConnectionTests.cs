@@ -68,9 +68,27 @@ public class IdentityConnectionTests
         settings.Remove("FlowLogStorage");
         settings["FlowLogStorage__serviceUri"] = $"http://127.0.0.1:{AzuriteFixture.Server.BlobPort}/devstoreaccount1";
 
-        WorkerStartException? error = Assert.ThrowsAsync<WorkerStartException>(async () => await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None));
+        // The check runs with the host's start-up work, beside the worker's own channel: the worker may fail before it
+        // has connected, or just after; either way it stops, saying which setting to set.
+        const string Named = "storage connection 'FlowLogStorage' is not configured";
+        string said;
+        try
+        {
+            await using WorkerProtocolHost worker = await WorkerProtocolHost.StartAsync(FunctionsApp.BuildDirectory, settings, CancellationToken.None);
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!worker.ProcessOutput.Any(l => l.Contains(Named, StringComparison.Ordinal)) && !patience.IsCancellationRequested)
+            {
+                await Task.Delay(100, CancellationToken.None);
+            }
 
-        Assert.That(error!.Message, Does.Contain("storage connection 'FlowLogStorage' is not configured").And.Contain("FlowLogStorage__blobServiceUri"));
+            said = string.Join('\n', worker.ProcessOutput);
+        }
+        catch (WorkerStartException error)
+        {
+            said = error.Message + "\n" + error.Output;
+        }
+
+        Assert.That(said, Does.Contain(Named).And.Contain("FlowLogStorage__blobServiceUri"));
         Assert.That(intake.Events, Is.Empty);
     }
 }
