@@ -135,6 +135,42 @@ public class SeveralAccountsTests
     }
 
     [Test]
+    public async Task AnAccountAddedToARunningAppIsReplayedAsFarBackAsAFirstRunLooksAndNoFurther()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
+        string id = Guid.NewGuid().ToString("N")[..12];
+        DateTimeOffset hour = HourOf(DateTimeOffset.UtcNow);
+        Dictionary<string, object?> settings = Settings(intake, id);
+        settings["FlowLogs:Replay:DiscoveryInterval"] = "00:00:00";
+
+        // The app has run with the first account alone.
+        await new FlowLogSimulator(Blobs(AzuriteServer.Account), seed: 81, tuplesPerRecord: 3).AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(80), hour, CancellationToken.None);
+        Dictionary<string, object?> firstOnly = new(settings);
+        firstOnly.Remove("FlowLogs:Storage:FlowLogConnections:1");
+        await using (ServiceProvider before = await StartPipelineAsync(firstOnly))
+        {
+            await before.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+        }
+
+        // The second account, added now, has hours the window (3) does not reach: one inside the first-run look-back
+        // (24 hours), one past it.
+        var second = new FlowLogSimulator(Blobs(AzuriteServer.SecondAccount), seed: 82, tuplesPerRecord: 3);
+        FlowLogBlob inside = await second.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(81), hour.AddHours(-23), CancellationToken.None);
+        FlowLogBlob past = await second.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(81), hour.AddHours(-24), CancellationToken.None);
+        await using ServiceProvider after = await StartPipelineAsync(settings);
+        await after.GetRequiredService<MissedHourReplay>().RunAsync(CancellationToken.None);
+
+        string[] delivered = [.. intake.Events.Select(EventIdOf)];
+        Dictionary<string, string> insideIds = await ExpectedIdsAsync(new HashSet<FlowLogBlob> { inside });
+        Dictionary<string, string> pastIds = await ExpectedIdsAsync(new HashSet<FlowLogBlob> { past });
+        Assert.Multiple(() =>
+        {
+            Assert.That(delivered, Is.SupersetOf(insideIds.Keys), "23 hours back: inside the look-back");
+            Assert.That(delivered.Intersect(pastIds.Keys), Is.Empty, "24 hours back: past it (flowlogs ingest --since reads it)");
+        });
+    }
+
+    [Test]
     public async Task AnAccountRemovedFromTheListOrRefusingItsListingsDoesNotStopTheReplayOfTheOthers()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(IntakeKey);
