@@ -37,7 +37,7 @@ internal static class DeltaBenchmark
     /// <summary>The child process of the catch-up run: reads one blob from its checkpoint and prints its own figures.</summary>
     public static async Task<int> CatchUpChildAsync(BenchmarkArguments options)
     {
-        if (!FlowLogBlob.TryParse(options.Path!, legacyAccount: null, out FlowLogBlob? blob))
+        if (!FlowLogBlob.TryParse(options.Path!, out FlowLogBlob? blob))
         {
             throw new ArgumentException($"not an account/container/name: {options.Path}");
         }

@@ -80,7 +80,7 @@ var notified = concat(empty(emails) ? [] : [emailGroup.id], actionGroupIds)
 // Rules with afterReplayRuns read the replay's line, one per run; message templates as in src/FlowLogs.Core/Replay/MissedHourReplay.cs. The exporter
 // puts the template in customDimensions.OriginalFormat when it also renders the message, and in message otherwise.
 var replayRuns = '''
-let replayTemplate = "Replay {From:u}..{To:u}: {Checked} blobs checked, {Behind} behind, {Bytes} bytes and {Events} events caught up, oldest unread byte {OldestUnreadSeconds:F0} s old, {Failed} failed, {Deferred} left to triggers; {Listings} hour listings, {Skipped} complete hours skipped, {HoursLeft} hours left for the next run";
+let replayTemplate = "Replay {From:u}..{To:u}: {Checked} blobs checked, {Behind} behind, {Bytes} bytes and {Events} events caught up, oldest unread byte {OldestUnreadSeconds:F0} s old, {Failed} failed, {Held} held by other readers, {Deferred} left to triggers; {Listings} hour listings, {Skipped} complete hours skipped, {HoursLeft} hours left for the next run";
 let replayRuns = traces | where message == replayTemplate or tostring(customDimensions.OriginalFormat) == replayTemplate;
 '''
 

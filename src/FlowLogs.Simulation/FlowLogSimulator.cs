@@ -90,6 +90,22 @@ public sealed class FlowLogSimulator
     /// <summary>Appends the record of one minute to the NIC's hour blob, as Azure does each minute.</summary>
     public async Task<FlowLogBlob> AppendMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, CancellationToken cancellationToken)
     {
+        (FlowLogBlob blob, Func<CancellationToken, Task>? rest) = await CommitMinuteAsync(kind, nic, minute, split: false, cancellationToken).ConfigureAwait(false);
+        return rest is null ? blob : throw new InvalidOperationException("unreachable: a whole minute has no rest");
+    }
+
+    /// <summary>
+    /// Appends the first half of one minute's record, cut inside the record, and returns what commits the second half:
+    /// a record split across two commits, which Azure's framing allows and a reader must join.
+    /// </summary>
+    public async Task<(FlowLogBlob Blob, Func<CancellationToken, Task> SecondHalf)> AppendSplitMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, CancellationToken cancellationToken)
+    {
+        (FlowLogBlob blob, Func<CancellationToken, Task>? rest) = await CommitMinuteAsync(kind, nic, minute, split: true, cancellationToken).ConfigureAwait(false);
+        return (blob, rest!);
+    }
+
+    private async Task<(FlowLogBlob Blob, Func<CancellationToken, Task>? SecondHalf)> CommitMinuteAsync(FlowLogKind kind, SimulatedNic nic, DateTimeOffset minute, bool split, CancellationToken cancellationToken)
+    {
         var hour = new DateTimeOffset(minute.Year, minute.Month, minute.Day, minute.Hour, 0, 0, TimeSpan.Zero);
         FlowLogBlob blob = BlobFor(_service.AccountName, kind, nic, hour, VNetContainer, NsgContainer);
         BlobContainerClient container = _service.GetBlobContainerClient(blob.Container);
@@ -142,8 +158,15 @@ public sealed class FlowLogSimulator
 
         byte[] content = record.ToArray();
         LastRecordOffset = HeadLength + state.DataLength + (state.DataIds.Count > 0 ? 1 : 0);
-        await CommitNewBlockAsync(client, state, content, cancellationToken).ConfigureAwait(false);
-        return blob;
+        if (!split)
+        {
+            await CommitNewBlockAsync(client, state, content, cancellationToken).ConfigureAwait(false);
+            return (blob, null);
+        }
+
+        int half = content.Length / 2;
+        await CommitNewBlockAsync(client, state, content[..half], cancellationToken).ConfigureAwait(false);
+        return (blob, token => CommitNewBlockAsync(client, state, content[half..], token));
     }
 
     /// <summary>

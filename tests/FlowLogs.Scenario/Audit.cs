@@ -51,6 +51,18 @@ public sealed record Audit
     /// <summary>Tuples written into past hours while the app was down (read only by the replay).</summary>
     public long OutageTuples { get; init; }
 
+    /// <summary>How far the skewed instance clocks were off the storage service's.</summary>
+    public int ClockSkewMinutes { get; init; }
+
+    /// <summary>Processor processes run with a clock ahead or behind (libfaketime).</summary>
+    public int WorkersWithSkewedClocks { get; init; }
+
+    /// <summary>Records split across two commits, the second never announced.</summary>
+    public int SplitRecords { get; init; }
+
+    /// <summary>Blobs created late for an earlier hour, never announced.</summary>
+    public int LateBlobs { get; init; }
+
     public double Seconds { get; init; }
 
     public void Print(TextWriter output)
@@ -74,6 +86,8 @@ public sealed record Audit
         output.WriteLine(string.Create(c, $"intake requests / faults      {IntakeRequests,6} / {IntakeFaults} ({SlowAcknowledgements} acknowledged after longer than a claim)"));
         output.WriteLine(string.Create(c, $"claims taken from live holders {ClaimsTakenFromLiveHolders,9}"));
         output.WriteLine(string.Create(c, $"tuples written in the outage  {OutageTuples,10} (hours 9, 7, 5 ago; window 3 hours)"));
+        output.WriteLine(string.Create(c, $"clocks off the service's      {ClockSkewMinutes,7} min (a replay round ahead, rounds behind; {WorkersWithSkewedClocks} processors ahead or behind)"));
+        output.WriteLine(string.Create(c, $"late writes                   {SplitRecords,10} split records, {LateBlobs} late blobs, none announced"));
         output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
         foreach (string reason in DeadLetterReasons)
         {

@@ -43,6 +43,19 @@ public sealed class ScenarioOptions
     /// <summary>Rewrite one blob (same bytes, new block ids) three quarters of the way through.</summary>
     public bool RewriteBlob { get; set; } = true;
 
+    /// <summary>
+    /// Instance clocks off the storage service's by this many minutes: a replay round made this far ahead while Azure
+    /// still writes the current hour, the last rounds this far behind and right in turn, and (where libfaketime is
+    /// installed) the processor processes ahead, behind and right in turn. 0: every clock right.
+    /// </summary>
+    public int SkewMinutes { get; set; } = 70;
+
+    /// <summary>
+    /// Writes Azure makes late, none announced: the second half of a record split across two commits, a blob created for
+    /// an hour the replay may already have found complete, more commits to the current hour.
+    /// </summary>
+    public bool LateWrites { get; set; } = true;
+
     /// <summary>A load run: no faults, no pauses between minutes; the figure is sustained events per second end to end.</summary>
     public bool Load { get; set; }
 
@@ -67,6 +80,8 @@ public sealed class ScenarioOptions
                 case "--restart-azurite": options.RestartAzurite = bool.Parse(value); break;
                 case "--slow-ack-rate": options.SlowAcknowledgementRate = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--outage": options.Outage = bool.Parse(value); break;
+                case "--skew-minutes": options.SkewMinutes = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--late-writes": options.LateWrites = bool.Parse(value); break;
                 case "--load":
                     if (bool.Parse(value))
                     {
@@ -79,6 +94,8 @@ public sealed class ScenarioOptions
                         options.RewriteBlob = false;
                         options.BadBlockEvery = 0;
                         options.Interval = TimeSpan.Zero;
+                        options.SkewMinutes = 0;
+                        options.LateWrites = false;
                     }
 
                     break;

@@ -10,6 +10,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
+using FlowLogs.Clock;
 using FlowLogs.DeadLetters;
 using FlowLogs.Parsing;
 using FlowLogs.Processing;
@@ -36,6 +37,12 @@ public static class ScenarioRunner
 {
     /// <summary>How long a processor's claim lasts: shorter than the slow acknowledgements, so only renewal keeps it.</summary>
     public static readonly TimeSpan ClaimDuration = TimeSpan.FromSeconds(8);
+
+    /// <summary>An hour is complete once over and quiet this long (minutes in the app): short, so a run sees hours complete and rechecked.</summary>
+    public static readonly TimeSpan CompletionGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>A complete hour is listed once more this long after (an hour in the app).</summary>
+    public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(20);
 
     private const string Key = "scenario-intake-key";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -77,7 +84,7 @@ public static class ScenarioRunner
         await queue.CreateIfNotExistsAsync().ConfigureAwait(false);
 
         var stopwatch = Stopwatch.StartNew();
-        var workers = new Workers(flowLogStorage, intake.BaseUrl, queueName, table, deadLetters);
+        var workers = new Workers(flowLogStorage, intake.BaseUrl, queueName, table, deadLetters, o.SkewMinutes);
 
         // A load run writes the backlog first, then measures how fast the processors drain it.
         if (!o.Load)
@@ -118,13 +125,14 @@ public static class ScenarioRunner
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         SimulatedNic[] nics = [.. Enumerable.Range(0, o.Nics).Select(i => new SimulatedNic(i))];
-        var replayState = new TableReplayStateStore(new TableClient(cs, table + "replay"), legacyAccount: null);
+        string replayTable = table + "replay";
+        var replayState = new TableReplayStateStore(new TableClient(cs, replayTable));
         await replayState.CreateIfNotExistsAsync(CancellationToken.None).ConfigureAwait(false);
         long outageTuples = 0;
         if (o.Outage)
         {
             // The replay last completed ten hours ago; since then the app was down and nothing announced these hours.
-            await replayState.SaveRunStateAsync(new ReplayRunState(now.AddHours(-10), null, firstHour.AddHours(-10)), CancellationToken.None).ConfigureAwait(false);
+            await replayState.SaveRunStateAsync(new ReplayRunState(now.AddHours(-10), firstHour.AddHours(-10)), CancellationToken.None).ConfigureAwait(false);
             foreach (int hoursAgo in new[] { 9, 7, 5 })
             {
                 foreach (SimulatedNic nic in nics)
@@ -197,6 +205,36 @@ public static class ScenarioRunner
             }
         }
 
+        // A replay round made by an instance whose clock runs ahead, while Azure still writes the current hour: by its own
+        // clock that hour is long over and quiet.
+        var replays = new Replays(cs, flowLogStorage, intake.BaseUrl, table, replayTable, deadLetters);
+        int splitRecords = 0;
+        int lateBlobs = 0;
+        if (o.SkewMinutes != 0)
+        {
+            ReplayReport ahead = await replays.RoundAsync(TimeSpan.FromMinutes(o.SkewMinutes)).ConfigureAwait(false);
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay round with the clock {o.SkewMinutes} min ahead: {ahead.HoursCompleted} resource hours complete, skew measured {ahead.ClockSkew?.TotalMinutes:F1} min");
+        }
+
+        if (o.LateWrites)
+        {
+            // A record split across two commits: the first half announced, the second never.
+            SimulatedNic nic = nics[0];
+            (FlowLogBlob split, Func<CancellationToken, Task> rest) = await SimulatorOf(nic).AppendSplitMinuteAsync(FlowLogKind.VirtualNetwork, nic, firstHour.AddMinutes(o.Minutes % 60), CancellationToken.None).ConfigureAwait(false);
+            await queue.SendMessageAsync(split.FullName).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await rest(CancellationToken.None).ConfigureAwait(false);
+            splitRecords++;
+
+            // A NIC attached late: its blob for an hour before, created now, never announced; and the current hour goes
+            // on being written without triggers.
+            var late = new SimulatedNic(o.Nics + 100);
+            await SimulatorOf(late).AppendMinuteAsync(FlowLogKind.VirtualNetwork, late, firstHour.AddHours(o.Outage ? -5 : -1).AddMinutes(59), CancellationToken.None).ConfigureAwait(false);
+            await SimulatorOf(nic).AppendMinuteAsync(FlowLogKind.NetworkSecurityGroup, nic, firstHour.AddMinutes(o.Minutes % 60), CancellationToken.None).ConfigureAwait(false);
+            lateBlobs++;
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] late writes: a record split across two commits, a blob created late for an earlier hour, an unannounced commit");
+        }
+
         // Let the processors drain the triggers, then stop killing and let the replay catch whatever is left.
         for (int i = 0; i < 120 && (await queue.GetPropertiesAsync().ConfigureAwait(false)).Value.ApproximateMessagesCount > 0; i++)
         {
@@ -207,8 +245,8 @@ public static class ScenarioRunner
         await killer.ConfigureAwait(false);
         workers.StopAll();
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
-        (int rounds, ReplayReport last) = await ReplayUntilCaughtUpAsync(cs, flowLogStorage, intake.BaseUrl, table, deadLetters, replayState).ConfigureAwait(false);
-        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds, last found {last.BlobsBehind} behind");
+        (int rounds, ReplayReport last, int rechecked) = await replays.UntilDoneAsync(firstHour, TimeSpan.FromMinutes(o.SkewMinutes)).ConfigureAwait(false);
+        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds (clocks {-o.SkewMinutes} min and right, in turn), last found {last.BlobsBehind} behind, {rechecked} resource hours rechecked");
 
         Audit audit = await AuditAsync(blobs, simulators, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
         audit = audit with
@@ -222,6 +260,10 @@ public static class ScenarioRunner
             SlowAcknowledgements = intake.FaultsServed.GetValueOrDefault(IntakeFault.SlowAcknowledgement),
             ClaimsTakenFromLiveHolders = workers.ClaimsTakenFromLiveHolders,
             OutageTuples = outageTuples,
+            ClockSkewMinutes = o.SkewMinutes,
+            WorkersWithSkewedClocks = workers.Skewed,
+            SplitRecords = splitRecords,
+            LateBlobs = lateBlobs,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
         audit.Print(output);
@@ -234,38 +276,54 @@ public static class ScenarioRunner
         return audit;
     }
 
-    private static async Task<(int Rounds, ReplayReport Last)> ReplayUntilCaughtUpAsync(string cs, string[] flowLogStorage, Uri intake, string table, string deadLetters, TableReplayStateStore state)
+    /// <summary>Replay runs as the timer makes them, each by an instance with a clock of its own.</summary>
+    private sealed class Replays(string cs, string[] flowLogStorage, Uri intake, string table, string replayTable, string deadLetters)
     {
-        FlowLogAccounts accounts = ScenarioServices.Accounts(flowLogStorage);
-        var blobs = new BlobServiceClient(cs);
-        await using ServiceProvider provider = ScenarioServices.Build(intake, Key, blobs.GetBlobContainerClient(deadLetters), logToConsole: false);
-        var store = new TableCheckpointStore(new TableClient(cs, table));
-        var processor = new BlobProcessor(
-            accounts,
-            new BlobClaims(store, TimeProvider.System, NullLogger<BlobClaims>.Instance),
-            provider.GetRequiredService<IEventSink>(),
-            provider.GetRequiredService<IDeadLetterStore>(),
-            Options.Create(new BlobProcessorOptions { ClaimDuration = TimeSpan.FromSeconds(20) }),
-            NullLogger<BlobProcessor>.Instance);
-        // The processors are stopped: the replay reads whatever is behind, however recently it was checkpointed.
-        var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero };
-        var replay = new MissedHourReplay(accounts, state, store, processor, Options.Create(options), TimeProvider.System, NullLogger<MissedHourReplay>.Instance);
-
-        // The replay's own run, as the timer makes it: from the oldest hour not complete, wherever that is. Claims of
-        // killed processors lapse after the claim duration; until then their blobs are left to them, not read.
-        ReplayReport report = null!;
-        for (int round = 1; round <= 30; round++)
+        /// <summary>One run by an instance whose clock is <paramref name="skew"/> off the machine's.</summary>
+        public async Task<ReplayReport> RoundAsync(TimeSpan skew)
         {
-            report = await replay.RunAsync(CancellationToken.None).ConfigureAwait(false);
-            if (report.BlobsBehind == 0 && report.BlobsLeftToTriggers == 0 && report.BlobsFailed == 0)
-            {
-                return (round, report);
-            }
+            StorageClock clock = ScenarioServices.Clock(skew);
+            var blobs = new BlobServiceClient(cs);
+            await using ServiceProvider provider = ScenarioServices.Build(intake, Key, blobs.GetBlobContainerClient(deadLetters), logToConsole: false);
+            var store = new TableCheckpointStore(ScenarioServices.Table(cs, table, clock));
+            var processor = new BlobProcessor(
+                ScenarioServices.Accounts(flowLogStorage, clock),
+                new BlobClaims(store, clock, NullLogger<BlobClaims>.Instance),
+                provider.GetRequiredService<IEventSink>(),
+                provider.GetRequiredService<IDeadLetterStore>(),
+                Options.Create(new BlobProcessorOptions { ClaimDuration = ClaimDuration, CompletionGrace = CompletionGrace }),
+                NullLogger<BlobProcessor>.Instance,
+                clock);
 
-            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            // The processors are stopped or few: the replay reads whatever is behind, however recently it was checkpointed.
+            var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero, CompletionGrace = CompletionGrace, RecheckAfter = RecheckAfter, DiscoveryInterval = TimeSpan.Zero };
+            var state = new TableReplayStateStore(ScenarioServices.Table(cs, replayTable, clock));
+            var replay = new MissedHourReplay(ScenarioServices.Accounts(flowLogStorage, clock), state, store, processor, Options.Create(options), clock, NullLogger<MissedHourReplay>.Instance);
+            return await replay.RunAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        return (30, report);
+        /// <summary>
+        /// Runs until every hour before <paramref name="current"/> is done (complete and rechecked) and nothing is behind:
+        /// claims of killed processors lapse after the claim duration, and until then their blobs are left to them.
+        /// </summary>
+        public async Task<(int Rounds, ReplayReport Last, int Rechecked)> UntilDoneAsync(DateTimeOffset current, TimeSpan skew)
+        {
+            ReplayReport report = null!;
+            int rechecked = 0;
+            for (int round = 1; round <= 60; round++)
+            {
+                report = await RoundAsync(round % 2 == 1 ? -skew : TimeSpan.Zero).ConfigureAwait(false);
+                rechecked += report.HoursRechecked;
+                if (report.BlobsBehind == 0 && report.BlobsLeftToTriggers == 0 && report.BlobsHeld == 0 && report.BlobsFailed == 0 && report.ResumeFrom >= current)
+                {
+                    return (round, report, rechecked);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+
+            return (60, report, rechecked);
+        }
     }
 
     private static async Task<Audit> AuditAsync(BlobServiceClient blobs, FlowLogSimulator[] simulators, LoopbackIntake intake, string deadLetters, ConcurrentDictionary<(string Blob, long Offset), DateTimeOffset> committed, DateTimeOffset? measureFrom)
@@ -275,7 +333,7 @@ public static class ScenarioRunner
         byte[] idBuffer = new byte[Ecs.EventId.Length];
         foreach ((FlowLogSimulator simulator, string name) in simulators.SelectMany(s => s.TuplesPerBlob.Keys.Select(name => (s, name))))
         {
-            FlowLogBlob blob = FlowLogBlob.TryParse(name, legacyAccount: null, out FlowLogBlob? parsed) ? parsed : throw new FormatException(name);
+            FlowLogBlob blob = FlowLogBlob.TryParse(name, out FlowLogBlob? parsed) ? parsed : throw new FormatException(name);
             BinaryData content = (await simulator.Service.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name).DownloadContentAsync().ConfigureAwait(false)).Value.Content;
             using var reader = new FlowLogReader(content.ToMemory(), new FlowLogSource(blob.Path));
             while (reader.Read())
@@ -361,12 +419,16 @@ public static class ScenarioRunner
     }
 
     /// <summary>The processor processes: started with this program's worker mode, killed with SIGKILL.</summary>
-    private sealed class Workers(string[] storage, Uri intake, string queue, string table, string deadLetters)
+    private sealed class Workers(string[] storage, Uri intake, string queue, string table, string deadLetters, int skewMinutes)
     {
         private readonly List<Process> _running = [];
         private int _claimsTaken;
+        private int _started;
 
         public int Kills { get; private set; }
+
+        /// <summary>Processes started with a clock ahead or behind (libfaketime).</summary>
+        public int Skewed { get; private set; }
 
         /// <summary>Warnings of live processes that found their claim taken by another (a delivery that outlived its claim).</summary>
         public int ClaimsTakenFromLiveHolders => Volatile.Read(ref _claimsTaken);
@@ -383,6 +445,16 @@ public static class ScenarioRunner
             foreach (string arg in new[] { "worker", "--storage", storage[0], "--intake", intake.AbsoluteUri, "--key", Key, "--queue", queue, "--table", table, "--deadletters", deadLetters }.Concat(second))
             {
                 start.ArgumentList.Add(arg);
+            }
+
+            // Ahead, behind, right, in turn: where libfaketime is installed, each process's own clock is wrong on purpose.
+            int skew = (_started++ % 3) switch { 0 => skewMinutes, 1 => -skewMinutes, _ => 0 };
+            if (skew != 0 && ScenarioServices.FakeTime is { } fakeTime)
+            {
+                start.Environment["LD_PRELOAD"] = fakeTime;
+                start.Environment["FAKETIME"] = skew > 0 ? $"+{skew}m" : $"{skew}m";
+                start.Environment["DONT_FAKE_MONOTONIC"] = "1";
+                Skewed++;
             }
 
             Process process = Process.Start(start)!;

@@ -1,20 +1,46 @@
+using Azure.Core;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using FlowLogs.BlobSource;
+using FlowLogs.Clock;
 using FlowLogs.DeadLetters;
 using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlowLogs.Scenario;
 
 /// <summary>The sink and dead-letter store every scenario process uses: the Sekoia sink to the loopback intake, ECS payload.</summary>
 internal static class ScenarioServices
 {
-    /// <summary>The flow-log accounts of <paramref name="connectionStrings"/>, read as the app reads them.</summary>
-    public static FlowLogAccounts Accounts(IEnumerable<string> connectionStrings)
-        => new(connectionStrings.Select(cs => new AzureFlowLogBlobStore(new BlobServiceClient(cs))));
+    /// <summary>Where the libfaketime library is installed (scripts/install-test-packages.sh), if it is.</summary>
+    public static string? FakeTime => File.Exists("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1") ? "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1" : null;
+
+    /// <summary>An instance's clock <paramref name="skew"/> off the machine's, corrected by the storage answers as the app's is.</summary>
+    public static StorageClock Clock(TimeSpan skew) => new(new SkewedTime(skew), NullLogger<StorageClock>.Instance);
+
+    /// <summary>The flow-log accounts of <paramref name="connectionStrings"/>, read as the app reads them, their answers setting <paramref name="clock"/>.</summary>
+    public static FlowLogAccounts Accounts(IEnumerable<string> connectionStrings, StorageClock clock)
+        => new(connectionStrings.Select(cs => new AzureFlowLogBlobStore(new BlobServiceClient(cs, Observed(new BlobClientOptions(), clock)))));
+
+    /// <summary>A table of the app's account whose answers set <paramref name="clock"/>.</summary>
+    public static TableClient Table(string connectionString, string name, StorageClock clock) => new(connectionString, name, Observed(new TableClientOptions(), clock));
+
+    private static T Observed<T>(T options, StorageClock clock)
+        where T : ClientOptions
+    {
+        options.AddPolicy(new StorageClockPolicy(clock), HttpPipelinePosition.PerRetry);
+        return options;
+    }
+
+    /// <summary>The machine's clock moved by a skew.</summary>
+    private sealed class SkewedTime(TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + skew;
+    }
 
     public static ServiceProvider Build(Uri intake, string key, BlobContainerClient deadLetters, bool logToConsole)
     {

@@ -1,9 +1,9 @@
-using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
+using FlowLogs.Clock;
 using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Sinks;
@@ -33,13 +33,16 @@ internal static class ScenarioWorker
         var blobs = new BlobServiceClient(a["--storage"]);
         await using ServiceProvider provider = ScenarioServices.Build(new Uri(a["--intake"]), a["--key"], blobs.GetBlobContainerClient(a["--deadletters"]), logToConsole: true);
         ILoggerFactory logs = provider.GetRequiredService<ILoggerFactory>();
+        // This process's clock may be wrong on purpose (libfaketime): it goes by the storage service's, as the app does.
+        StorageClock clock = ScenarioServices.Clock(TimeSpan.Zero);
         var processor = new BlobProcessor(
-            ScenarioServices.Accounts(a.TryGetValue("--second-storage", out string? second) ? [a["--storage"], second] : [a["--storage"]]),
-            new BlobClaims(new TableCheckpointStore(new TableClient(a["--storage"], a["--table"])), TimeProvider.System, logs.CreateLogger<BlobClaims>()),
+            ScenarioServices.Accounts(a.TryGetValue("--second-storage", out string? second) ? [a["--storage"], second] : [a["--storage"]], clock),
+            new BlobClaims(new TableCheckpointStore(ScenarioServices.Table(a["--storage"], a["--table"], clock)), clock, logs.CreateLogger<BlobClaims>()),
             provider.GetRequiredService<IEventSink>(),
             provider.GetRequiredService<IDeadLetterStore>(),
-            Options.Create(new BlobProcessorOptions { ClaimDuration = ScenarioRunner.ClaimDuration, MaxBatchBytes = 256 * 1024 }),
-            logs.CreateLogger<BlobProcessor>());
+            Options.Create(new BlobProcessorOptions { ClaimDuration = ScenarioRunner.ClaimDuration, MaxBatchBytes = 256 * 1024, CompletionGrace = ScenarioRunner.CompletionGrace }),
+            logs.CreateLogger<BlobProcessor>(),
+            clock);
         var queue = new QueueClient(a["--storage"], a["--queue"]);
 
         while (true)
@@ -56,7 +59,7 @@ internal static class ScenarioWorker
                 foreach (QueueMessage message in messages)
                 {
                     string name = message.Body.ToString();
-                    FlowLogBlob blob = FlowLogBlob.TryParse(name, legacyAccount: null, out FlowLogBlob? parsed) ? parsed : throw new FormatException($"not an account/container/name: {name}");
+                    FlowLogBlob blob = FlowLogBlob.TryParse(name, out FlowLogBlob? parsed) ? parsed : throw new FormatException($"not an account/container/name: {name}");
                     await processor.ProcessAsync(blob, CancellationToken.None).ConfigureAwait(false);
                     await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt).ConfigureAwait(false);
                 }

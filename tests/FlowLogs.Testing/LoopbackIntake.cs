@@ -85,6 +85,9 @@ public sealed class LoopbackIntake : IAsyncDisposable
     /// <summary>Events the intake refuses: a request holding one is answered 400, nothing stored.</summary>
     public Func<string, bool>? RefuseEvent { get; set; }
 
+    /// <summary>Events the intake silently leaves out: not stored, not acknowledged, the others of their request are (a 200 with fewer ids).</summary>
+    public Func<string, bool>? LeaveUnacknowledged { get; set; }
+
     /// <summary>Requests received.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
@@ -232,6 +235,11 @@ public sealed class LoopbackIntake : IAsyncDisposable
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("{\"message\":\"invalid event in jsons\"}", context.RequestAborted).ConfigureAwait(false);
             return;
+        }
+
+        if (LeaveUnacknowledged is { } leave)
+        {
+            events.RemoveAll(e => leave(e));
         }
 
         DateTimeOffset now = DateTimeOffset.UtcNow;

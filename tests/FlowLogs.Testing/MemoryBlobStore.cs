@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using FlowLogs.BlobSource;
+using FlowLogs.Clock;
 
 namespace FlowLogs.Testing;
 
@@ -26,6 +27,12 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
 
     /// <summary>Requests made through the read interfaces, as a storage account would count them.</summary>
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>
+    /// The clock every answer sets, as the storage clients' pipeline policy does with the Date header: the store's own
+    /// time (the storage service's), in whole seconds.
+    /// </summary>
+    public StorageClock? Clock { get; set; }
 
     /// <summary>Stages a block, as Put Block does: invisible until committed.</summary>
     public void StageBlock(FlowLogBlob blob, string id, ReadOnlySpan<byte> content)
@@ -114,7 +121,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     public Task<BlockListSnapshot?> GetCommittedBlocksAsync(FlowLogBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        Interlocked.Increment(ref _requests);
+        Answer();
         lock (_lock)
         {
             return Task.FromResult(_blobs.TryGetValue(blob.FullName, out Committed? c)
@@ -132,7 +139,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
             return Task.CompletedTask;
         }
 
-        Interlocked.Increment(ref _requests);
+        Answer();
         byte[] content = ContentAt(blob, ifMatch);
         if (offset >= content.Length || offset + destination.Length > content.Length)
         {
@@ -148,7 +155,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     public Task<Stream> OpenReadAsync(FlowLogBlob blob, long offset, ETag ifMatch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        Interlocked.Increment(ref _requests);
+        Answer();
         byte[] content = ContentAt(blob, ifMatch);
         if (offset > content.Length || (offset == content.Length && content.Length > 0))
         {
@@ -161,7 +168,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     /// <inheritdoc/>
     public async IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _requests);
+        Answer();
         SortedSet<string> children;
         lock (_lock)
         {
@@ -186,7 +193,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     /// <inheritdoc/>
     public async IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _requests);
+        Answer();
         List<Committed> found;
         lock (_lock)
         {
@@ -197,6 +204,17 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
         {
             await Task.Yield();
             yield return new CatalogBlob(c.Blob, c.Length, c.Modified);
+        }
+    }
+
+    // Counts a request and tells the clock the service's time, as an answer's Date header does.
+    private void Answer()
+    {
+        Interlocked.Increment(ref _requests);
+        if (Clock is { } clock)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            clock.Observe(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
         }
     }
 

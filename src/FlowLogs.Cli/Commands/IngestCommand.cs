@@ -15,6 +15,9 @@ namespace FlowLogs.Cli.Commands;
 /// </summary>
 public static class IngestCommand
 {
+    // Rounds that --once waits for blobs other processes hold before it says so and stops.
+    private const int MaxHeldRounds = 3;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -90,6 +93,8 @@ public static class IngestCommand
         long bytes = 0;
         int rounds = 0;
         int lastFailed = 0;
+        int lastHeld = 0;
+        int heldRounds = 0;
         int hoursLeft = 0;
         int hoursSkipped = 0;
         DateTimeOffset? resumedFrom = null;
@@ -103,16 +108,27 @@ public static class IngestCommand
                 events += report.EventsCaughtUp;
                 bytes += report.BytesCaughtUp;
                 lastFailed = report.BlobsFailed;
+                lastHeld = report.BlobsHeld;
                 hoursLeft = report.HoursLeft;
                 hoursSkipped += report.HoursBeyondLookback;
                 await stderr.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed, {report.HoursLeft} hours left")).ConfigureAwait(false);
+                    $"flowlogs ingest: round {rounds}: {report.BlobsChecked} blobs checked, {report.BlobsBehind} behind, {report.EventsCaughtUp} events and {report.BytesCaughtUp} bytes caught up, oldest unread byte {report.OldestUnreadAge.TotalSeconds:F0} s old, {report.BlobsFailed} failed, {report.BlobsHeld} held by other readers, {report.HoursLeft} hours left")).ConfigureAwait(false);
 
                 // A backlog larger than one round's listing budget goes on at once, for as long as rounds make progress.
                 if (report.HoursLeft > 0 && report.BlobsFailed == 0 && report.ResumeFrom != resumedFrom)
                 {
                     resumedFrom = report.ResumeFrom;
+                    continue;
+                }
+
+                // No trigger reads what another process holds: once, wait for its claim (a reader that died lets it
+                // lapse within the claim duration) and look again, a few times at most.
+                if (once && report.BlobsHeld > 0 && heldRounds++ < MaxHeldRounds)
+                {
+                    TimeSpan wait = report.HeldFor + TimeSpan.FromSeconds(1);
+                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs ingest: {report.BlobsHeld} blobs are held by other readers; looking again in {wait.TotalSeconds:F0} s, when their claims lapse")).ConfigureAwait(false);
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -131,8 +147,8 @@ public static class IngestCommand
 
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs ingest: {rounds} rounds, {events} events delivered, {bytes} bytes read")).ConfigureAwait(false);
-        // Blobs not delivered, hours not reached, hours older than the look-back: not everything is in.
-        return lastFailed > 0 || hoursLeft > 0 || hoursSkipped > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
+        // Blobs not delivered or still held by others, hours not reached, hours older than the look-back: not everything is in.
+        return lastFailed > 0 || lastHeld > 0 || hoursLeft > 0 || hoursSkipped > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
     }
 
     // The host reports settings that fail validation at start as one or more OptionsValidationExceptions.

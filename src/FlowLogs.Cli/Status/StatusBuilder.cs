@@ -70,6 +70,8 @@ internal static class StatusBuilder
             LastRun = state.LastRun,
             LastRunSucceeded = state.LastRunSucceeded,
             ResumeFrom = state.ResumeFrom,
+            AppClockSkew = state.ClockSkew,
+            LocalClockSkew = state.ReaderClockSkew,
         };
         (Health health, string reason) = Verdict(report, thresholds);
         return report with { Health = health, Reason = reason };
@@ -108,6 +110,9 @@ internal static class StatusBuilder
         return neverRead && !claimed ? (true, blob.ListedLength ?? 0, age) : (false, 0, TimeSpan.Zero);
     }
 
+    // The app warns past a minute too (StorageClock.SkewWarning): its ages and hours go by the service's time anyway.
+    private static readonly TimeSpan ClockSkewNoted = TimeSpan.FromMinutes(1);
+
     private static bool IsClaimed(BlobState blob, DateTimeOffset now) => blob.ClaimOwner is not null && blob.ClaimExpires is { } expires && expires > now;
 
     private static (Health, string) Verdict(StatusReport r, StatusThresholds thresholds)
@@ -126,6 +131,11 @@ internal static class StatusBuilder
         if (r.LastRun is null && r.BlobsSeen > 0)
         {
             notes.Add("the replay never recorded a run");
+        }
+
+        if (r.AppClockSkew is { } skew && skew.Duration() > ClockSkewNoted)
+        {
+            notes.Add($"the app's clock is {Format.Age(skew.Duration())} {(skew > TimeSpan.Zero ? "ahead of" : "behind")} the storage service's");
         }
 
         if (r.ListingsSkipped > 0)

@@ -50,6 +50,12 @@ internal static class StatusJson
             WriteTime(json, "resumeFrom", report.ResumeFrom);
             json.WriteEndObject();
 
+            // Seconds the clocks run ahead of the storage service's (negative: behind); null when not measured.
+            json.WriteStartObject("clockSkew");
+            WriteSeconds(json, "appSeconds", report.AppClockSkew);
+            WriteSeconds(json, "hereSeconds", report.LocalClockSkew);
+            json.WriteEndObject();
+
             json.WriteStartArray("rows");
             foreach (StatusRow row in report.Rows)
             {

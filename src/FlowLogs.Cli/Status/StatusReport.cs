@@ -112,4 +112,10 @@ internal sealed record StatusReport
     public bool? LastRunSucceeded { get; init; }
 
     public DateTimeOffset? ResumeFrom { get; init; }
+
+    /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's.</summary>
+    public TimeSpan? AppClockSkew { get; init; }
+
+    /// <summary>How far this machine's clock is ahead of the storage service's.</summary>
+    public TimeSpan? LocalClockSkew { get; init; }
 }

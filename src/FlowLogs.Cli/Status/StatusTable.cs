@@ -12,6 +12,12 @@ internal static class StatusTable
     private const string Green = "\u001b[32m";
     private const string Dim = "\u001b[2m";
 
+    // How far the app's clock and this machine's run from the storage service's, whose time decides.
+    private static string Clocks(StatusReport report)
+        => $"clocks ahead of storage: app {Seconds(report.AppClockSkew)}, here {Seconds(report.LocalClockSkew)}";
+
+    private static string Seconds(TimeSpan? skew) => skew is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.TotalSeconds:+0;-0;0} s") : "?";
+
     /// <summary>The verdict, a summary line, then at most <paramref name="maxRows"/> rows, worst first.</summary>
     public static string Render(StatusReport report, int maxRows, bool colour, int nameWidth = 36)
     {
@@ -23,7 +29,7 @@ internal static class StatusTable
         string replay = report.LastRun is { } last
             ? $"replay last ran {Format.Age(report.ReadAt - last)} ago, {(report.LastRunSucceeded == true ? "succeeded" : "did not catch up")}{(report.ResumeFrom is { } resume ? $", resumes from {Format.Hour(resume)}" : string.Empty)}"
             : "replay: no run recorded";
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings"));
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings; {Clocks(report)}"));
         if (report.Rows.Count == 0)
         {
             return text.ToString();

@@ -19,10 +19,11 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
 
     /// <summary>
     /// Reads the events of one queue message, as JSON text or base64-encoded JSON (Event Grid has written both over
-    /// time; the queue trigger hands the text over as stored, <c>messageEncoding: none</c>).
+    /// time; the queue trigger hands the text over as stored, <c>messageEncoding: none</c>). In an array, an element
+    /// that is not an event is named in <paramref name="malformed"/> and the others are read.
     /// </summary>
-    /// <exception cref="FormatException">The message is not an event or an array of events; the message names what is wrong.</exception>
-    public static IReadOnlyList<BlobCreatedEvent> Read(string message)
+    /// <exception cref="FormatException">The message is not JSON, or neither an event nor an array; the message names what is wrong.</exception>
+    public static IReadOnlyList<BlobCreatedEvent> Read(string message, out IReadOnlyList<string> malformed)
     {
         ArgumentNullException.ThrowIfNull(message);
         JsonDocument document;
@@ -39,17 +40,28 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
         {
             JsonElement root = document.RootElement;
             var events = new List<BlobCreatedEvent>();
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                int index = 0;
-                foreach (JsonElement item in root.EnumerateArray())
-                {
-                    events.Add(ReadOne(item, $"event {index++} of the message"));
-                }
-            }
-            else
+            var bad = new List<string>();
+            malformed = bad;
+            if (root.ValueKind != JsonValueKind.Array)
             {
                 events.Add(ReadOne(root, "the message"));
+                return events;
+            }
+
+            int index = 0;
+            foreach (JsonElement item in root.EnumerateArray())
+            {
+                try
+                {
+                    events.Add(ReadOne(item, $"event {index} of the message"));
+                }
+                catch (FormatException ex)
+                {
+                    // One bad element must not hold back the good ones around it.
+                    bad.Add(ex.Message);
+                }
+
+                index++;
             }
 
             return events;

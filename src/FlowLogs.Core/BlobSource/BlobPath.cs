@@ -8,6 +8,20 @@ namespace FlowLogs.BlobSource;
 /// </summary>
 internal readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress, string ResourcePrefix)
 {
+    /// <summary>The folder of an hour's blobs under a resource prefix: <c>y=2026/m=11/d=29/h=14/</c>.</summary>
+    public static string HourFolder(DateTimeOffset hour)
+    {
+        DateTimeOffset h = HourOf(hour);
+        return string.Create(CultureInfo.InvariantCulture, $"y={h:yyyy}/m={h:MM}/d={h:dd}/h={h:HH}/");
+    }
+
+    /// <summary>The UTC hour <paramref name="time"/> falls in: the hour a blob written then is for.</summary>
+    public static DateTimeOffset HourOf(DateTimeOffset time)
+    {
+        DateTimeOffset utc = time.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+
     /// <summary>Parses a blob name; false when it has no complete <c>y=/m=/d=/h=</c> run.</summary>
     public static bool TryParse(string name, out BlobPath path)
     {
@@ -50,10 +64,14 @@ internal readonly record struct BlobPath(DateTimeOffset Hour, string? MacAddress
     }
 }
 
-/// <summary>When an hour's flow-log blobs stop changing: the one rule the processor and the replay both go by.</summary>
+/// <summary>
+/// When an hour's flow-log blobs stop changing: the one rule the processor and the replay both go by. Every time given
+/// to it is the storage service's (a blob's Last-Modified is the service's clock): an instance's own clock is never
+/// compared with it.
+/// </summary>
 internal static class HourCompletion
 {
-    /// <summary>Whether <paramref name="hour"/> is over by <paramref name="grace"/> at <paramref name="now"/>.</summary>
+    /// <summary>Whether <paramref name="hour"/> is over by <paramref name="grace"/> at <paramref name="now"/> (the storage service's time).</summary>
     public static bool IsOver(DateTimeOffset hour, TimeSpan grace, DateTimeOffset now) => hour.AddHours(1) + grace <= now;
 
     /// <summary>
@@ -62,4 +80,12 @@ internal static class HourCompletion
     /// </summary>
     public static bool IsFinal(DateTimeOffset hour, DateTimeOffset? lastModified, TimeSpan grace, DateTimeOffset now)
         => IsOver(hour, grace, now) && (lastModified is not { } modified || modified + grace <= now);
+
+    /// <summary>Whether <paramref name="blob"/>, as <paramref name="snapshot"/> lists it, is final at <paramref name="now"/>; a blob whose name holds no hour never is.</summary>
+    public static bool IsFinal(FlowLogBlob blob, BlockListSnapshot snapshot, TimeSpan grace, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return BlobPath.TryParse(blob.Name, out BlobPath path) && IsFinal(path.Hour, snapshot.LastModified, grace, now);
+    }
 }

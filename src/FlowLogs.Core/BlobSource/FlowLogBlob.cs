@@ -26,11 +26,8 @@ public sealed record FlowLogBlob(string Account, string Container, string Name)
     /// <summary>Whether the name is a flow-log hour blob (ends in <c>/PT1H.json</c>).</summary>
     public bool IsHourBlob => Name.EndsWith("/PT1H.json", StringComparison.Ordinal) || Name == "PT1H.json";
 
-    /// <summary>
-    /// Reads a <see cref="FullName"/>. A name written before blob names carried their account (<c>container/name</c>:
-    /// flow-log containers hold dashes, account names never do) is taken to be of <paramref name="legacyAccount"/>.
-    /// </summary>
-    public static bool TryParse(string fullName, string? legacyAccount, [NotNullWhen(true)] out FlowLogBlob? blob)
+    /// <summary>Reads a <see cref="FullName"/>: <c>account/container/name</c>.</summary>
+    public static bool TryParse(string fullName, [NotNullWhen(true)] out FlowLogBlob? blob)
     {
         ArgumentNullException.ThrowIfNull(fullName);
         blob = null;
@@ -43,13 +40,7 @@ public sealed record FlowLogBlob(string Account, string Container, string Name)
         string head = fullName[..first];
         if (!StorageAccountName.IsValid(head))
         {
-            if (legacyAccount is null)
-            {
-                return false;
-            }
-
-            blob = new FlowLogBlob(legacyAccount, head, fullName[(first + 1)..]);
-            return blob.Name.Length > 0;
+            return false;
         }
 
         int second = fullName.IndexOf('/', first + 1);

@@ -6,14 +6,20 @@ internal sealed record BlobCheckpoint
     /// <summary>The blob, <c>container/name</c>.</summary>
     public required string BlobName { get; init; }
 
-    /// <summary>Bytes delivered up to: the end of the last block (or, in document mode, record) whose events were acknowledged.</summary>
+    /// <summary>
+    /// Bytes delivered up to: the end of the last consumed block (or, in document mode, record). In block mode, a record
+    /// that a block run ends inside of waits at <see cref="PartialRecordOffset"/>, within the block after this offset.
+    /// </summary>
     public long Offset { get; init; }
 
     /// <summary>Committed blocks fully delivered, head block included; 0 in document mode.</summary>
     public int BlocksConsumed { get; init; }
 
-    /// <summary>Id of the last consumed block, to tell an append from a rewrite.</summary>
-    public string? LastBlockId { get; init; }
+    /// <summary>
+    /// A digest of the ids and sizes of every consumed block (<see cref="Delta.BlockDelta.DigestOf"/>), to tell an
+    /// append from a rewrite, even one that keeps the last consumed block's id and size.
+    /// </summary>
+    public string? ConsumedBlocksDigest { get; init; }
 
     /// <summary>The blob's ETag when the checkpoint was last advanced.</summary>
     public string? BlobETag { get; init; }

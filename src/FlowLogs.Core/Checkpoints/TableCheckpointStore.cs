@@ -68,7 +68,7 @@ internal sealed class TableCheckpointStore : ICheckpointStore
         ["BlobName"] = c.BlobName,
         ["Offset"] = c.Offset,
         ["BlocksConsumed"] = c.BlocksConsumed,
-        ["LastBlockId"] = c.LastBlockId,
+        ["ConsumedBlocksDigest"] = c.ConsumedBlocksDigest,
         ["BlobETag"] = c.BlobETag,
         ["BlobLength"] = c.BlobLength,
         ["DocumentMode"] = c.DocumentMode,
@@ -91,7 +91,7 @@ internal sealed class TableCheckpointStore : ICheckpointStore
         BlobName = e.GetString("BlobName"),
         Offset = e.GetInt64("Offset") ?? 0,
         BlocksConsumed = e.GetInt32("BlocksConsumed") ?? 0,
-        LastBlockId = e.GetString("LastBlockId"),
+        ConsumedBlocksDigest = e.GetString("ConsumedBlocksDigest"),
         BlobETag = e.GetString("BlobETag"),
         BlobLength = e.GetInt64("BlobLength") ?? 0,
         DocumentMode = e.GetBoolean("DocumentMode") ?? false,
@@ -104,9 +104,8 @@ internal sealed class TableCheckpointStore : ICheckpointStore
         FirstSeen = e.GetDateTimeOffset("FirstSeen") ?? default,
         Updated = e.GetDateTimeOffset("Updated") ?? default,
         Progressed = e.GetDateTimeOffset("Progressed"),
-        // Checkpoints written before the claim had one name carry it as LeaseOwner/LeaseExpires until next written.
-        ClaimOwner = e.GetString("ClaimOwner") ?? e.GetString("LeaseOwner"),
-        ClaimExpires = e.GetDateTimeOffset("ClaimExpires") ?? e.GetDateTimeOffset("LeaseExpires"),
+        ClaimOwner = e.GetString("ClaimOwner"),
+        ClaimExpires = e.GetDateTimeOffset("ClaimExpires"),
         Pending = e.GetBoolean("Pending") ?? false,
     };
 }

@@ -9,8 +9,8 @@ public sealed class DeadLetterOperations
 {
     private readonly DeadLetterRedriver _redriver;
 
-    internal DeadLetterOperations(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, string? legacyAccount, TimeProvider time, ILogger<DeadLetterOperations> logger)
-        => _redriver = new DeadLetterRedriver(store, sink, blobs, legacyAccount, time, logger);
+    internal DeadLetterOperations(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, TimeProvider time, ILogger<DeadLetterOperations> logger)
+        => _redriver = new DeadLetterRedriver(store, sink, blobs, time, logger);
 
     /// <summary>
     /// Writes the dead letters not yet redriven, written since <paramref name="since"/> and with <paramref name="reason"/>

@@ -52,7 +52,7 @@ internal sealed class DeadLetterRedriveReport
 /// letter; a dead letter whose items are all delivered is moved under <c>redriven/</c>. Nothing that was not delivered
 /// is deleted.
 /// </summary>
-internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, string? legacyAccount, TimeProvider time, ILogger logger)
+internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func<IEventSink> sink, Func<IFlowLogBlobStore>? blobs, TimeProvider time, ILogger logger)
 {
     private readonly BlobContainerClient _container = store.Container;
 
@@ -201,7 +201,7 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         }
 
         var issues = new List<ParseIssue>();
-        var source = new FlowLogSource(FlowLogBlob.TryParse(letter.Source, legacyAccount, out FlowLogBlob? origin) ? origin.Path : letter.Source);
+        var source = new FlowLogSource(FlowLogBlob.TryParse(letter.Source, out FlowLogBlob? origin) ? origin.Path : letter.Source);
         using var reader = new FlowLogReader(bytes, source, item.Offset, new FlowLogReaderOptions { MaxIssuesKept = 0, IssueReported = issues.Add });
         IEventSink? target = dryRun ? null : sink();
         using EventBatchBuilder? batch = target?.CreateBatch();
@@ -239,7 +239,7 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
     private async Task<Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)>> SendTuplesAsync(DeadLetter letter, List<DeadLetterItem> items, bool dryRun, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)>();
-        if (blobs is null || !FlowLogBlob.TryParse(letter.Source, legacyAccount, out FlowLogBlob? blob))
+        if (blobs is null || !FlowLogBlob.TryParse(letter.Source, out FlowLogBlob? blob))
         {
             items.ForEach(i => outcomes[i] = (0, 0, "a lone tuple is read again with its record from the source blob, and no flow-log storage is configured"));
             return outcomes;

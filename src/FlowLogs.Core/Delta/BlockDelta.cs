@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 
@@ -90,6 +93,53 @@ internal static class BlockDelta
         return offset;
     }
 
+    /// <summary>
+    /// A digest of the ids and sizes of the first <paramref name="count"/> blocks (SHA-256, 16 bytes, base64): equal for
+    /// the same blocks in the same order, whatever else was appended.
+    /// </summary>
+    public static string? DigestOf(IReadOnlyList<CommittedBlock> blocks, int count)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, blocks.Count);
+        if (count == 0)
+        {
+            return null;
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> size = stackalloc byte[sizeof(long) + 1];
+        for (int i = 0; i < count; i++)
+        {
+            // Each id ends with a byte no base64 id holds, then its size: no two lists read the same.
+            hash.AppendData(Encoding.UTF8.GetBytes(blocks[i].Id));
+            size[0] = 0;
+            BinaryPrimitives.WriteInt64LittleEndian(size[1..], blocks[i].Size);
+            hash.AppendData(size);
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return Convert.ToBase64String(digest[..16]);
+    }
+
+    /// <summary>The index of the block that holds byte <paramref name="offset"/>, and where that block starts.</summary>
+    public static (int Index, long Start) BlockAt(IReadOnlyList<CommittedBlock> blocks, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        long start = 0;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (offset < start + blocks[i].Size)
+            {
+                return (i, start);
+            }
+
+            start += blocks[i].Size;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(offset), offset, "past the last block");
+    }
+
     // Null when the blocks the checkpoint consumed are still the blob's first blocks; otherwise why not.
     private static string? CheckPrefix(IReadOnlyList<CommittedBlock> blocks, BlobCheckpoint checkpoint)
     {
@@ -99,9 +149,9 @@ internal static class BlockDelta
             return $"the blob has {blocks.Count} committed blocks, fewer than the {consumed} already consumed (it is shorter than its checkpoint)";
         }
 
-        if (!string.Equals(blocks[consumed - 1].Id, checkpoint.LastBlockId, StringComparison.Ordinal))
+        if (!string.Equals(DigestOf(blocks, consumed), checkpoint.ConsumedBlocksDigest, StringComparison.Ordinal))
         {
-            return $"block {consumed - 1} is now '{blocks[consumed - 1].Id}', not '{checkpoint.LastBlockId}' (the blob was rewritten)";
+            return $"the first {consumed} blocks are not the ones already consumed: an id or a size differs (the blob was rewritten)";
         }
 
         long offset = OffsetOf(blocks, consumed);

@@ -17,6 +17,8 @@ public static class FlowLogMetrics
     private static readonly TimeSpan LagReportedFor = TimeSpan.FromMinutes(30);
     private static long s_lastLagSeconds;
     private static long s_lastLagAt;
+    private static long s_clockSkewMilliseconds;
+    private static int s_clockSkewMeasured;
 
     /// <summary>Events acknowledged by the sink.</summary>
     public static Counter<long> EventsDelivered { get; } = Meter.CreateCounter<long>("flowlogs.events.delivered", "{event}", "Events acknowledged by the sink");
@@ -43,6 +45,13 @@ public static class FlowLogMetrics
         Interlocked.Exchange(ref s_lastLagAt, Environment.TickCount64);
     }
 
+    /// <summary>Sets how far this instance's clock runs ahead of the storage service's (negative: behind).</summary>
+    public static void RecordClockSkew(TimeSpan skew)
+    {
+        Interlocked.Exchange(ref s_clockSkewMilliseconds, (long)skew.TotalMilliseconds);
+        Volatile.Write(ref s_clockSkewMeasured, 1);
+    }
+
     // The lag measurement at `now` (Environment.TickCount64), if this process measured it within LagReportedFor.
     internal static IEnumerable<Measurement<long>> LagMeasurements(long now)
     {
@@ -54,6 +63,11 @@ public static class FlowLogMetrics
 
     static FlowLogMetrics()
     {
+        Meter.CreateObservableGauge(
+            "flowlogs.clock.skew",
+            () => Volatile.Read(ref s_clockSkewMeasured) == 0 ? [] : new[] { new Measurement<double>(Interlocked.Read(ref s_clockSkewMilliseconds) / 1000.0) },
+            "s",
+            "How far this instance's clock runs ahead of the storage service's (negative: behind); ages and hours are judged by the service's");
         Meter.CreateObservableGauge("flowlogs.lag", () => LagMeasurements(Environment.TickCount64), "s", "Age of the oldest unread byte at this instance's last replay (reported for 30 min after it)");
     }
 }

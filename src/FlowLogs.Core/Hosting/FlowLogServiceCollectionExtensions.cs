@@ -1,5 +1,6 @@
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
+using FlowLogs.Clock;
 using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Replay;
@@ -28,18 +29,20 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ReplayOptions>, ReplayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
+        // Every judgement of "over", "quiet" or "how old" is made on the storage service's time, which the answers of
+        // every storage client set; the instance's own clock only moves it on between answers.
+        services.AddSingleton(sp => new StorageClock(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StorageClock>>()));
+
         // Every flow-log account, each through its own connection; reads and listings go to the blob's own account.
-        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers));
+        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, sp.GetRequiredService<StorageClock>()));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
-        services.AddSingleton(sp => new LegacyAccount(LegacyAccountFrom(configuration, Storage(sp))));
-        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(Storage(sp).CheckpointTable)));
-        services.AddSingleton<ICheckpointStore>(sp => new UpgradingCheckpointStore(sp.GetRequiredService<TableCheckpointStore>(), sp.GetRequiredService<LegacyAccount>().Name));
+        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetTableClient(Storage(sp).CheckpointTable)));
+        services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
         services.AddSingleton(sp => new TableReplayStateStore(
-            StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable),
-            sp.GetRequiredService<LegacyAccount>().Name));
+            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
-        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
+        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
         services.AddHostedService(sp => new StorageInitializer(
             sp.GetRequiredService<TableCheckpointStore>(),
@@ -47,7 +50,7 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<BlobDeadLetterStore>(),
             sp.GetRequiredService<FlowLogAccounts>));
 
-        services.AddSingleton<BlobClaims>();
+        services.AddSingleton(sp => new BlobClaims(sp.GetRequiredService<ICheckpointStore>(), sp.GetRequiredService<StorageClock>(), sp.GetRequiredService<ILogger<BlobClaims>>()));
 
         // The processor and the replay are public for the hosts; what they are made of is not, so they are built here.
         services.AddSingleton(sp => new BlobProcessor(
@@ -57,14 +60,14 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<IDeadLetterStore>(),
             sp.GetRequiredService<IOptions<BlobProcessorOptions>>(),
             sp.GetRequiredService<ILogger<BlobProcessor>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StorageClock>()));
         services.AddSingleton(sp => new MissedHourReplay(
             sp.GetRequiredService<IFlowLogBlobCatalog>(),
             sp.GetRequiredService<IReplayStateStore>(),
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<BlobProcessor>(),
             sp.GetRequiredService<IOptions<ReplayOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<StorageClock>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
 
         // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
@@ -72,15 +75,14 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
             () => sp.GetRequiredService<IFlowLogBlobCatalog>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<StorageClock>()));
 
         // The sink and the flow-log account are asked for only when a redrive needs them: listing needs neither.
         services.AddSingleton(sp => new DeadLetterOperations(
             sp.GetRequiredService<BlobDeadLetterStore>(),
             () => sp.GetRequiredService<IEventSink>(),
             () => sp.GetRequiredService<IFlowLogBlobStore>(),
-            sp.GetRequiredService<LegacyAccount>().Name,
-            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<StorageClock>(),
             sp.GetRequiredService<ILogger<DeadLetterOperations>>()));
 
         // Queue delivery: Event Grid's BlobCreated events, each handed to the processor if it names a configured account's blob.
@@ -94,12 +96,12 @@ public static class FlowLogServiceCollectionExtensions
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
-    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers)
+    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers, StorageClock clock)
     {
         var accounts = new List<AzureFlowLogBlobStore>();
         foreach (string connection in storage.FlowLogConnectionNames)
         {
-            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection));
+            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection, clock));
             if (!BlobSource.StorageAccountName.IsValid(store.Account))
             {
                 throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");
@@ -109,20 +111,5 @@ public static class FlowLogServiceCollectionExtensions
         }
 
         return new FlowLogAccounts(accounts, containers);
-    }
-
-    // The account whose state was written before names carried their account: the first one. Not knowing it (no
-    // flow-log connection, as for `flowlogs status` on the state account alone) only hides that older state.
-    private static string? LegacyAccountFrom(IConfiguration configuration, StorageOptions storage)
-    {
-        try
-        {
-            string account = StorageAccounts.Blobs(configuration, storage.FlowLogConnectionNames[0]).AccountName;
-            return BlobSource.StorageAccountName.IsValid(account) ? account : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 }

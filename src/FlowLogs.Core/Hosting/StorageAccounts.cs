@@ -1,4 +1,5 @@
 using Azure.Core;
+using FlowLogs.Clock;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -15,35 +16,53 @@ namespace FlowLogs.Hosting;
 public static class StorageAccounts
 {
     /// <summary>A blob service client for the connection <paramref name="name"/>.</summary>
-    public static BlobServiceClient Blobs(IConfiguration configuration, string name)
+    public static BlobServiceClient Blobs(IConfiguration configuration, string name) => Blobs(configuration, name, null);
+
+    /// <summary>A table service client for the connection <paramref name="name"/>.</summary>
+    public static TableServiceClient Tables(IConfiguration configuration, string name) => Tables(configuration, name, null);
+
+    /// <summary>A blob service client for the connection <paramref name="name"/> whose answers set <paramref name="clock"/>.</summary>
+    internal static BlobServiceClient Blobs(IConfiguration configuration, string name, StorageClock? clock)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var options = new BlobClientOptions();
+        if (clock is not null)
+        {
+            options.AddPolicy(new StorageClockPolicy(clock), HttpPipelinePosition.PerRetry);
+        }
+
         string? connectionString = configuration[name];
         if (!string.IsNullOrEmpty(connectionString))
         {
-            return new BlobServiceClient(connectionString);
+            return new BlobServiceClient(connectionString, options);
         }
 
         string uri = configuration[$"{name}:blobServiceUri"]
             ?? FromAccountName(configuration, name, "blob")
             ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
-        return new BlobServiceClient(new Uri(uri), Credential(configuration, name));
+        return new BlobServiceClient(new Uri(uri), Credential(configuration, name), options);
     }
 
-    /// <summary>A table service client for the connection <paramref name="name"/>.</summary>
-    public static TableServiceClient Tables(IConfiguration configuration, string name)
+    /// <summary>A table service client for the connection <paramref name="name"/> whose answers set <paramref name="clock"/>.</summary>
+    internal static TableServiceClient Tables(IConfiguration configuration, string name, StorageClock? clock)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var options = new TableClientOptions();
+        if (clock is not null)
+        {
+            options.AddPolicy(new StorageClockPolicy(clock), HttpPipelinePosition.PerRetry);
+        }
+
         string? connectionString = configuration[name];
         if (!string.IsNullOrEmpty(connectionString))
         {
-            return new TableServiceClient(connectionString);
+            return new TableServiceClient(connectionString, options);
         }
 
         string uri = configuration[$"{name}:tableServiceUri"]
             ?? FromAccountName(configuration, name, "table")
             ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
-        return new TableServiceClient(new Uri(uri), Credential(configuration, name));
+        return new TableServiceClient(new Uri(uri), Credential(configuration, name), options);
     }
 
     // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.

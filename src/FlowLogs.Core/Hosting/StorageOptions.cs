@@ -18,7 +18,7 @@ internal sealed class StorageOptions
 
     /// <summary>
     /// Names of the connections to every flow-log account (one per region, often), each configured like
-    /// <see cref="FlowLogConnection"/>. The first owns the checkpoints written before blob names carried their account.
+    /// <see cref="FlowLogConnection"/>.
     /// </summary>
     public IList<string> FlowLogConnections { get; } = [];
 

@@ -55,7 +55,7 @@ public sealed record BlobState
 /// <summary>What the app's own state says about a window of hours: checkpoints, the replay's hours and its last run.</summary>
 public sealed record FlowLogState
 {
-    /// <summary>When the state was read.</summary>
+    /// <summary>When the state was read, by the storage service's time.</summary>
     public DateTimeOffset ReadAt { get; init; }
 
     /// <summary>First hour read.</summary>
@@ -82,8 +82,11 @@ public sealed record FlowLogState
     /// <summary>The oldest hour the replay has not yet recorded complete for every resource.</summary>
     public DateTimeOffset? ResumeFrom { get; init; }
 
-    /// <summary>The replay's last walk of the containers for resource folders.</summary>
-    public DateTimeOffset? LastDiscovery { get; init; }
+    /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's (negative: behind).</summary>
+    public TimeSpan? ClockSkew { get; init; }
+
+    /// <summary>How far the clock of the machine that read this state is ahead of the storage service's (negative: behind).</summary>
+    public TimeSpan? ReaderClockSkew { get; init; }
 
     /// <summary>Hour listings made (one resource, one hour not recorded complete).</summary>
     public int Listings { get; init; }

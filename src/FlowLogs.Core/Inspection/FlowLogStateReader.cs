@@ -1,7 +1,7 @@
-using System.Globalization;
 using Azure;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
+using FlowLogs.Clock;
 using FlowLogs.Replay;
 
 namespace FlowLogs.Inspection;
@@ -17,9 +17,9 @@ public sealed class FlowLogStateReader
     private readonly ICheckpointStore _checkpoints;
     private readonly IReplayStateStore _replay;
     private readonly Func<IFlowLogBlobCatalog> _catalog;
-    private readonly TimeProvider _time;
+    private readonly StorageClock _time;
 
-    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, TimeProvider time)
+    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, StorageClock time)
     {
         _checkpoints = checkpoints ?? throw new ArgumentNullException(nameof(checkpoints));
         _replay = replay ?? throw new ArgumentNullException(nameof(replay));
@@ -35,17 +35,20 @@ public sealed class FlowLogStateReader
     public async Task<FlowLogState> ReadAsync(DateTimeOffset from, DateTimeOffset to, int maxListings, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxListings);
-        DateTimeOffset now = _time.GetUtcNow();
-        DateTimeOffset first = HourOf(from);
-        DateTimeOffset last = HourOf(to);
+        DateTimeOffset first = BlobPath.HourOf(from);
+        DateTimeOffset last = BlobPath.HourOf(to);
         IReadOnlyList<ResourcePrefix> prefixes = await OrEmpty(() => _replay.GetPrefixesAsync(cancellationToken), (IReadOnlyList<ResourcePrefix>)[]).ConfigureAwait(false);
         ReplayRunState? run = await OrEmpty(() => _replay.GetRunStateAsync(cancellationToken), null).ConfigureAwait(false);
+
+        // Ages are measured on the storage service's time, which the first answers have set by now.
+        DateTimeOffset now = _time.GetUtcNow();
 
         var blobs = new Dictionary<string, BlobState>(StringComparer.Ordinal);
         var complete = new Dictionary<DateTimeOffset, IReadOnlySet<string>>();
         for (DateTimeOffset hour = first; hour <= last; hour = hour.AddHours(1))
         {
-            complete[hour] = await OrEmpty(() => _replay.GetCompletedAsync(hour, cancellationToken), (IReadOnlySet<string>)new HashSet<string>()).ConfigureAwait(false);
+            IReadOnlyDictionary<string, HourMark> marks = await OrEmpty(() => _replay.GetHourMarksAsync(hour, cancellationToken), (IReadOnlyDictionary<string, HourMark>)new Dictionary<string, HourMark>()).ConfigureAwait(false);
+            complete[hour] = new HashSet<string>(marks.Keys, StringComparer.Ordinal);
             try
             {
                 await foreach (BlobCheckpoint checkpoint in _checkpoints.ListHourAsync(hour, cancellationToken).ConfigureAwait(false))
@@ -93,7 +96,8 @@ public sealed class FlowLogStateReader
             LastRun = run?.LastRun,
             LastRunSucceeded = run?.LastRunSucceeded,
             ResumeFrom = run?.ResumeFrom,
-            LastDiscovery = run?.LastDiscovery,
+            ClockSkew = run?.ClockSkew,
+            ReaderClockSkew = _time.Skew,
             Listings = listings,
             ListingsSkipped = open.Count - listings,
         };
@@ -101,10 +105,9 @@ public sealed class FlowLogStateReader
 
     private static async Task ListHourAsync(IFlowLogBlobCatalog catalog, ResourcePrefix prefix, DateTimeOffset hour, Dictionary<string, BlobState> blobs, CancellationToken cancellationToken)
     {
-        string hourFolder = string.Create(CultureInfo.InvariantCulture, $"y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/");
         try
         {
-            await foreach (CatalogBlob found in catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{hourFolder}", cancellationToken).ConfigureAwait(false))
+            await foreach (CatalogBlob found in catalog.ListBlobsAsync(prefix.Account, prefix.Container, $"{prefix.Prefix}/{BlobPath.HourFolder(hour)}", cancellationToken).ConfigureAwait(false))
             {
                 if (!found.Blob.IsHourBlob)
                 {
@@ -165,11 +168,5 @@ public sealed class FlowLogStateReader
             // The replay's table does not exist yet: it never ran.
             return empty;
         }
-    }
-
-    private static DateTimeOffset HourOf(DateTimeOffset time)
-    {
-        DateTimeOffset utc = time.ToUniversalTime();
-        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 }

@@ -17,13 +17,17 @@ public sealed partial class BlobCreatedHandler
 
     private const string FlowLogAccountsSetting = "FlowLogs:Storage:FlowLogConnections";
 
-    // Sources already reported as dropped; bounded so a flood of strange sources cannot grow it without end.
+    // Sources already reported as dropped; bounded so a flood of strange sources cannot grow it without end: once
+    // full it is emptied, so each source is said again at most once per this many others.
     private const int MaxSourcesRemembered = 1024;
 
     private readonly FlowLogAccounts _accounts;
     private readonly BlobProcessor _processor;
     private readonly ILogger<BlobCreatedHandler> _logger;
     private readonly ConcurrentDictionary<string, bool> _dropped = new(StringComparer.Ordinal);
+
+    // Configured accounts whose unresolvable events were said: at most one entry per account, never full.
+    private readonly ConcurrentDictionary<string, bool> _unresolved = new(StringComparer.Ordinal);
 
     internal BlobCreatedHandler(FlowLogAccounts accounts, BlobProcessor processor, ILogger<BlobCreatedHandler> logger)
     {
@@ -33,11 +37,15 @@ public sealed partial class BlobCreatedHandler
     }
 
     /// <summary>Processes the blobs the events of <paramref name="message"/> name; returns what each call did.</summary>
-    /// <exception cref="FormatException">The message is not an Event Grid event (it goes to the poison queue, kept).</exception>
+    /// <exception cref="FormatException">
+    /// The message, or an element of its array, is not an Event Grid event: thrown once the valid events around it were
+    /// processed, so the message goes to the poison queue and is kept there.
+    /// </exception>
     public async Task<IReadOnlyList<BlobProcessResult>> HandleAsync(string message, CancellationToken cancellationToken)
     {
         var results = new List<BlobProcessResult>();
-        foreach (BlobCreatedEvent item in BlobCreatedEvent.Read(message))
+        IReadOnlyList<BlobCreatedEvent> events = BlobCreatedEvent.Read(message, out IReadOnlyList<string> malformed);
+        foreach (BlobCreatedEvent item in events)
         {
             if (!item.IsBlobCreated)
             {
@@ -52,7 +60,7 @@ public sealed partial class BlobCreatedHandler
                     // Events of an account the app reads that it cannot resolve are a fault (an endpoint set otherwise
                     // than Event Grid names it): counted as failures, which alert; the replay still reads the blobs.
                     FlowLogMetrics.ProcessingFailures.Add(1);
-                    if (FirstFrom(item.Source))
+                    if (_unresolved.TryAdd(account, true))
                     {
                         LogUnresolved(_logger, account, item.Url?.GetLeftPart(UriPartial.Path) ?? "(none)", FlowLogAccountsSetting);
                     }
@@ -65,6 +73,11 @@ public sealed partial class BlobCreatedHandler
             }
 
             results.Add(await HandleAsync(blob, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (malformed.Count > 0)
+        {
+            throw new FormatException($"{malformed.Count} of the message's {malformed.Count + events.Count} events are not Event Grid events ({string.Join("; ", malformed)}); the {events.Count} others were processed");
         }
 
         return results;
@@ -98,21 +111,24 @@ public sealed partial class BlobCreatedHandler
         return name is not null && _accounts.Accounts.Contains(name, StringComparer.Ordinal) ? name : null;
     }
 
+    // Each source is said once (again after the memory was emptied).
     private void Drop(string source, string why)
     {
-        if (FirstFrom(source))
+        if (_dropped.Count >= MaxSourcesRemembered)
+        {
+            _dropped.Clear();
+        }
+
+        if (_dropped.TryAdd(source, true))
         {
             LogDropped(_logger, source, why);
         }
     }
 
-    // Whether this is the first dropped event of the source: each source is said once.
-    private bool FirstFrom(string source) => _dropped.Count < MaxSourcesRemembered && _dropped.TryAdd(source, true);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped the events of {Source} without reading anything: {Why}. Said once per source")]
     private static partial void LogDropped(ILogger logger, string source, string why);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "An event of the flow-log account {Account} names {Url}, which is not under that account's configured endpoint and a flow-log container: its blob is left to the replay. Check the account's endpoint in {Setting}. Said once per source; every such event counts in flowlogs.processing.failures")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "An event of the flow-log account {Account} names {Url}, which is not under that account's configured endpoint and a flow-log container: its blob is left to the replay. Check the account's endpoint in {Setting}. Said once per account; every such event counts in flowlogs.processing.failures")]
     private static partial void LogUnresolved(ILogger logger, string account, string url, string setting);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]

@@ -40,6 +40,12 @@ public sealed record BlobProcessResult
     /// <summary>The checkpoint offset when the call ended.</summary>
     public long Offset { get; init; }
 
+    /// <summary>
+    /// True when the blob ends inside a record Azure may still finish (its hour not over, or it changed lately): read up
+    /// to that record, which the next commit completes; the blob is not caught up until then.
+    /// </summary>
+    public bool WaitingForRecord { get; init; }
+
     /// <summary>Anomalies met, in words; empty when none.</summary>
     public IReadOnlyList<string> Anomalies { get; init; } = [];
 }

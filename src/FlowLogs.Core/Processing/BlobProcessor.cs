@@ -98,7 +98,7 @@ public sealed class BlobProcessor
 
     private async Task<BlobProcessResult> RunAsync(DeliveryCursor cursor, RecordDelivery delivery, CancellationToken cancellationToken)
     {
-        var blockRuns = new BlockRunReader(cursor, delivery, _blobs, _options, _logger);
+        var blockRuns = new BlockRunReader(cursor, delivery, _blobs, _options, _time, _logger);
         var documents = new DocumentReader(cursor, delivery, _blobs, _options, _time);
         while (true)
         {

@@ -11,9 +11,10 @@ namespace FlowLogs.Processing;
 /// <summary>
 /// Reads a PT1H.json as Azure writes it: only the blocks committed since the checkpoint, in runs of whole blocks, each
 /// run read with one ranged request conditional on the listed ETag, delivered, then checkpointed. A record cut by the
-/// end of a run is carried into the next read instead of being read again.
+/// end of a run is carried into the next read instead of being read again; one cut by the end of the last commit is
+/// waited for until the next commit finishes it, and dead-lettered only once the blob is final.
 /// </summary>
-internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery delivery, IFlowLogBlobStore blobs, BlobProcessorOptions options, ILogger logger) : IBlobReader
+internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery delivery, IFlowLogBlobStore blobs, BlobProcessorOptions options, TimeProvider time, ILogger logger) : IBlobReader
 {
     private byte[] _buffer = [];
 
@@ -32,6 +33,13 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 cursor.Anomaly("rewritten", $"{plan.Reason}; reading it again from byte 0 (event ids of unchanged tuples repeat, so downstream can drop duplicates)");
                 cursor.Restart();
                 break;
+        }
+
+        // Final: the hour is over and the blob quiet (by the storage service's time), so a cut record will not be finished.
+        bool final = HourCompletion.IsFinal(cursor.Blob, snapshot, options.CompletionGrace, time.GetUtcNow());
+        if (cursor.AwaitingCutRecord && cursor.CutRecordSeenAt == snapshot.ETag && !final)
+        {
+            return ReadOutcome.NothingNew;
         }
 
         if (!await cursor.SaveAsync(cancellationToken).ConfigureAwait(false))
@@ -55,11 +63,13 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 }
             }
 
-            RunRead read = await ReadRunAsync(snapshot, chunk, carry, cancellationToken).ConfigureAwait(false);
+            RunRead read = await ReadRunAsync(snapshot, chunk, carry, final, cancellationToken).ConfigureAwait(false);
             switch (read)
             {
                 case RunRead.Stopped:
                     return ReadOutcome.ClaimLost;
+                case RunRead.RecordAwaited:
+                    return ReadOutcome.ReadSome;
                 case RunRead.Framing framing:
                     return new NotFramed(framing.Reason);
                 case RunRead.RecordRunsOn runsOn:
@@ -74,10 +84,7 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
 
             carry = null;
             int consumed = chunk.FirstBlock + chunk.BlockCount - (chunk.HasTail ? 1 : 0);
-            cursor.BlocksDelivered(
-                chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End,
-                consumed,
-                consumed > 0 ? snapshot.Blocks[consumed - 1].Id : null);
+            cursor.BlocksDelivered(chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End, consumed, BlockDelta.DigestOf(snapshot.Blocks, consumed));
 
             // The last run's checkpoint is written with the release (or before more reading): one write less a minute.
             if (i < chunks.Count - 1 && !await cursor.SaveAsync(cancellationToken).ConfigureAwait(false))
@@ -90,7 +97,7 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
     }
 
     // Reads one run of blocks (after the bytes carried from the last one, if any), delivers its events, dead-letters its bad bytes.
-    private async Task<RunRead> ReadRunAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, CancellationToken cancellationToken)
+    private async Task<RunRead> ReadRunAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, bool final, CancellationToken cancellationToken)
     {
         int carried = carry?.Length ?? 0;
         if (chunk.Length + carried > MaxReadBytes)
@@ -117,10 +124,18 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
             return new RunRead.Framing("the last block is not the tail block ]}");
         }
 
-        long dataStart = carry?.BlobOffset ?? chunk.Start + head;
+        // Every record before a partial-record mark inside the run was delivered: reading starts at the mark (a record's
+        // first byte) instead of parsing them again.
         long dataEnd = chunk.End - tail;
+        int skip = head;
+        if (carry is null && cursor.Current.PartialRecordOffset is long mark && mark > chunk.Start + head && mark < dataEnd)
+        {
+            skip = (int)(mark - chunk.Start);
+        }
+
+        long dataStart = carry?.BlobOffset ?? chunk.Start + skip;
         var issues = new List<ParseIssue>();
-        using (var reader = new FlowLogReader(buffer.AsMemory(head, length - head - tail), delivery.Source, dataStart, delivery.ReaderOptions(issues)))
+        using (var reader = new FlowLogReader(buffer.AsMemory(skip, length - skip - tail), delivery.Source, dataStart, delivery.ReaderOptions(issues)))
         {
             while (reader.Read())
             {
@@ -130,9 +145,30 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 }
             }
 
-            if (!chunk.HasTail && issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } cut && cut.Offset + cut.Length == dataEnd && cut.Length < options.MaxRecordBytes)
+            bool cutAtEnd = issues.Count > 0 && issues[^1] is { Kind: ParseIssueKind.TruncatedRecord } last && last.Offset + last.Length == dataEnd && last.Length < options.MaxRecordBytes;
+            if (cutAtEnd && chunk.HasTail && !final)
+            {
+                // The last commit ends inside a record: Azure finishes it with the next one. Everything before it is
+                // delivered; the record is read again, whole, once the blob changes.
+                ParseIssue cut = issues[^1];
+                issues.RemoveAt(issues.Count - 1);
+                await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
+                await delivery.DeliverAsync(cancellationToken).ConfigureAwait(false);
+                (int block, long blockStart) = BlockDelta.BlockAt(snapshot.Blocks, cut.Offset);
+                cursor.Anomaly("record-spans-commits", string.Create(CultureInfo.InvariantCulture, $"the last commit ends inside the record at byte {cut.Offset}; it is read once the next commit finishes it"));
+                cursor.AwaitRecord(cut.Offset, block, blockStart, BlockDelta.DigestOf(snapshot.Blocks, block), snapshot);
+                return new RunRead.RecordAwaited();
+            }
+
+            if (cutAtEnd && chunk.HasTail)
+            {
+                cursor.Anomaly("cut-short", string.Create(CultureInfo.InvariantCulture, $"the blob's hour is over and it ends inside a record at byte {issues[^1].Offset}; the record is dead-lettered"));
+            }
+
+            if (cutAtEnd && !chunk.HasTail)
             {
                 // Everything before the cut record is delivered; the record is carried into the next read.
+                ParseIssue cut = issues[^1];
                 issues.RemoveAt(issues.Count - 1);
                 await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
                 if (!await delivery.DeliverBeforeAsync(cut.Offset, cancellationToken).ConfigureAwait(false))
@@ -186,6 +222,9 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
 
         /// <summary>It ends inside a record, which is carried into the next read.</summary>
         public sealed record RecordRunsOn(Carry Carry) : RunRead;
+
+        /// <summary>It ends inside a record that the blob's next commit may finish: waited for.</summary>
+        public sealed record RecordAwaited : RunRead;
 
         /// <summary>The blob is not framed as Azure frames PT1H.json.</summary>
         public sealed record Framing(string Reason) : RunRead;

@@ -38,7 +38,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     /// <summary>Anomalies met in this call, in words.</summary>
     public List<string> Anomalies { get; } = [];
 
-    /// <summary>Set while a document-mode blob ends inside a record that may still be completed.</summary>
+    /// <summary>Set while the blob ends inside a record that may still be completed (either reading mode).</summary>
     public bool AwaitingCutRecord { get; private set; }
 
     /// <summary>The blob's ETag when that record was last seen cut.</summary>
@@ -63,7 +63,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     {
         Offset = 0,
         BlocksConsumed = 0,
-        LastBlockId = null,
+        ConsumedBlocksDigest = null,
         PartialRecordOffset = null,
         PartialRecordTuples = 0,
         Restarts = Current.Restarts + 1,
@@ -71,7 +71,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     });
 
     /// <summary>The blob is not framed as Azure frames PT1H.json: from now on it is read as a document from the offset, a record boundary.</summary>
-    public void EnterDocumentMode() => Move(Current with { DocumentMode = true, BlocksConsumed = 0, LastBlockId = null });
+    public void EnterDocumentMode() => Move(Current with { DocumentMode = true, BlocksConsumed = 0, ConsumedBlocksDigest = null });
 
     /// <summary>The first <paramref name="tuples"/> events of the record at <paramref name="recordOffset"/>, and every record before it, were acknowledged.</summary>
     public void MarkPartialRecord(long recordOffset, int tuples)
@@ -92,16 +92,39 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
         _ => 0,
     };
 
-    /// <summary>Every block up to <paramref name="consumed"/> was delivered: the offset moves to <paramref name="offset"/>.</summary>
-    public void BlocksDelivered(long offset, int consumed, string? lastBlockId) => Move(Current with
+    /// <summary>Every block up to <paramref name="consumed"/> (whose ids and sizes make <paramref name="digest"/>) was delivered: the offset moves to <paramref name="offset"/>.</summary>
+    public void BlocksDelivered(long offset, int consumed, string? digest) => Move(Current with
     {
         Offset = offset,
         BlocksConsumed = consumed,
-        LastBlockId = lastBlockId,
+        ConsumedBlocksDigest = digest,
         PartialRecordOffset = null,
         PartialRecordTuples = 0,
         Progressed = time.GetUtcNow(),
     });
+
+    /// <summary>
+    /// A block run ends inside the record at <paramref name="recordOffset"/>, which Azure may still finish with its next
+    /// commit: every record before it was delivered, and reading resumes at it, in block <paramref name="block"/>
+    /// (starting at byte <paramref name="blockStart"/>, the first <paramref name="block"/> blocks making
+    /// <paramref name="digest"/>). The blob's old length is kept, so the replay comes back to it.
+    /// </summary>
+    public void AwaitRecord(long recordOffset, int block, long blockStart, string? digest, BlockListSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        AwaitingCutRecord = true;
+        CutRecordSeenAt = snapshot.ETag;
+        bool moved = Current.PartialRecordOffset != recordOffset || Current.BlocksConsumed != block;
+        Move(Current with
+        {
+            Offset = blockStart,
+            BlocksConsumed = block,
+            ConsumedBlocksDigest = digest,
+            PartialRecordOffset = recordOffset,
+            PartialRecordTuples = Current.PartialRecordOffset == recordOffset ? Current.PartialRecordTuples : 0,
+            Progressed = moved ? time.GetUtcNow() : Current.Progressed,
+        });
+    }
 
     /// <summary>
     /// A document was delivered up to <paramref name="offset"/> (a record boundary). While it ends inside a record

@@ -28,7 +28,7 @@ internal sealed class DocumentReader(DeliveryCursor cursor, RecordDelivery deliv
 
         // A blob whose hour is over and that has not changed for the grace will not be completed: a record cut by its
         // end is then bad bytes like any other, not a record still being written.
-        bool final = IsFinal(snapshot);
+        bool final = HourCompletion.IsFinal(cursor.Blob, snapshot, options.CompletionGrace, time.GetUtcNow());
         if (cursor.AwaitingCutRecord && cursor.CutRecordSeenAt == snapshot.ETag && !final)
         {
             return ReadOutcome.NothingNew;
@@ -99,12 +99,5 @@ internal sealed class DocumentReader(DeliveryCursor cursor, RecordDelivery deliv
             cursor.DocumentDelivered(delivered, snapshot, awaitingCutRecord);
             return delivered != offset ? ReadOutcome.ReadSome : ReadOutcome.NothingNew;
         }
-    }
-
-    private bool IsFinal(BlockListSnapshot snapshot)
-    {
-        DateTimeOffset now = time.GetUtcNow();
-        return BlobPath.TryParse(cursor.Blob.Name, out BlobPath path)
-            && HourCompletion.IsFinal(path.Hour, snapshot.LastModified, options.CompletionGrace, now);
     }
 }

@@ -129,6 +129,7 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
         Chunks = Reads,
         DeadLettered = DeadLetteredItems,
         Offset = cursor.Current.Offset,
+        WaitingForRecord = cursor.AwaitingCutRecord,
         Anomalies = cursor.Anomalies,
     };
 

@@ -10,17 +10,25 @@ internal readonly record struct ResourcePrefix(string Account, string Container,
     public string Key => $"{Account}/{Container}/{Prefix}";
 }
 
-/// <summary>Where the replay stands: when it last ran, the oldest hour it must look at next, its last discovery.</summary>
-/// <param name="LastRun">When the last run ended (or last recorded progress).</param>
-/// <param name="LastDiscovery">The last delimiter walk of the containers.</param>
-/// <param name="ResumeFrom">
-/// The oldest hour not yet complete for every resource: every hour before it was read to its end. Null in state
-/// written before it existed.
-/// </param>
+/// <summary>Where the replay stands: when it last ran, the oldest hour it must look at next, how that run went.</summary>
+/// <param name="LastRun">When the last run ended (or last recorded progress), by the storage service's time.</param>
+/// <param name="ResumeFrom">The oldest hour not yet done for every resource: every hour before it was read to its end.</param>
 /// <param name="LastRunSucceeded">Whether the last run caught up everything it looked at (no failures, nothing left).</param>
-internal sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset? LastDiscovery, DateTimeOffset? ResumeFrom = null, bool LastRunSucceeded = true);
+/// <param name="ClockSkew">How far the clock of the instance that ran it was ahead of the storage service's; null when not measured.</param>
+internal sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset ResumeFrom, bool LastRunSucceeded = true, TimeSpan? ClockSkew = null);
 
-/// <summary>What the replay remembers between runs: resource prefixes, complete hours, its last run.</summary>
+/// <summary>What the replay knows of a flow-log account's folders: when it first tried to walk them, when a walk last finished.</summary>
+/// <param name="Account">The flow-log account.</param>
+/// <param name="FirstSeen">When the replay first set out to walk the account: an account added to a running app is read back from here.</param>
+/// <param name="LastWalked">When a walk of every flow-log container of the account last ran to its end; null until one has.</param>
+internal sealed record AccountWalk(string Account, DateTimeOffset FirstSeen, DateTimeOffset? LastWalked);
+
+/// <summary>What the replay recorded of one resource folder's hour.</summary>
+/// <param name="Completed">When every blob of the hour was found read to its end and quiet, the hour over.</param>
+/// <param name="Rechecked">Whether the hour was listed once more after that, for blobs Azure created late; then it is done.</param>
+internal sealed record HourMark(DateTimeOffset Completed, bool Rechecked);
+
+/// <summary>What the replay remembers between runs: resource prefixes, account walks, hour marks, its last run.</summary>
 internal interface IReplayStateStore
 {
     /// <summary>The resource prefixes discovered so far.</summary>
@@ -29,11 +37,17 @@ internal interface IReplayStateStore
     /// <summary>Remembers a resource prefix.</summary>
     Task AddPrefixAsync(ResourcePrefix prefix, CancellationToken cancellationToken);
 
-    /// <summary>The prefixes whose blobs of <paramref name="hour"/> are all read and the hour over.</summary>
-    Task<IReadOnlySet<string>> GetCompletedAsync(DateTimeOffset hour, CancellationToken cancellationToken);
+    /// <summary>The walks of every account the replay set out to walk.</summary>
+    Task<IReadOnlyList<AccountWalk>> GetWalksAsync(CancellationToken cancellationToken);
 
-    /// <summary>Records that the blobs of <paramref name="prefix"/> for <paramref name="hour"/> are all read.</summary>
-    Task MarkCompleteAsync(DateTimeOffset hour, ResourcePrefix prefix, CancellationToken cancellationToken);
+    /// <summary>Records an account's walk.</summary>
+    Task SaveWalkAsync(AccountWalk walk, CancellationToken cancellationToken);
+
+    /// <summary>The marks of <paramref name="hour"/>, by <see cref="ResourcePrefix.Key"/>.</summary>
+    Task<IReadOnlyDictionary<string, HourMark>> GetHourMarksAsync(DateTimeOffset hour, CancellationToken cancellationToken);
+
+    /// <summary>Records the mark of <paramref name="prefix"/>'s <paramref name="hour"/>.</summary>
+    Task MarkHourAsync(DateTimeOffset hour, ResourcePrefix prefix, HourMark mark, CancellationToken cancellationToken);
 
     /// <summary>The last run, or null before the first.</summary>
     Task<ReplayRunState?> GetRunStateAsync(CancellationToken cancellationToken);

@@ -37,13 +37,21 @@ internal sealed class ReplayOptions
     public TimeSpan CompletionGrace { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
+    /// A complete hour is listed once more this long after it was found complete, for the blobs Azure creates late (a
+    /// NIC attached late, its own delays), which only their trigger would read otherwise; then it is done. Zero: never.
+    /// Costs one more listing per resource folder and hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RecheckAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// A blob whose checkpoint was written this recently is left to its trigger (which is evidently working) instead
     /// of being competed for; zero where nothing else reads the blobs (the <c>flowlogs ingest</c> runner).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan TriggerGrace { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Resource prefixes are discovered again (delimiter listings) at most this often; in between the remembered ones are used.</summary>
+    /// <summary>An account's resource folders are walked for again (delimiter listings) at most this often once a walk ran to its end; in between the remembered ones are used.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan DiscoveryInterval { get; set; } = TimeSpan.FromMinutes(30);
 
@@ -64,8 +72,10 @@ internal sealed class ReplayOptions
 }
 
 /// <summary>Checks the relations between <see cref="ReplayOptions"/> settings, naming them.</summary>
-internal sealed class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
+internal sealed partial class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
 {
+    private static readonly System.Text.RegularExpressions.Regex ContainerName = ContainerNamePattern();
+
     public ValidateOptionsResult Validate(string? name, ReplayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -76,16 +86,17 @@ internal sealed class ReplayOptionsValidator : IValidateOptions<ReplayOptions>
             failures.Add($"{S}:MaxLookbackHours ({options.MaxLookbackHours}) must be at least {S}:WindowHours ({options.WindowHours}) and {S}:FirstRunLookbackHours ({options.FirstRunLookbackHours})");
         }
 
-        // Names written before blobs carried their account start with the container: one that could be an account's
-        // name would be taken for one.
         foreach (string container in options.FlowLogContainers)
         {
-            if (BlobSource.StorageAccountName.IsValid(container))
+            if (!ContainerName.IsMatch(container))
             {
-                failures.Add($"{S}:Containers: '{container}' could be a storage account's name (letters and digits only, 3 to 24); flow-log containers are named insights-logs-…");
+                failures.Add($"{S}:Containers: '{container}' is not a container name (3 to 63 lower-case letters, digits and single dashes, such as insights-logs-flowlogflowevent)");
             }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial System.Text.RegularExpressions.Regex ContainerNamePattern();
 }

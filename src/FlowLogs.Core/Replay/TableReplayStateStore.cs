@@ -5,12 +5,13 @@ using FlowLogs.Checkpoints;
 namespace FlowLogs.Replay;
 
 /// <summary>
-/// <see cref="IReplayStateStore"/> in Azure Table Storage. Prefixes and completions written before they carried their
-/// account are read as the first flow-log account's (<paramref name="legacyAccount"/>), which wrote them.
+/// <see cref="IReplayStateStore"/> in Azure Table Storage: prefixes in one partition, account walks in another, the
+/// marks of each hour in a partition of the hour's own, the last run in one entity.
 /// </summary>
-internal sealed class TableReplayStateStore(TableClient table, string? legacyAccount) : IReplayStateStore
+internal sealed class TableReplayStateStore(TableClient table) : IReplayStateStore
 {
     private const string PrefixPartition = "prefix";
+    private const string WalkPartition = "walk";
     private const string RunPartition = "run";
 
     private readonly TableClient _table = table ?? throw new ArgumentNullException(nameof(table));
@@ -21,32 +22,13 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ResourcePrefix>> GetPrefixesAsync(CancellationToken cancellationToken)
     {
-        // A prefix written before accounts and again since is one prefix.
-        var prefixes = new HashSet<ResourcePrefix>();
+        var prefixes = new List<ResourcePrefix>();
         await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if ((entity.GetString("Account") ?? legacyAccount) is { } account)
-            {
-                prefixes.Add(new ResourcePrefix(account, entity.GetString("Container"), entity.GetString("Prefix")));
-            }
+            prefixes.Add(new ResourcePrefix(entity.GetString("Account"), entity.GetString("Container"), entity.GetString("Prefix")));
         }
 
-        return [.. prefixes];
-    }
-
-    /// <summary>Up to <paramref name="max"/> prefixes written before prefixes carried their account, as written.</summary>
-    public async Task<IReadOnlyList<(string Container, string Prefix)>> GetLegacyPrefixesAsync(int max, CancellationToken cancellationToken)
-    {
-        var legacy = new List<(string Container, string Prefix)>();
-        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == PrefixPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (entity.GetString("Account") is null && legacy.Count < max)
-            {
-                legacy.Add((entity.GetString("Container"), entity.GetString("Prefix")));
-            }
-        }
-
-        return legacy;
+        return prefixes;
     }
 
     /// <inheritdoc/>
@@ -57,30 +39,43 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlySet<string>> GetCompletedAsync(DateTimeOffset hour, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AccountWalk>> GetWalksAsync(CancellationToken cancellationToken)
     {
-        string partition = CompletePartition(hour);
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var walks = new List<AccountWalk>();
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == WalkPartition, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            string key = entity.GetString("Key");
-            if (entity.GetString("Account") is not null)
-            {
-                keys.Add(key);
-            }
-            else if (legacyAccount is not null)
-            {
-                keys.Add($"{legacyAccount}/{key}");
-            }
+            walks.Add(new AccountWalk(entity.GetString("Account"), entity.GetDateTimeOffset("FirstSeen") ?? default, entity.GetDateTimeOffset("LastWalked")));
         }
 
-        return keys;
+        return walks;
     }
 
     /// <inheritdoc/>
-    public async Task MarkCompleteAsync(DateTimeOffset hour, ResourcePrefix prefix, CancellationToken cancellationToken)
+    public async Task SaveWalkAsync(AccountWalk walk, CancellationToken cancellationToken)
     {
-        var entity = new TableEntity(CompletePartition(hour), CheckpointKeys.Row(prefix.Key)) { ["Key"] = prefix.Key, ["Account"] = prefix.Account, ["Completed"] = DateTimeOffset.UtcNow };
+        ArgumentNullException.ThrowIfNull(walk);
+        var entity = new TableEntity(WalkPartition, CheckpointKeys.Row(walk.Account)) { ["Account"] = walk.Account, ["FirstSeen"] = walk.FirstSeen, ["LastWalked"] = walk.LastWalked };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyDictionary<string, HourMark>> GetHourMarksAsync(DateTimeOffset hour, CancellationToken cancellationToken)
+    {
+        string partition = HourPartition(hour);
+        var marks = new Dictionary<string, HourMark>(StringComparer.Ordinal);
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            marks[entity.GetString("Key")] = new HourMark(entity.GetDateTimeOffset("Completed") ?? default, entity.GetBoolean("Rechecked") ?? false);
+        }
+
+        return marks;
+    }
+
+    /// <inheritdoc/>
+    public async Task MarkHourAsync(DateTimeOffset hour, ResourcePrefix prefix, HourMark mark, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mark);
+        var entity = new TableEntity(HourPartition(hour), CheckpointKeys.Row(prefix.Key)) { ["Key"] = prefix.Key, ["Completed"] = mark.Completed, ["Rechecked"] = mark.Rechecked };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,22 +83,33 @@ internal sealed class TableReplayStateStore(TableClient table, string? legacyAcc
     public async Task<ReplayRunState?> GetRunStateAsync(CancellationToken cancellationToken)
     {
         NullableResponse<TableEntity> response = await _table.GetEntityIfExistsAsync<TableEntity>(RunPartition, "last", cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.HasValue
-            ? new ReplayRunState(
-                response.Value!.GetDateTimeOffset("LastRun") ?? default,
-                response.Value.GetDateTimeOffset("LastDiscovery"),
-                response.Value.GetDateTimeOffset("ResumeFrom"),
-                response.Value.GetBoolean("LastRunSucceeded") ?? true)
-            : null;
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        TableEntity e = response.Value!;
+        double? skew = e.GetDouble("ClockSkewSeconds");
+        return new ReplayRunState(
+            e.GetDateTimeOffset("LastRun") ?? default,
+            e.GetDateTimeOffset("ResumeFrom") ?? default,
+            e.GetBoolean("LastRunSucceeded") ?? true,
+            skew is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
     }
 
     /// <inheritdoc/>
     public async Task SaveRunStateAsync(ReplayRunState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var entity = new TableEntity(RunPartition, "last") { ["LastRun"] = state.LastRun, ["LastDiscovery"] = state.LastDiscovery, ["ResumeFrom"] = state.ResumeFrom, ["LastRunSucceeded"] = state.LastRunSucceeded };
+        var entity = new TableEntity(RunPartition, "last")
+        {
+            ["LastRun"] = state.LastRun,
+            ["ResumeFrom"] = state.ResumeFrom,
+            ["LastRunSucceeded"] = state.LastRunSucceeded,
+            ["ClockSkewSeconds"] = state.ClockSkew?.TotalSeconds,
+        };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string CompletePartition(DateTimeOffset hour) => "complete-" + CheckpointKeys.Partition(hour);
+    private static string HourPartition(DateTimeOffset hour) => "hour-" + CheckpointKeys.Partition(hour);
 }

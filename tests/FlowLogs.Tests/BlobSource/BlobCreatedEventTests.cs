@@ -17,7 +17,7 @@ public class BlobCreatedEventTests
              "data":{"api":"PutBlockList","contentType":"application/json","blobType":"BlockBlob","url":"{{Url}}"},"dataVersion":"","metadataVersion":"1"}
             """;
 
-        BlobCreatedEvent item = BlobCreatedEvent.Read(message).Single();
+        BlobCreatedEvent item = BlobCreatedEvent.Read(message, out _).Single();
 
         Assert.Multiple(() =>
         {
@@ -35,9 +35,10 @@ public class BlobCreatedEventTests
              {"specversion":"1.0","type":"Microsoft.Storage.BlobDeleted","source":"{{Topic}}","id":"2","data":{"url":"{{Url}}" } }]
             """;
 
-        IReadOnlyList<BlobCreatedEvent> events = BlobCreatedEvent.Read(message);
+        IReadOnlyList<BlobCreatedEvent> events = BlobCreatedEvent.Read(message, out IReadOnlyList<string> malformed);
 
         Assert.That(events.Select(e => (e.IsBlobCreated, e.Source)), Is.EqualTo(new[] { (true, Topic), (false, Topic) }));
+        Assert.That(malformed, Is.Empty);
     }
 
     [Test]
@@ -45,7 +46,7 @@ public class BlobCreatedEventTests
     {
         string json = $$"""{"topic":"{{Topic}}","eventType":"Microsoft.Storage.BlobCreated","data":{"url":"{{Url}}" } }""";
 
-        BlobCreatedEvent item = BlobCreatedEvent.Read(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json))).Single();
+        BlobCreatedEvent item = BlobCreatedEvent.Read(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)), out _).Single();
 
         Assert.That((item.IsBlobCreated, item.Url), Is.EqualTo((true, new Uri(Url))));
     }
@@ -54,8 +55,21 @@ public class BlobCreatedEventTests
     [TestCase("bm90IGpzb24=", "is not JSON")]
     [TestCase("42", "is a JSON Number, not an event object")]
     [TestCase("""{"id":"1"}""", "has no eventType/topic")]
-    [TestCase("""[{"eventType":"Microsoft.Storage.BlobCreated","topic":"t"}, 7]""", "event 1 of the message is a JSON Number")]
     [TestCase("""{"eventType":"Microsoft.Storage.BlobCreated","topic":"t","data":{"url":"relative/PT1H.json"}}""", "data.url that is not an absolute URL")]
     public void AMessageThatIsNoEventFailsSayingWhat(string message, string expected)
-        => Assert.That(() => BlobCreatedEvent.Read(message), Throws.InstanceOf<FormatException>().With.Message.Contains(expected));
+        => Assert.That(() => BlobCreatedEvent.Read(message, out _), Throws.InstanceOf<FormatException>().With.Message.Contains(expected));
+
+    [Test]
+    public void AnArrayWithABadElementGivesTheGoodOnesAndNamesTheBad()
+    {
+        string message = $$"""
+            [{"eventType":"Microsoft.Storage.BlobCreated","topic":"{{Topic}}","data":{"url":"{{Url}}" } }, 7,
+             {"id":"no type"}, {"eventType":"Microsoft.Storage.BlobCreated","topic":"{{Topic}}","data":{"url":"{{Url}}" } }]
+            """;
+
+        IReadOnlyList<BlobCreatedEvent> events = BlobCreatedEvent.Read(message, out IReadOnlyList<string> malformed);
+
+        Assert.That(events.Select(e => e.Url), Is.EqualTo(new[] { new Uri(Url), new Uri(Url) }));
+        Assert.That(malformed, Is.EqualTo(new[] { "event 1 of the message is a JSON Number, not an event object", "event 2 of the message is not an Event Grid event: it has no eventType/topic (Event Grid schema) or type/source (CloudEvents)" }));
+    }
 }

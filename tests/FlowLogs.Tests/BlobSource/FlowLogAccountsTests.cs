@@ -55,18 +55,16 @@ public class FlowLogAccountsTests
             Throws.InvalidOperationException.With.Message.Contains("'weuflowlogs' is configured twice"));
 
     [Test]
-    public void FullNamesCarryTheAccountAndOlderNamesAreTheFirstAccounts()
+    public void FullNamesCarryTheAccount()
     {
         Assert.Multiple(() =>
         {
-            Assert.That(FlowLogBlob.TryParse($"weuflowlogs/{Vnet}/{Name}", null, out FlowLogBlob? qualified), Is.True);
+            Assert.That(FlowLogBlob.TryParse($"weuflowlogs/{Vnet}/{Name}", out FlowLogBlob? qualified), Is.True);
             Assert.That(qualified, Is.EqualTo(new FlowLogBlob("weuflowlogs", Vnet, Name)));
-            Assert.That(qualified!.Path, Is.EqualTo($"{Vnet}/{Name}"), "event ids are made from the path, as before accounts");
-            Assert.That(FlowLogBlob.TryParse($"{Vnet}/{Name}", "weuflowlogs", out FlowLogBlob? legacy), Is.True);
-            Assert.That(legacy, Is.EqualTo(qualified));
-            Assert.That(FlowLogBlob.TryParse($"{Vnet}/{Name}", null, out _), Is.False, "an older name with no account to give it");
-            Assert.That(FlowLogBlob.TryParse("weuflowlogs/", null, out _), Is.False);
-            Assert.That(FlowLogBlob.TryParse("weuflowlogs/container", null, out _), Is.False);
+            Assert.That(qualified!.Path, Is.EqualTo($"{Vnet}/{Name}"), "event ids are made from the container and name");
+            Assert.That(FlowLogBlob.TryParse($"{Vnet}/{Name}", out _), Is.False, "a name without its account");
+            Assert.That(FlowLogBlob.TryParse("weuflowlogs/", out _), Is.False);
+            Assert.That(FlowLogBlob.TryParse("weuflowlogs/container", out _), Is.False);
         });
     }
 

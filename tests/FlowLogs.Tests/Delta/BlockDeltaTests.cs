@@ -45,7 +45,7 @@ public class BlockDeltaTests
     public void ARewrittenPrefixRestartsFromZero()
     {
         CommittedBlock[] blocks = Blocks(12, 500, 300, 2);
-        BlobCheckpoint checkpoint = After(blocks, 2) with { LastBlockId = "other" };
+        BlobCheckpoint checkpoint = After(blocks, 2) with { ConsumedBlocksDigest = BlockDelta.DigestOf(Blocks(12, 500, 300, 2).Select((b, i) => i == 1 ? b with { Id = "other" } : b).ToArray(), 2) };
         DeltaPlan plan = BlockDelta.Plan(blocks, checkpoint, 1 << 20);
         Assert.That(plan.Status, Is.EqualTo(DeltaStatus.Restart));
         Assert.That(plan.Reason, Does.Contain("rewritten"));
@@ -54,6 +54,34 @@ public class BlockDeltaTests
 
         BlobCheckpoint moved = After(blocks, 2) with { Offset = 999 };
         Assert.That(BlockDelta.Plan(blocks, moved, 1 << 20).Reason, Does.Contain("end at byte 512, not 999"));
+    }
+
+    [TestCase("id")]
+    [TestCase("size")]
+    public void ARewriteThatKeepsTheLastConsumedBlocksIdAndSizeIsFoundToo(string changed)
+    {
+        // Three blocks consumed; a writer rewrites the second and keeps the third (the last consumed) as it was.
+        CommittedBlock[] consumed = Blocks(12, 500, 300, 2);
+        CommittedBlock[] rewritten = [consumed[0], changed == "id" ? consumed[1] with { Id = "block-x" } : consumed[1] with { Size = 499 }, consumed[2] with { Size = changed == "size" ? 301 : 300 }, new CommittedBlock("block-new", 80), consumed[3]];
+        if (changed == "size")
+        {
+            // Same total length before the last consumed block's end: only the sizes of the blocks tell.
+            Assert.That(BlockDelta.OffsetOf(rewritten, 3), Is.EqualTo(BlockDelta.OffsetOf(consumed, 3)));
+        }
+
+        DeltaPlan plan = BlockDelta.Plan(rewritten, After(consumed, 3), 1 << 20);
+
+        Assert.That(plan.Status, Is.EqualTo(DeltaStatus.Restart));
+        Assert.That(plan.Reason, Does.Contain("an id or a size differs"));
+    }
+
+    [Test]
+    public void TheDigestOfConsumedBlocksIsTheSameWhateverIsAppended()
+    {
+        CommittedBlock[] blocks = Blocks(12, 500, 300, 2);
+        CommittedBlock[] appended = [.. blocks[..3], new CommittedBlock("block-new", 80), blocks[3]];
+        Assert.That(BlockDelta.DigestOf(appended, 3), Is.EqualTo(BlockDelta.DigestOf(blocks, 3)));
+        Assert.That(BlockDelta.Plan(appended, After(blocks, 3), 1 << 20).Status, Is.EqualTo(DeltaStatus.NewBlocks));
     }
 
     [Test]
@@ -136,7 +164,7 @@ public class BlockDeltaTests
     {
         BlobName = "c/PT1H.json",
         BlocksConsumed = consumed,
-        LastBlockId = blocks[consumed - 1].Id,
+        ConsumedBlocksDigest = BlockDelta.DigestOf(blocks, consumed),
         Offset = BlockDelta.OffsetOf(blocks, consumed),
     };
 }

@@ -138,6 +138,65 @@ public class BlobProcessorStateTests
     }
 
     [Test]
+    public async Task ARecordSplitAcrossTwoCommitsIsDeliveredOnceWhenTheSecondFinishesItAndNothingIsDeadLettered()
+    {
+        // The hour is over, but the blob changed moments ago (by the storage service's clock): Azure may still finish it.
+        var service = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 11, 30, 0, TimeSpan.Zero));
+        var p = new Pipeline(service);
+        p.Blobs.Write(Blob, "{\"records\":[", Record(1), "]}");
+        await p.Processor(time: service).ProcessAsync(Blob, CancellationToken.None);
+        string split = Record(2);
+
+        service.Advance(TimeSpan.FromMinutes(1));
+        p.Blobs.InsertBeforeTail(Blob, "," + split[..(split.Length / 2)]);
+        BlobProcessResult waiting = await p.Processor(time: service).ProcessAsync(Blob, CancellationToken.None);
+        BlobCheckpoint mark = (await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value;
+
+        service.Advance(TimeSpan.FromMinutes(1));
+        p.Blobs.InsertBeforeTail(Blob, split[(split.Length / 2)..]);
+        BlobProcessResult finished = await p.Processor(time: service).ProcessAsync(Blob, CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((waiting.Outcome, waiting.Events, waiting.WaitingForRecord), Is.EqualTo((BlobProcessOutcome.CaughtUp, 0L, true)));
+            Assert.That(waiting.Anomalies, Has.One.StartWith("record-spans-commits:"));
+            Assert.That(mark.BlobLength, Is.LessThan((await p.Blobs.GetCommittedBlocksAsync(Blob, CancellationToken.None))!.Length), "kept behind, so the replay comes back");
+            Assert.That((finished.Events, finished.WaitingForRecord), Is.EqualTo((1L, false)));
+            Assert.That(p.Sink.EventIds, Has.Count.EqualTo(2).And.Unique, "each record once");
+            Assert.That(p.DeadLetters.Issues, Is.Empty, "neither half is taken for bad bytes");
+            Assert.That((await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value.BlobLength, Is.EqualTo((await p.Blobs.GetCommittedBlocksAsync(Blob, CancellationToken.None))!.Length));
+        });
+    }
+
+    [Test]
+    public async Task ARecordCutByTheLastCommitIsDeadLetteredOnceTheBlobIsFinalAndNotBefore()
+    {
+        var service = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 11, 0, 0, TimeSpan.Zero));
+        var p = new Pipeline(service);
+        string cut = Record(2)[..40];
+        p.Blobs.Write(Blob, "{\"records\":[", Record(1), "," + cut, "]}");
+        var options = new BlobProcessorOptions { CompletionGrace = TimeSpan.FromMinutes(20) };
+
+        // 19 minutes after the hour (and the last commit): not final.
+        service.Advance(TimeSpan.FromMinutes(19));
+        BlobProcessResult waiting = await p.Processor(options, service).ProcessAsync(Blob, CancellationToken.None);
+        BlobProcessResult again = await p.Processor(options, service).ProcessAsync(Blob, CancellationToken.None);
+
+        // 20 minutes: final; the cut record is bad bytes like any other.
+        service.Advance(TimeSpan.FromMinutes(1));
+        BlobProcessResult final = await p.Processor(options, service).ProcessAsync(Blob, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((waiting.Events, waiting.DeadLettered, waiting.WaitingForRecord), Is.EqualTo((1L, 0, true)));
+            Assert.That((again.Events, again.DeadLettered, again.WaitingForRecord), Is.EqualTo((0L, 0, true)));
+            Assert.That((final.Events, final.DeadLettered, final.WaitingForRecord), Is.EqualTo((0L, 1, false)));
+            Assert.That(final.Anomalies, Has.One.StartWith("cut-short:"));
+            Assert.That(p.DeadLetters.Issues.Single().Issue.Kind, Is.EqualTo(FlowLogs.Parsing.ParseIssueKind.TruncatedRecord));
+        });
+    }
+
+    [Test]
     public async Task ADeletedBlobEndsCleanlyAndKeepsItsCheckpoint()
     {
         var p = new Pipeline();
@@ -253,9 +312,9 @@ public class BlobProcessorStateTests
     private static string Record(int port) => SimpleVNet(VNetTuple(sport: 1000 + port)).ToJsonString();
 
     /// <summary>The processor over the in-memory stores, a collecting sink and an in-memory dead-letter store.</summary>
-    private sealed class Pipeline
+    private sealed class Pipeline(TimeProvider? service = null)
     {
-        public MemoryBlobStore Blobs { get; } = new();
+        public MemoryBlobStore Blobs { get; } = new(service);
 
         public MemoryCheckpointStore Checkpoints { get; } = new();
 

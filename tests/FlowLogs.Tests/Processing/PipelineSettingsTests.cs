@@ -81,13 +81,13 @@ public class PipelineSettingsTests
     }
 
     [Test]
-    public void AContainerNamedLikeAStorageAccountIsRefused()
+    public void AContainerThatIsNoContainerNameIsRefusedNamingTheSetting()
     {
-        using ServiceProvider provider = Pipeline(("FlowLogs:Replay:Containers:0", "flowlogs"));
+        using ServiceProvider provider = Pipeline(("FlowLogs:Replay:Containers:0", "Insights_Logs"));
 
         OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = provider.GetRequiredService<IOptions<ReplayOptions>>().Value);
 
-        Assert.That(error!.Message, Does.Contain("FlowLogs:Replay:Containers: 'flowlogs' could be a storage account's name"));
+        Assert.That(error!.Message, Does.Contain("FlowLogs:Replay:Containers: 'Insights_Logs' is not a container name"));
     }
 
     private static ServiceProvider Pipeline(params (string Key, string Value)[] settings)

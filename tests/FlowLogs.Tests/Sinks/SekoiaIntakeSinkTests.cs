@@ -135,7 +135,29 @@ public class SekoiaIntakeSinkTests
     }
 
     [Test]
-    public async Task AWrongAcknowledgementCountIsAnError()
+    public async Task AnEventTheIntakeNeverAcknowledgesIsFoundAloneAndDeadLetteredInsteadOfTheBatchGoingRoundOnEveryTrigger()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch warmUp, _) = Batch(1, EventPayload.Raw);
+        await harness.Sink.DeliverAsync(warmUp, CancellationToken.None);
+        (EventBatch batch, List<string> sent) = Batch(16, EventPayload.Raw);
+        string kept = sent[11];
+        intake.LeaveUnacknowledged = e => e == kept;
+        int before = intake.Requests;
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(intake.Events, Is.SupersetOf(sent.Where(e => e != kept)), "every other event reaches the intake");
+            Assert.That(harness.DeadLetters.Events.Single().Reason, Does.Contain("acknowledged 0 of 1 events"));
+            Assert.That(intake.Requests - before, Is.LessThanOrEqualTo(1 + (2 * 4)), "halves down to the one event: a request and two per level");
+        });
+    }
+
+    [Test]
+    public async Task AnIntakeThatNeverAcknowledgesEverythingAndNeverDidFailsNamingTheSettings()
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         intake.Faults = _ => IntakeFault.WrongCount;
@@ -143,7 +165,8 @@ public class SekoiaIntakeSinkTests
         (EventBatch batch, _) = Batch(10, EventPayload.Raw);
 
         IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
-        Assert.That(error!.Message, Does.Contain("acknowledged 9 of 10 events"));
+        Assert.That(error!.Message, Does.Contain("accepted none of the events").And.Contain("acknowledged 0 of 1 events").And.Contain("FlowLogs:Sekoia:BaseUrl"));
+        Assert.That(harness.DeadLetters.Events, Is.Empty, "a misconfigured intake is not the events' fault: they stay unread and are retried");
     }
 
     [Test]

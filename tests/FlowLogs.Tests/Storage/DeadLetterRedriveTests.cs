@@ -67,7 +67,7 @@ public class DeadLetterRedriveTests
         string[] skippedIds = [.. olderIds.Where(t => t.Value.Contains(",11,", StringComparison.Ordinal) || t.Value.Contains(",12,", StringComparison.Ordinal)).Select(t => t.Key)];
         Assert.That(skippedIds, Has.Length.EqualTo(2));
 
-        var operations = new DeadLetterOperations(store, () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), AzuriteServer.Account, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
+        var operations = new DeadLetterOperations(store, () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance);
         DeadLetterRedriver redriver = operations.Redriver;
         List<DeadLetter> letters = await redriver.ListAsync(new DeadLetterFilter(), CancellationToken.None);
         Assert.That(letters.Select(l => l.Kind), Is.EquivalentTo(new[] { "UnsentEvent", "UnexpectedBytes", "InvalidJson" }));
@@ -310,7 +310,7 @@ public class DeadLetterRedriveTests
         => [.. intake.Events.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("event").GetProperty("id").GetString()!)];
 
     private static DeadLetterRedriver Redriver(StorageHarness storage, IEventSink sink)
-        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), AzuriteServer.Account, TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
+        => new DeadLetterOperations(new BlobDeadLetterStore(storage.DeadLetters), () => sink, () => new AzureFlowLogBlobStore(storage.Blobs), TimeProvider.System, NullLogger<DeadLetterOperations>.Instance).Redriver;
 
     private static JsonObject Item(FlowLogBlob source, string kind, long offset, byte[] bytes) => new()
     {

@@ -45,13 +45,14 @@ public class IngestCommandTests
         // An account of its own: the replay state and resource folders are this test's alone.
         await using AzuriteServer azurite = await AzuriteServer.StartAsync();
         var blobs = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString);
-        var state = new TableReplayStateStore(new Azure.Data.Tables.TableClient(azurite.ConnectionString, new ReplayOptions().StateTable), legacyAccount: AzuriteServer.Account);
+        var state = new TableReplayStateStore(new Azure.Data.Tables.TableClient(azurite.ConnectionString, new ReplayOptions().StateTable));
         await state.CreateIfNotExistsAsync(CancellationToken.None);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
 
         // `flowlogs ingest --once` ran ten hours ago; then Azure wrote into hours 9, 7, 5 and 2 hours ago.
-        await state.SaveRunStateAsync(new ReplayRunState(now.AddHours(-10), null, hour.AddHours(-10)), CancellationToken.None);
+        await state.SaveRunStateAsync(new ReplayRunState(now.AddHours(-10), hour.AddHours(-10)), CancellationToken.None);
+        await state.SaveWalkAsync(new AccountWalk(AzuriteServer.Account, now.AddDays(-3), now.AddHours(-10)), CancellationToken.None);
         var simulator = new FlowLogSimulator(blobs, seed: 9, tuplesPerRecord: 5);
         foreach (int hoursAgo in new[] { 9, 7, 5, 2 })
         {
@@ -68,10 +69,33 @@ public class IngestCommandTests
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         string[] lines = await File.ReadAllLinesAsync(output);
         Assert.That(lines, Has.Length.EqualTo(simulator.TuplesWritten), stderr);
-        Assert.That(stderr, Does.Contain("0 failed, 0 hours left"));
+        Assert.That(stderr, Does.Contain("0 failed, 0 held by other readers, 0 hours left"));
 
-        // Those hours were written moments ago: read, but looked at again until they have been quiet for the grace.
-        Assert.That((await state.GetRunStateAsync(CancellationToken.None))!.ResumeFrom, Is.EqualTo(hour.AddHours(-9)));
+        // From the hour before the walk that ran ten hours ago (its folders are new since). Hours written moments ago are
+        // not complete, and complete ones wait for their recheck: the next run starts where this one did.
+        Assert.That((await state.GetRunStateAsync(CancellationToken.None))!.ResumeFrom, Is.EqualTo(hour.AddHours(-11)));
+        File.Delete(output);
+    }
+
+    [Test]
+    public async Task IngestOnceWaitsForABlobAKilledProcessStillHoldsAndReadsItOnceTheClaimLapses()
+    {
+        await using AzuriteServer azurite = await AzuriteServer.StartAsync();
+        var simulator = new FlowLogSimulator(new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString), seed: 12, tuplesPerRecord: 3);
+        DateTimeOffset hour = FlowLogs.BlobSource.BlobPath.HourOf(DateTimeOffset.UtcNow);
+        FlowLogs.BlobSource.FlowLogBlob blob = await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour, CancellationToken.None);
+
+        // A process claimed the blob and was killed before it read anything: its claim runs a few more seconds.
+        var checkpoints = new FlowLogs.Checkpoints.TableCheckpointStore(new Azure.Data.Tables.TableClient(azurite.ConnectionString, "flowlogcheckpoints"));
+        await checkpoints.CreateIfNotExistsAsync(CancellationToken.None);
+        await checkpoints.TryAddAsync(FlowLogs.Checkpoints.BlobCheckpoint.New(blob.FullName, DateTimeOffset.UtcNow) with { ClaimOwner = "killed/1/x", ClaimExpires = DateTimeOffset.UtcNow.AddSeconds(4) }, CancellationToken.None);
+
+        string output = Path.Combine(Path.GetTempPath(), $"flowlogs-ingest-{Guid.NewGuid():N}.ndjson");
+        (int exit, _, string stderr) = await CliRun.RunAsync("ingest", "--storage", azurite.ConnectionString, "--output", output, "--once");
+
+        Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
+        Assert.That(stderr, Does.Contain("1 blobs are held by other readers; looking again in"), "it does not say \"done\" while a blob is held");
+        Assert.That(await File.ReadAllLinesAsync(output), Has.Length.EqualTo(simulator.TuplesWritten));
         File.Delete(output);
     }
 

@@ -23,7 +23,7 @@ public class StatusCommandTests
         string cs = azurite.ConnectionString;
         var blobs = new BlobServiceClient(cs);
         var checkpoints = new TableCheckpointStore(new TableClient(cs, "flowlogcheckpoints"));
-        var replay = new TableReplayStateStore(new TableClient(cs, new ReplayOptions().StateTable), legacyAccount: AzuriteServer.Account);
+        var replay = new TableReplayStateStore(new TableClient(cs, new ReplayOptions().StateTable));
         DateTimeOffset now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var simulator = new FlowLogSimulator(blobs, seed: 14, tuplesPerRecord: 3);
@@ -69,7 +69,7 @@ public class StatusCommandTests
         StoredCheckpoint troubledCheckpoint = (await checkpoints.GetAsync(troubled.FullName, CancellationToken.None))!;
         await checkpoints.TryReplaceAsync(troubledCheckpoint.Value with { DeadLettered = 2, LastAnomaly = "record at 1234 is not JSON: dead-lettered" }, troubledCheckpoint.ETag, CancellationToken.None);
         string heldPrefix = BlobPathPrefix(held);
-        await replay.MarkCompleteAsync(hour.AddHours(-1), new ResourcePrefix(held.Account, held.Container, heldPrefix[(held.Account.Length + held.Container.Length + 2)..]), CancellationToken.None);
+        await replay.MarkHourAsync(hour.AddHours(-1), new ResourcePrefix(held.Account, held.Container, heldPrefix[(held.Account.Length + held.Container.Length + 2)..]), new HourMark(DateTimeOffset.UtcNow, Rechecked: false), CancellationToken.None);
 
         (int behind, string json, string behindErr) = await CliRun.RunAsync("status", "--storage", cs, "--json", "--hours", "3");
         Assert.That(behind, Is.EqualTo(ExitCodes.Behind), json + behindErr);

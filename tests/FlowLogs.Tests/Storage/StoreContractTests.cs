@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
+using FlowLogs.Replay;
 using FlowLogs.Testing;
 
 namespace FlowLogs.Tests.Storage;
@@ -281,31 +282,78 @@ public sealed class TableCheckpointStoreContractTests : CheckpointStoreContract
 
     private protected override ICheckpointStore Store => _store;
 
-    private TableClient _table = null!;
-
     [OneTimeSetUp]
     public async Task CreateTableAsync()
     {
-        _table = new TableClient(AzuriteFixture.Server.ConnectionString, $"contract{Guid.NewGuid():N}");
-        _store = new TableCheckpointStore(_table);
+        _store = new TableCheckpointStore(new TableClient(AzuriteFixture.Server.ConnectionString, $"contract{Guid.NewGuid():N}"));
         await _store.CreateIfNotExistsAsync(CancellationToken.None);
+    }
+}
+
+/// <summary>What the replay's state store promises, whichever holds it: the replay tests run on the in-memory one.</summary>
+public abstract class ReplayStateStoreContract
+{
+    private static readonly DateTimeOffset Hour = new(2031, 3, 4, 12, 0, 0, TimeSpan.Zero);
+
+    private protected abstract Task<IReplayStateStore> FreshAsync();
+
+    [Test]
+    public async Task PrefixesAndWalksAreKeptOnceEachTheLastWriteWinning()
+    {
+        IReplayStateStore store = await FreshAsync();
+        var prefix = new ResourcePrefix("acct", "insights-logs-flowlogflowevent", "flowLogResourceID=/SUB/FL#1?/x");
+        await store.AddPrefixAsync(prefix, CancellationToken.None);
+        await store.AddPrefixAsync(prefix, CancellationToken.None);
+        await store.SaveWalkAsync(new AccountWalk("acct", Hour, null), CancellationToken.None);
+        await store.SaveWalkAsync(new AccountWalk("acct", Hour, Hour.AddMinutes(5)), CancellationToken.None);
+        await store.SaveWalkAsync(new AccountWalk("other", Hour, null), CancellationToken.None);
+
+        Assert.That(await store.GetPrefixesAsync(CancellationToken.None), Is.EqualTo(new[] { prefix }));
+        Assert.That((await store.GetWalksAsync(CancellationToken.None)).OrderBy(w => w.Account, StringComparer.Ordinal), Is.EqualTo(new[] { new AccountWalk("acct", Hour, Hour.AddMinutes(5)), new AccountWalk("other", Hour, null) }));
     }
 
     [Test]
-    public async Task ACheckpointWrittenBeforeTheClaimWasNamedSoKeepsItsHolder()
+    public async Task HourMarksAreKeptPerHourAndAMarkIsReplaced()
     {
-        string blob = $"c/{Guid.NewGuid():N}/y=2030/m=01/d=02/h=15/m=00/PT1H.json";
-        var expires = new DateTimeOffset(2030, 1, 2, 15, 5, 0, TimeSpan.Zero);
-        await _table.AddEntityAsync(new TableEntity(CheckpointKeys.Partition(blob), CheckpointKeys.Row(blob))
-        {
-            ["BlobName"] = blob,
-            ["Offset"] = 120L,
-            ["LeaseOwner"] = "an-earlier-version",
-            ["LeaseExpires"] = expires,
-        });
+        IReplayStateStore store = await FreshAsync();
+        var a = new ResourcePrefix("acct", "c-1", "r/a");
+        var b = new ResourcePrefix("acct", "c-1", "r/b");
+        await store.MarkHourAsync(Hour, a, new HourMark(Hour.AddMinutes(80), false), CancellationToken.None);
+        await store.MarkHourAsync(Hour, a, new HourMark(Hour.AddMinutes(80), true), CancellationToken.None);
+        await store.MarkHourAsync(Hour.AddHours(1), b, new HourMark(Hour.AddMinutes(140), false), CancellationToken.None);
 
-        BlobCheckpoint read = (await Store.GetAsync(blob, CancellationToken.None))!.Value;
+        Assert.That(await store.GetHourMarksAsync(Hour, CancellationToken.None), Is.EqualTo(new Dictionary<string, HourMark> { [a.Key] = new HourMark(Hour.AddMinutes(80), true) }));
+        Assert.That((await store.GetHourMarksAsync(Hour.AddHours(1), CancellationToken.None)).Keys, Is.EqualTo(new[] { b.Key }));
+        Assert.That(await store.GetHourMarksAsync(Hour.AddHours(2), CancellationToken.None), Is.Empty);
+    }
 
-        Assert.That((read.ClaimOwner, read.ClaimExpires, read.Offset), Is.EqualTo(("an-earlier-version", (DateTimeOffset?)expires, 120L)));
+    [Test]
+    public async Task TheRunStateIsReadAsWrittenWithItsClockSkew()
+    {
+        IReplayStateStore store = await FreshAsync();
+        Assert.That(await store.GetRunStateAsync(CancellationToken.None), Is.Null);
+        var state = new ReplayRunState(Hour.AddMinutes(3), Hour.AddHours(-2), LastRunSucceeded: false, ClockSkew: TimeSpan.FromSeconds(-4200.5));
+        await store.SaveRunStateAsync(state, CancellationToken.None);
+        Assert.That(await store.GetRunStateAsync(CancellationToken.None), Is.EqualTo(state));
+        await store.SaveRunStateAsync(state with { ClockSkew = null }, CancellationToken.None);
+        Assert.That((await store.GetRunStateAsync(CancellationToken.None))!.ClockSkew, Is.Null);
+    }
+}
+
+/// <summary>The replay state contract in memory.</summary>
+public sealed class MemoryReplayStateStoreContractTests : ReplayStateStoreContract
+{
+    private protected override Task<IReplayStateStore> FreshAsync() => Task.FromResult<IReplayStateStore>(new MemoryReplayStateStore());
+}
+
+/// <summary>The replay state contract on Table Storage (Azurite), through <see cref="TableReplayStateStore"/>.</summary>
+[Category("Azurite")]
+public sealed class TableReplayStateStoreContractTests : ReplayStateStoreContract
+{
+    private protected override async Task<IReplayStateStore> FreshAsync()
+    {
+        var store = new TableReplayStateStore(new TableClient(AzuriteFixture.Server.ConnectionString, $"replay{Guid.NewGuid():N}"));
+        await store.CreateIfNotExistsAsync(CancellationToken.None);
+        return store;
     }
 }

@@ -128,7 +128,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 
         foreach ((int index, string answer) in rejections.Refused)
         {
-            await DeadLetterAsync(batch, index, $"the intake refused this event (400): {answer}", cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(batch, index, answer, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -136,7 +136,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private bool IntakeWorks => Interlocked.Read(ref _lastAccepted) is long last and not 0 && _time.GetElapsedTime(last) < AcceptedLately;
 
     private static IntakeException RefusedEverything(string answer)
-        => new($"the intake refused every event as malformed (400): {answer}; check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
+        => new($"the intake accepted none of the events it was sent ({answer}); check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
 
     /// <inheritdoc/>
     public void Dispose() => _inFlight.Dispose();
@@ -176,7 +176,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             int status = (int)response.StatusCode;
             if (response.StatusCode is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest)
             {
-                string answer = await ExcerptAsync(response, cancellationToken).ConfigureAwait(false);
+                string answer = $"the intake refused this event ({status}): {await ExcerptAsync(response, cancellationToken).ConfigureAwait(false)}";
                 await SplitAsync(batch, first, count, status, answer, rejections, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -187,9 +187,15 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             int acknowledged = await CountEventIdsAsync(response, cancellationToken).ConfigureAwait(false);
-            if (acknowledged != count)
+            if (acknowledged < count)
             {
-                throw new IntakeException(string.Create(CultureInfo.InvariantCulture, $"the intake acknowledged {acknowledged} of {count} events; the batch will be sent again"), status);
+                // Which events the intake kept, it does not say: halves are sent until those it does not acknowledge
+                // are found alone and dead-lettered. Sent again whole, the same batch would come back on every trigger.
+                string answer = acknowledged < 0
+                    ? $"the intake answered {status} without the event ids it acknowledges events with"
+                    : string.Create(CultureInfo.InvariantCulture, $"the intake answered {status} but acknowledged {acknowledged} of {count} events");
+                await SplitAsync(batch, first, count, status, answer, rejections, cancellationToken).ConfigureAwait(false);
+                return;
             }
 
             rejections.Accepted += count;
@@ -210,7 +216,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         if (count == 1 || rejections.SplitsLeft <= 0)
         {
             // Found, or the isolation budget is spent: what is left is refused as it stands, each event kept.
-            string why = count == 1 ? answer : $"{answer} (sent with {count - 1} others the intake refused together; not isolated further)";
+            string why = count == 1 ? answer : $"{answer} (sent with {count - 1} others; not isolated further)";
             for (int i = first; i < first + count; i++)
             {
                 rejections.Refused.Add((i, why));
@@ -295,7 +301,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
     private static partial void LogUnsent(ILogger logger, string blob, long start, long end, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered {Status} for {Events} events; sending them in two halves to find what it refuses")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered {Status} for {Events} events without accepting them all; sending them in two halves to find what it refuses")]
     private static partial void LogSplit(ILogger logger, int status, int events);
 
     /// <summary>What one request's splitting found: events accepted, events refused, splits it may still make.</summary>
