@@ -23,6 +23,9 @@ public sealed record Audit
 
     public IReadOnlyList<string> DeadLetterReasons { get; init; } = [];
 
+    /// <summary>The first few records (blob and byte offset) whose tuples never arrived.</summary>
+    public IReadOnlyList<string> LostRecords { get; init; } = [];
+
     public double LagP50Seconds { get; init; }
 
     public double LagP99Seconds { get; init; }
@@ -92,6 +95,11 @@ public sealed record Audit
         foreach (string reason in DeadLetterReasons)
         {
             output.WriteLine($"  dead letter: {reason}");
+        }
+
+        foreach (string record in LostRecords)
+        {
+            output.WriteLine($"  lost: {record}");
         }
     }
 }

@@ -226,10 +226,9 @@ public static class ScenarioRunner
             await rest(CancellationToken.None).ConfigureAwait(false);
             splitRecords++;
 
-            // A NIC attached late: its blob for an hour before, created now, never announced; and the current hour goes
-            // on being written without triggers.
-            var late = new SimulatedNic(o.Nics + 100);
-            await SimulatorOf(late).AppendMinuteAsync(FlowLogKind.VirtualNetwork, late, firstHour.AddHours(o.Outage ? -5 : -1).AddMinutes(59), CancellationToken.None).ConfigureAwait(false);
+            // Azure late: a blob of a known resource for the hour before (found complete by the round above), created now
+            // and never announced; and the current hour goes on being written without triggers.
+            await SimulatorOf(nic).AppendMinuteAsync(FlowLogKind.VirtualNetwork, nic, firstHour.AddHours(-1).AddMinutes(59), CancellationToken.None).ConfigureAwait(false);
             await SimulatorOf(nic).AppendMinuteAsync(FlowLogKind.NetworkSecurityGroup, nic, firstHour.AddMinutes(o.Minutes % 60), CancellationToken.None).ConfigureAwait(false);
             lateBlobs++;
             output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] late writes: a record split across two commits, a blob created late for an earlier hour, an unannounced commit");
@@ -246,7 +245,7 @@ public static class ScenarioRunner
         workers.StopAll();
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
         (int rounds, ReplayReport last, int rechecked) = await replays.UntilDoneAsync(firstHour, TimeSpan.FromMinutes(o.SkewMinutes)).ConfigureAwait(false);
-        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds (clocks {-o.SkewMinutes} min and right, in turn), last found {last.BlobsBehind} behind, {rechecked} resource hours rechecked");
+        output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds (clocks {-o.SkewMinutes} min and right, in turn), last found {last.BlobsBehind} behind, {last.BlobsHeld} held, {last.BlobsFailed} failed, resumes from {last.ResumeFrom:u}; {rechecked} resource hours rechecked");
 
         Audit audit = await AuditAsync(blobs, simulators, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
         audit = audit with
@@ -397,6 +396,7 @@ public static class ScenarioRunner
             Received = received,
             Unique = unique,
             Lost = expected.Keys.Count(k => !first.ContainsKey(k)),
+            LostRecords = [.. expected.Where(e => !first.ContainsKey(e.Key)).Select(e => $"{e.Value.Blob} at byte {e.Value.Offset}").Distinct().Take(10)],
             Unexpected = first.Keys.Count(k => !expected.ContainsKey(k)),
             Duplicates = received - unique,
             DeadLettered = letters.Count,

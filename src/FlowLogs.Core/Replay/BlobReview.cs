@@ -49,7 +49,9 @@ internal readonly record struct BlobReview(BlobStanding Standing, bool Final, Da
             return new BlobReview(BlobStanding.Held, final, since, heldUntil);
         }
 
-        return progressed is { } moved && now - moved < options.TriggerGrace
+        // No grace is no grace: two instances' readings of the service's time differ by a second or so, and a progress
+        // written a moment ago by another may read as a moment ahead.
+        return progressed is { } moved && options.TriggerGrace > TimeSpan.Zero && now - moved < options.TriggerGrace
             ? new BlobReview(BlobStanding.LeftToTrigger, final, since)
             : new BlobReview(BlobStanding.Behind, final, since);
     }

@@ -115,6 +115,7 @@ public class ReplayRulesTests
             Assert.That(BlobReview.Of(blob, H, read with { BlobLength = 200 }, Now, options).Standing, Is.EqualTo(BlobStanding.UpToDate));
             Assert.That(BlobReview.Of(blob, H, read, Now.AddSeconds(-1), options).Standing, Is.EqualTo(BlobStanding.LeftToTrigger));
             Assert.That(BlobReview.Of(blob, H, read, Now, options).Standing, Is.EqualTo(BlobStanding.Behind), "the trigger grace crossed");
+            Assert.That(BlobReview.Of(blob, H, read with { Progressed = Now.AddSeconds(1) }, Now, new ReplayOptions { TriggerGrace = TimeSpan.Zero }).Standing, Is.EqualTo(BlobStanding.Behind), "no grace, even for a progress another instance's clock puts a second ahead");
 
             BlobCheckpoint held = read with { ClaimOwner = "other", ClaimExpires = Now.AddMinutes(3) };
             Assert.That(BlobReview.Of(blob, H, held, Now, options), Is.EqualTo(new BlobReview(BlobStanding.Held, false, Now.AddMinutes(-5), Now.AddMinutes(3))));

@@ -100,6 +100,34 @@ public class IngestCommandTests
     }
 
     [Test]
+    public async Task ARecordWhoseSecondHalfIsCommittedAfterTheFirstWasReadIsDeliveredOnceAndNothingIsDeadLettered()
+    {
+        await using AzuriteServer azurite = await AzuriteServer.StartAsync();
+        var simulator = new FlowLogSimulator(new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString), seed: 22, tuplesPerRecord: 5);
+        DateTimeOffset hour = FlowLogs.BlobSource.BlobPath.HourOf(DateTimeOffset.UtcNow);
+        await simulator.AppendMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour, CancellationToken.None);
+        (_, Func<CancellationToken, Task> secondHalf) = await simulator.AppendSplitMinuteAsync(FlowLogKind.VirtualNetwork, new SimulatedNic(0), hour.AddMinutes(1), CancellationToken.None);
+        string output = Path.Combine(Path.GetTempPath(), $"flowlogs-ingest-{Guid.NewGuid():N}.ndjson");
+        string[] args = ["ingest", "--storage", azurite.ConnectionString, "--output", output, "--once"];
+
+        (int first, _, string firstErr) = await CliRun.RunAsync(args);
+        int afterFirst = (await File.ReadAllLinesAsync(output)).Length;
+        await secondHalf(CancellationToken.None);
+        (int second, _, string secondErr) = await CliRun.RunAsync(args);
+
+        string[] lines = await File.ReadAllLinesAsync(output);
+        File.Delete(output);
+        var deadLetters = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("flowlogs-deadletter");
+        Assert.Multiple(async () =>
+        {
+            Assert.That((first, second), Is.EqualTo((ExitCodes.Success, ExitCodes.Success)), firstErr + secondErr);
+            Assert.That(afterFirst, Is.EqualTo(5), "the first minute; the cut record waits");
+            Assert.That(lines, Has.Length.EqualTo(simulator.TuplesWritten).And.Unique, "0 lost, none twice");
+            Assert.That(await deadLetters.GetBlobsAsync().ToListAsync(), Is.Empty, "no half is taken for bad bytes");
+        });
+    }
+
+    [Test]
     public async Task IngestWithTwoStorageOptionsReadsBothAccountsAndKeepsItsStateInTheFirst()
     {
         // An Azurite of its own, serving two accounts: everything in their flow-log containers is this test's.
