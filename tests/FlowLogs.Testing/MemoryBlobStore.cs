@@ -211,11 +211,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     private void Answer()
     {
         Interlocked.Increment(ref _requests);
-        if (Clock is { } clock)
-        {
-            DateTimeOffset now = _time.GetUtcNow();
-            clock.Observe(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
-        }
+        StorageAnswer.Tell(Clock, _time);
     }
 
     private byte[] ContentAt(FlowLogBlob blob, ETag ifMatch)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using FlowLogs.Checkpoints;
+using FlowLogs.Clock;
 
 namespace FlowLogs.Testing;
 
@@ -9,8 +10,9 @@ namespace FlowLogs.Testing;
 /// stale ETag fails, every write gives a new ETag, one hour's checkpoints list together. The contract tests run
 /// against this and Azurite alike.
 /// </summary>
-internal sealed class MemoryCheckpointStore : ICheckpointStore
+internal sealed class MemoryCheckpointStore(TimeProvider? service = null) : ICheckpointStore
 {
+    private readonly TimeProvider _service = service ?? TimeProvider.System;
     private readonly Dictionary<string, StoredCheckpoint> _entities = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _etags;
@@ -22,9 +24,13 @@ internal sealed class MemoryCheckpointStore : ICheckpointStore
     /// <summary>Called before every write: throw from it to simulate an unreachable table or a dying process.</summary>
     public Action<BlobCheckpoint>? BeforeWrite { get; set; }
 
+    /// <summary>The clock every answer sets with the service's time, as the table client's Date header does.</summary>
+    public StorageClock? Clock { get; set; }
+
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> GetAsync(string blobName, CancellationToken cancellationToken)
     {
+        StorageAnswer.Tell(Clock, _service);
         lock (_lock)
         {
             return Task.FromResult(_entities.GetValueOrDefault(blobName));
@@ -34,6 +40,7 @@ internal sealed class MemoryCheckpointStore : ICheckpointStore
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> TryAddAsync(BlobCheckpoint checkpoint, CancellationToken cancellationToken)
     {
+        StorageAnswer.Tell(Clock, _service);
         ArgumentNullException.ThrowIfNull(checkpoint);
         Interlocked.Increment(ref _writes);
         BeforeWrite?.Invoke(checkpoint);
@@ -53,6 +60,7 @@ internal sealed class MemoryCheckpointStore : ICheckpointStore
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> TryReplaceAsync(BlobCheckpoint checkpoint, ETag ifMatch, CancellationToken cancellationToken)
     {
+        StorageAnswer.Tell(Clock, _service);
         ArgumentNullException.ThrowIfNull(checkpoint);
         Interlocked.Increment(ref _writes);
         BeforeWrite?.Invoke(checkpoint);
@@ -72,11 +80,12 @@ internal sealed class MemoryCheckpointStore : ICheckpointStore
     /// <inheritdoc/>
     public async IAsyncEnumerable<BlobCheckpoint> ListHourAsync(DateTimeOffset hour, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string partition = CheckpointKeys.Partition(hour);
+        StorageAnswer.Tell(Clock, _service);
+        (string first, string last) = CheckpointKeys.PartitionsOf(hour);
         List<BlobCheckpoint> found;
         lock (_lock)
         {
-            found = [.. _entities.Values.Where(s => CheckpointKeys.Partition(s.Value.BlobName) == partition).Select(s => s.Value)];
+            found = [.. _entities.Values.Select(s => s.Value).Where(c => CheckpointKeys.Partition(c.BlobName) is { } p && string.CompareOrdinal(p, first) >= 0 && string.CompareOrdinal(p, last) <= 0)];
         }
 
         foreach (BlobCheckpoint checkpoint in found)

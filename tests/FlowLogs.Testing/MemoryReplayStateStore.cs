@@ -125,12 +125,5 @@ internal sealed class MemoryReplayStateStore(TimeProvider? service = null) : IRe
         return Task.CompletedTask;
     }
 
-    private void Answer()
-    {
-        if (Clock is { } clock)
-        {
-            DateTimeOffset now = _service.GetUtcNow();
-            clock.Observe(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
-        }
-    }
+    private void Answer() => StorageAnswer.Tell(Clock, _service);
 }

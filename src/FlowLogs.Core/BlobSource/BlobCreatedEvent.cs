@@ -9,7 +9,9 @@ namespace FlowLogs.BlobSource;
 /// <param name="Type">The event type, such as <c>Microsoft.Storage.BlobCreated</c>.</param>
 /// <param name="Source">The topic (Event Grid schema) or source (CloudEvents): the account's resource id.</param>
 /// <param name="Url">The blob's URL (<c>data.url</c>); null when the event has none.</param>
-internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
+/// <param name="ContentLength">The blob's length after the commit (<c>data.contentLength</c>); null when not given.</param>
+/// <param name="ETag">The blob's ETag after the commit (<c>data.eTag</c>); null when not given.</param>
+internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url, long? ContentLength = null, string? ETag = null)
 {
     /// <summary>The event type of a blob committed (Put Blob, Put Block List, Copy Blob).</summary>
     public const string BlobCreated = "Microsoft.Storage.BlobCreated";
@@ -98,13 +100,20 @@ internal sealed record BlobCreatedEvent(string Type, string Source, Uri? Url)
         }
 
         Uri? url = null;
-        if (element.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.Object
-            && String(data, "url") is { } text && !Uri.TryCreate(text, UriKind.Absolute, out url))
+        long? length = null;
+        string? etag = null;
+        if (element.TryGetProperty("data", out JsonElement data) && data.ValueKind == JsonValueKind.Object)
         {
-            throw new FormatException($"{where} has a data.url that is not an absolute URL");
+            if (String(data, "url") is { } text && !Uri.TryCreate(text, UriKind.Absolute, out url))
+            {
+                throw new FormatException($"{where} has a data.url that is not an absolute URL");
+            }
+
+            length = data.TryGetProperty("contentLength", out JsonElement l) && l.ValueKind == JsonValueKind.Number && l.TryGetInt64(out long n) && n >= 0 ? n : null;
+            etag = String(data, "eTag");
         }
 
-        return new BlobCreatedEvent(type, source, url);
+        return new BlobCreatedEvent(type, source, url, length, etag);
     }
 
     private static string? String(JsonElement element, string name)

@@ -10,6 +10,9 @@ internal enum ClaimOutcome
 
     /// <summary>Another process holds it and was told to look again before letting go.</summary>
     ClaimedElsewhere,
+
+    /// <summary>Its checkpoint shows what the caller came for already read: nothing was written.</summary>
+    AlreadyRead,
 }
 
 /// <summary>The outcome of <see cref="BlobClaims.TryReleaseAsync"/>.</summary>
@@ -84,13 +87,22 @@ internal sealed partial class BlobClaims(ICheckpointStore store, TimeProvider ti
     private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
     private readonly ILogger<BlobClaims> _logger = logger ?? throw new ArgumentNullException(nameof(logger));
 
-    /// <summary>Claims <paramref name="blobName"/> for <paramref name="owner"/>, or marks it pending for its holder.</summary>
-    public async Task<(ClaimOutcome Outcome, BlobClaim? Held)> TryClaimAsync(string blobName, string owner, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims <paramref name="blobName"/> for <paramref name="owner"/>, or marks it pending for its holder; or, when
+    /// <paramref name="alreadyRead"/> says its checkpoint has read what the caller came for, does neither.
+    /// </summary>
+    public async Task<(ClaimOutcome Outcome, BlobClaim? Held)> TryClaimAsync(string blobName, string owner, TimeSpan duration, Func<BlobCheckpoint, bool>? alreadyRead, CancellationToken cancellationToken)
     {
         for (int attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            DateTimeOffset now = _time.GetUtcNow();
+            // The time is read after the answer: a process's first answer sets the storage service's clock it goes by.
             StoredCheckpoint? stored = await _store.GetAsync(blobName, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset now = _time.GetUtcNow();
+            if (stored is not null && alreadyRead is not null && alreadyRead(stored.Value))
+            {
+                return (ClaimOutcome.AlreadyRead, null);
+            }
+
             if (stored is null)
             {
                 BlobCheckpoint fresh = BlobCheckpoint.New(blobName, now) with { ClaimOwner = owner, ClaimExpires = now + duration };

@@ -56,8 +56,10 @@ internal sealed class TableCheckpointStore : ICheckpointStore
     /// <inheritdoc/>
     public async IAsyncEnumerable<BlobCheckpoint> ListHourAsync(DateTimeOffset hour, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string partition = CheckpointKeys.Partition(hour);
-        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken).ConfigureAwait(false))
+        // One range query over the hour's buckets (the service pages at each partition's end).
+        (string first, string last) = CheckpointKeys.PartitionsOf(hour);
+        string filter = TableClient.CreateQueryFilter($"PartitionKey ge {first} and PartitionKey le {last}");
+        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return FromEntity(entity);
         }

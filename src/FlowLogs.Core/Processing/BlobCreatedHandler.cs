@@ -72,7 +72,8 @@ public sealed partial class BlobCreatedHandler
                 continue;
             }
 
-            results.Add(await HandleAsync(blob, cancellationToken).ConfigureAwait(false));
+            AnnouncedCommit? commit = item.ContentLength is { } length ? new AnnouncedCommit(length, item.ETag) : null;
+            results.Add(await HandleAsync(blob, commit, cancellationToken).ConfigureAwait(false));
         }
 
         if (malformed.Count > 0)
@@ -87,10 +88,12 @@ public sealed partial class BlobCreatedHandler
     /// Processes one blob a commit was announced for, by either delivery (a queue event, or the webhook's blob trigger),
     /// and logs what the call did; a name that is not a PT1H.json is ignored.
     /// </summary>
-    public async Task<BlobProcessResult> HandleAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    public Task<BlobProcessResult> HandleAsync(FlowLogBlob blob, CancellationToken cancellationToken) => HandleAsync(blob, null, cancellationToken);
+
+    private async Task<BlobProcessResult> HandleAsync(FlowLogBlob blob, AnnouncedCommit? commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        BlobProcessResult result = await _processor.ProcessAsync(blob, cancellationToken).ConfigureAwait(false);
+        BlobProcessResult result = await _processor.ProcessAsync(blob, commit, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == BlobProcessOutcome.Ignored)
         {
             LogIgnored(_logger, blob.FullName);

@@ -1,6 +1,6 @@
 namespace FlowLogs.Processing;
 
-/// <summary>What one call of <see cref="BlobProcessor.ProcessAsync"/> did.</summary>
+/// <summary>What one call of <see cref="BlobProcessor.ProcessAsync(BlobSource.FlowLogBlob, CancellationToken)"/> did.</summary>
 public enum BlobProcessOutcome
 {
     /// <summary>This call held the blob and brought its checkpoint up to the blob's committed end.</summary>
@@ -17,9 +17,12 @@ public enum BlobProcessOutcome
 
     /// <summary>The claim was lost to another process midway (this one was too slow); that one carries on.</summary>
     ClaimLost,
+
+    /// <summary>The commit announced was read already (a repeated or late event): only the checkpoint was looked at.</summary>
+    AlreadyRead,
 }
 
-/// <summary>What one call of <see cref="BlobProcessor.ProcessAsync"/> did, in figures.</summary>
+/// <summary>What one call of <see cref="BlobProcessor.ProcessAsync(BlobSource.FlowLogBlob, CancellationToken)"/> did, in figures.</summary>
 public sealed record BlobProcessResult
 {
     /// <summary>The outcome.</summary>

@@ -12,9 +12,10 @@ namespace FlowLogs.Processing;
 /// <summary>
 /// Brings one blob's delivery up to its committed end: claims the blob, reads only the blocks committed since its
 /// checkpoint, turns them into events, hands them to the sink, and advances the checkpoint only once the sink
-/// acknowledged them. The claim is renewed while the work lasts; a holder that finds it taken stops at once. Before
-/// letting go it lists the blocks again, so nothing committed meanwhile is left behind. The same code path serves the
-/// blob trigger, the replay and the CLI.
+/// acknowledged them. The claim is renewed while the work lasts; a holder that finds it taken stops at once; a commit
+/// made meanwhile makes it look again before letting go. The same code path serves the triggers, the replay and the CLI.
+/// A one-minute delta costs five storage requests (claim read and write, block list, ranged read, release write), an
+/// announced commit already read one (the claim read).
 /// </summary>
 /// <remarks>
 /// The loop is claim → list → read (<see cref="BlockRunReader"/>, or <see cref="DocumentReader"/> for blobs not framed
@@ -50,7 +51,13 @@ public sealed class BlobProcessor
     }
 
     /// <summary>Processes <paramref name="blob"/>: safe to call from any number of processes at once, as often as wanted.</summary>
-    public async Task<BlobProcessResult> ProcessAsync(FlowLogBlob blob, CancellationToken cancellationToken)
+    public Task<BlobProcessResult> ProcessAsync(FlowLogBlob blob, CancellationToken cancellationToken) => ProcessAsync(blob, null, cancellationToken);
+
+    /// <summary>
+    /// Processes <paramref name="blob"/> after an announcement of <paramref name="commit"/>: when its checkpoint shows
+    /// that commit already read (a repeated or late event), nothing more is asked of storage.
+    /// </summary>
+    internal async Task<BlobProcessResult> ProcessAsync(FlowLogBlob blob, AnnouncedCommit? commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         if (!blob.IsHourBlob)
@@ -59,11 +66,15 @@ public sealed class BlobProcessor
         }
 
         string owner = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
-        (ClaimOutcome outcome, BlobClaim? acquired) = await _claims.TryClaimAsync(blob.FullName, owner, _options.ClaimDuration, cancellationToken).ConfigureAwait(false);
-        if (outcome == ClaimOutcome.ClaimedElsewhere)
+        Func<BlobCheckpoint, bool>? read = commit is { } announced ? announced.IsReadBy : null;
+        (ClaimOutcome outcome, BlobClaim? acquired) = await _claims.TryClaimAsync(blob.FullName, owner, _options.ClaimDuration, read, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
         {
-            ProcessingLog.ClaimedElsewhere(_logger, blob.FullName);
-            return new BlobProcessResult { Outcome = BlobProcessOutcome.ClaimedElsewhere };
+            case ClaimOutcome.AlreadyRead:
+                return new BlobProcessResult { Outcome = BlobProcessOutcome.AlreadyRead };
+            case ClaimOutcome.ClaimedElsewhere:
+                ProcessingLog.ClaimedElsewhere(_logger, blob.FullName);
+                return new BlobProcessResult { Outcome = BlobProcessOutcome.ClaimedElsewhere };
         }
 
         using BlobClaim held = acquired!;
@@ -96,22 +107,24 @@ public sealed class BlobProcessor
         }
     }
 
+    // One block list per pass: the read takes what it lists, and the release writes the checkpoint at that list. A
+    // commit made meanwhile is not missed: its trigger finds the blob held and marks it pending, so the release fails
+    // and the loop lists again (or, announced after the release, its trigger reads it).
     private async Task<BlobProcessResult> RunAsync(DeliveryCursor cursor, RecordDelivery delivery, CancellationToken cancellationToken)
     {
         var blockRuns = new BlockRunReader(cursor, delivery, _blobs, _options, _time, _logger);
         var documents = new DocumentReader(cursor, delivery, _blobs, _options, _time);
+        BlockListSnapshot? snapshot = await _blobs.GetCommittedBlocksAsync(cursor.Blob, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            BlockListSnapshot? snapshot = await _blobs.GetCommittedBlocksAsync(cursor.Blob, cancellationToken).ConfigureAwait(false);
-            ReadOutcome read;
             if (snapshot is null)
             {
                 cursor.Anomaly("deleted", "the blob does not exist (deleted, or not yet visible); its checkpoint is kept");
-                read = ReadOutcome.NothingNew;
             }
             else
             {
+                ReadOutcome read;
                 try
                 {
                     IBlobReader reader = cursor.Current.DocumentMode ? documents : blockRuns;
@@ -121,28 +134,24 @@ public sealed class BlobProcessor
                 {
                     // Committed again (or rewritten) since the list was read: what was delivered stays checkpointed; list again.
                     delivery.Discard();
+                    snapshot = await _blobs.GetCommittedBlocksAsync(cursor.Blob, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (read == ReadOutcome.ClaimLost || cursor.IsLost)
+                {
+                    return delivery.Result(BlobProcessOutcome.ClaimLost);
+                }
+
+                if (read is NotFramed notFramed)
+                {
+                    cursor.Anomaly("framing", string.Create(CultureInfo.InvariantCulture, $"{notFramed.Reason}; reading the blob as a document from byte {cursor.Current.Offset} (a record boundary)"));
+                    cursor.EnterDocumentMode();
                     continue;
                 }
             }
 
-            if (read == ReadOutcome.ClaimLost || cursor.IsLost)
-            {
-                return delivery.Result(BlobProcessOutcome.ClaimLost);
-            }
-
-            if (read is NotFramed notFramed)
-            {
-                cursor.Anomaly("framing", string.Create(CultureInfo.InvariantCulture, $"{notFramed.Reason}; reading the blob as a document from byte {cursor.Current.Offset} (a record boundary)"));
-                cursor.EnterDocumentMode();
-                continue;
-            }
-
-            if (read == ReadOutcome.ReadSome)
-            {
-                continue;
-            }
-
-            // Nothing new since the last look: write the final checkpoint and let go, unless marked pending meanwhile.
+            // Write the checkpoint at this list and let go, unless marked pending meanwhile: then list and look again.
             switch (await cursor.ReleaseAsync(snapshot, cancellationToken).ConfigureAwait(false))
             {
                 case ReleaseOutcome.Released:
@@ -150,6 +159,8 @@ public sealed class BlobProcessor
                 case ReleaseOutcome.ClaimLost:
                     return delivery.Result(BlobProcessOutcome.ClaimLost);
             }
+
+            snapshot = await _blobs.GetCommittedBlocksAsync(cursor.Blob, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using FlowLogs.Checkpoints;
@@ -111,5 +112,5 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string HourPartition(DateTimeOffset hour) => "hour-" + CheckpointKeys.Partition(hour);
+    private static string HourPartition(DateTimeOffset hour) => string.Create(CultureInfo.InvariantCulture, $"hour-{hour.UtcDateTime:yyyyMMddHH}");
 }

@@ -19,11 +19,47 @@ public class BlobClaimsTests
         store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.ClaimOwner == "me" && c.ClaimExpires == Now + Duration && c.Offset == 10), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
 
-        (ClaimOutcome outcome, BlobClaim? held) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, BlobClaim? held) = await Claims(store).TryClaimAsync("b", "me", Duration, null, CancellationToken.None);
 
         Assert.That(outcome, Is.EqualTo(ClaimOutcome.Claimed));
         Assert.That(held!.Stored.ETag, Is.EqualTo(new ETag("e2")));
     }
+
+    [Test]
+    public async Task AFreshProcessWhoseClockRunsAnHourAheadLeavesALiveClaimAlone()
+    {
+        // The storage service's time decides: the new process has had no answer yet when it sets out to claim.
+        var service = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        var store = new FlowLogs.Testing.MemoryCheckpointStore(service);
+        await new BlobClaims(store, service, new CapturingLogger<BlobClaims>()).TryClaimAsync("b", "holder", Duration, null, CancellationToken.None);
+        var ahead = new FlowLogs.Clock.StorageClock(new FixedTime(Now.AddMinutes(70)), new CapturingLogger<FlowLogs.Clock.StorageClock>());
+        store.Clock = ahead;
+
+        (ClaimOutcome outcome, _) = await new BlobClaims(store, ahead, new CapturingLogger<BlobClaims>()).TryClaimAsync("b", "fresh", Duration, null, CancellationToken.None);
+
+        Assert.That(outcome, Is.EqualTo(ClaimOutcome.ClaimedElsewhere), "the holder's claim runs five more minutes by the service's time");
+        Assert.That((await store.GetAsync("b", CancellationToken.None))!.Value.ClaimOwner, Is.EqualTo("holder"));
+    }
+
+    [Test]
+    public async Task AnAnnouncedCommitAlreadyReadCostsOneReadAndNoWrite()
+    {
+        var store = new Mock<ICheckpointStore>(MockBehavior.Strict);
+        store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(new BlobCheckpoint { BlobName = "b", BlobLength = 900, BlobETag = "\"0x8DC\"" }, "e1"));
+
+        (ClaimOutcome same, _) = await Claims(store).TryClaimAsync("b", "me", Duration, new FlowLogs.Processing.AnnouncedCommit(900, "0x8DC").IsReadBy, CancellationToken.None);
+        (ClaimOutcome older, _) = await Claims(store).TryClaimAsync("b", "me", Duration, new FlowLogs.Processing.AnnouncedCommit(700, "0x8DA").IsReadBy, CancellationToken.None);
+
+        Assert.That((same, older), Is.EqualTo((ClaimOutcome.AlreadyRead, ClaimOutcome.AlreadyRead)));
+        store.Verify(s => s.GetAsync("b", It.IsAny<CancellationToken>()), Times.Exactly(2));
+        store.VerifyNoOtherCalls();
+    }
+
+    [TestCase(900, "0x8DD", Description = "same length, another ETag: rewritten in place")]
+    [TestCase(1200, "0x8DE", Description = "longer: a new commit")]
+    [TestCase(1200, null, Description = "no ETag given")]
+    public void AnAnnouncedCommitNotReadYetIsRead(long length, string? etag)
+        => Assert.That(new FlowLogs.Processing.AnnouncedCommit(length, etag).IsReadBy(new BlobCheckpoint { BlobName = "b", BlobLength = 900, BlobETag = "\"0x8DC\"" }), Is.False);
 
     [Test]
     public async Task AHeldBlobIsMarkedPendingForItsHolder()
@@ -34,7 +70,7 @@ public class BlobClaimsTests
         store.Setup(s => s.TryReplaceAsync(It.Is<BlobCheckpoint>(c => c.Pending && c.ClaimOwner == "other"), new ETag("e1"), It.IsAny<CancellationToken>()))
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
 
-        (ClaimOutcome outcome, BlobClaim? mine) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, BlobClaim? mine) = await Claims(store).TryClaimAsync("b", "me", Duration, null, CancellationToken.None);
 
         Assert.That(outcome, Is.EqualTo(ClaimOutcome.ClaimedElsewhere));
         Assert.That(mine, Is.Null);
@@ -48,7 +84,7 @@ public class BlobClaimsTests
         BlobCheckpoint held = new() { BlobName = "b", ClaimOwner = "other", ClaimExpires = Now + TimeSpan.FromMinutes(1), Pending = true };
         store.Setup(s => s.GetAsync("b", It.IsAny<CancellationToken>())).ReturnsAsync(Stored(held, "e1"));
 
-        (ClaimOutcome outcome, _) = await Claims(store).TryClaimAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, _) = await Claims(store).TryClaimAsync("b", "me", Duration, null, CancellationToken.None);
 
         Assert.That(outcome, Is.EqualTo(ClaimOutcome.ClaimedElsewhere));
     }
@@ -63,7 +99,7 @@ public class BlobClaimsTests
             .ReturnsAsync((BlobCheckpoint c, ETag _, CancellationToken _) => Stored(c, "e2"));
         var log = new CapturingLogger<BlobClaims>();
 
-        (ClaimOutcome outcome, _) = await new BlobClaims(store.Object, new FixedTime(Now), log).TryClaimAsync("b", "me", Duration, CancellationToken.None);
+        (ClaimOutcome outcome, _) = await new BlobClaims(store.Object, new FixedTime(Now), log).TryClaimAsync("b", "me", Duration, null, CancellationToken.None);
 
         Assert.That(outcome, Is.EqualTo(ClaimOutcome.Claimed));
         Assert.That(log.Lines.Single().Message, Does.Contain("crashed lapsed"));

@@ -8,11 +8,26 @@ public class CheckpointKeysTests
     private const string VNetName = "insights-logs-flowlogflowevent/flowLogResourceID=/SUBSCRIPTIONS/0000/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_EASTUS/FLOWLOGS/FL/y=2026/m=11/d=23/h=09/m=00/macAddress=00224871C205/PT1H.json";
 
     [Test]
-    public void PartitionIsTheBlobsHour()
+    public void PartitionIsTheBlobsHourAndABucketOfItsName()
     {
-        Assert.That(CheckpointKeys.Partition(VNetName), Is.EqualTo("2026112309"));
-        Assert.That(CheckpointKeys.Partition(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)), Is.EqualTo("2026112309"));
+        Assert.That(CheckpointKeys.Partition(VNetName), Does.Match("^2026112309-[0-9a-f]$"));
+        Assert.That(CheckpointKeys.PartitionsOf(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)), Is.EqualTo(("2026112309-0", "2026112309-f")));
         Assert.That(CheckpointKeys.Partition("c/no/hour/PT1H.json"), Is.EqualTo(CheckpointKeys.NoHourPartition));
+    }
+
+    [Test]
+    public void AnHoursBlobsAreSpreadSoNoPartitionHoldsAFifthOfThem()
+    {
+        // 96 NICs of one hour (the bar); and 10,000 for the shape of the spread.
+        foreach (int blobs in new[] { 96, 10_000 })
+        {
+            int[] perPartition = [.. Enumerable.Range(0, blobs)
+                .Select(i => CheckpointKeys.Partition(VNetName.Replace("00224871C205", $"0022487{i:X5}", StringComparison.Ordinal)))
+                .GroupBy(p => p)
+                .Select(g => g.Count())];
+            Assert.That(perPartition, Has.Length.EqualTo(CheckpointKeys.Spread));
+            Assert.That(perPartition.Max(), Is.LessThanOrEqualTo(blobs / 5), $"{blobs} blobs");
+        }
     }
 
     [TestCase(VNetName)]

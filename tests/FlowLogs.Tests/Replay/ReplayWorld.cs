@@ -34,6 +34,7 @@ internal sealed class ReplayWorld
         Clock = new StorageClock(new SkewedTime(Service, () => Skew), ClockLog);
         Blobs = new MemoryBlobStore(Service, _accounts) { Clock = Clock };
         State = new MemoryReplayStateStore(Service) { Clock = Clock };
+        Checkpoints = new MemoryCheckpointStore(Service) { Clock = Clock };
     }
 
     /// <summary>The storage service's clock: blobs are committed at its time.</summary>
@@ -48,7 +49,7 @@ internal sealed class ReplayWorld
 
     public MemoryBlobStore Blobs { get; }
 
-    public MemoryCheckpointStore Checkpoints { get; } = new();
+    public MemoryCheckpointStore Checkpoints { get; }
 
     public MemoryReplayStateStore State { get; }
 
