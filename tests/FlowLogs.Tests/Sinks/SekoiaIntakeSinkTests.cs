@@ -359,7 +359,7 @@ public class SekoiaIntakeSinkTests
     {
         using var document = new MemoryStream();
         new FlowLogGenerator(seed: tuples).WriteDocument(document, FlowLogKind.VirtualNetwork, new SimulatedNic(1), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), records: 1, tuplesPerRecord: tuples);
-        var builder = new EventBatchBuilder(payload, new JsonStringFraming());
+        var builder = new EventBatchBuilder(payload, new JsonStringFraming(new IntakeRoutes(payload, nsgIntake: false)));
         using var reader = new FlowLogReader(document.ToArray(), new FlowLogSource("c/blob/PT1H.json"));
         while (reader.Read())
         {
@@ -373,7 +373,7 @@ public class SekoiaIntakeSinkTests
     // Events as a dead letter holds them, framed as the sink frames them, all of the records at bytes 100-200.
     private static EventBatch RawBatch(string source, params string[] events)
     {
-        var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming());
+        var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming(new IntakeRoutes(EventPayload.Raw, nsgIntake: false)));
         foreach (string e in events)
         {
             builder.AddEncoded(Encoding.UTF8.GetBytes(e), 100, 200);
