@@ -50,6 +50,14 @@ internal static class StatusJson
             WriteTime(json, "resumeFrom", report.ResumeFrom);
             json.WriteEndObject();
 
+            json.WriteStartArray("routes");
+            foreach (string route in report.Routes)
+            {
+                json.WriteStringValue(route);
+            }
+
+            json.WriteEndArray();
+
             json.WriteStartArray("rows");
             foreach (StatusRow row in report.Rows)
             {

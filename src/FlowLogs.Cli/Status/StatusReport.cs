@@ -112,4 +112,7 @@ internal sealed record StatusReport
     public bool? LastRunSucceeded { get; init; }
 
     public DateTimeOffset? ResumeFrom { get; init; }
+
+    /// <summary>Where the sink of the settings at hand sends each kind of flow log, one line each (empty: not asked).</summary>
+    public IReadOnlyList<string> Routes { get; init; } = [];
 }

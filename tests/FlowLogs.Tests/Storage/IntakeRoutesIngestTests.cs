@@ -42,10 +42,11 @@ public class IntakeRoutesIngestTests
         TestContext.Out.WriteLine($"estate: {blobs.Count} blobs, {vnetTuples} VNet tuples, {nsgTuples} NSG tuples");
 
         // Both intakes: the app's state in the first account.
-        (int exit, string stderr, string log, List<(string Key, string Event)> received, int deadLetters) = await IngestAsync(azurite, azurite.ConnectionString, nsgIntake: true);
+        (int exit, string stderr, string log, string status, List<(string Key, string Event)> received, int deadLetters) = await IngestAsync(azurite, azurite.ConnectionString, nsgIntake: true);
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         Assert.That(log, Does.Contain("Sekoia intake route: VNet flow-log tuples go to the intake of FlowLogs:Sekoia:IntakeKey as written"), "the start-up log says where each kind goes");
         Assert.That(log, Does.Contain("Sekoia intake route: NSG flow-log tuples go to the intake of FlowLogs:Sekoia:NsgIntakeKey as written"));
+        Assert.That(status, Does.Contain("route: NSG flow-log tuples go to the intake of FlowLogs:Sekoia:NsgIntakeKey as written"), "flowlogs status says it too");
         Report("IntakeKey and NsgIntakeKey", received, deadLetters);
         Assert.That(deadLetters, Is.Zero, "nothing dead-lettered");
         AssertEachTupleOnceAtItsIntake(blobs, received, nsgIntake: true);
@@ -53,7 +54,7 @@ public class IntakeRoutesIngestTests
         Assert.That(received.Count(r => r.Key == Key), Is.EqualTo(vnetTuples), "every VNet tuple at the Flow Logs intake");
 
         // IntakeKey alone, from scratch: the state in the second account, so every blob is read again.
-        (exit, stderr, log, received, deadLetters) = await IngestAsync(azurite, azurite.ConnectionStringOf(AzuriteServer.SecondAccount), nsgIntake: false);
+        (exit, stderr, log, status, received, deadLetters) = await IngestAsync(azurite, azurite.ConnectionStringOf(AzuriteServer.SecondAccount), nsgIntake: false);
         Assert.That(exit, Is.EqualTo(ExitCodes.Success), stderr);
         Report("IntakeKey alone", received, deadLetters);
         Assert.That(deadLetters, Is.Zero);
@@ -61,6 +62,7 @@ public class IntakeRoutesIngestTests
         Assert.That(received, Has.Count.EqualTo(vnetTuples + nsgTuples));
         Assert.That(received.Select(r => r.Key), Has.All.EqualTo(Key), "every tuple of both kinds at the Flow Logs intake");
         Assert.That(log, Does.Contain("Sekoia intake route: NSG flow-log tuples go to the intake of FlowLogs:Sekoia:IntakeKey translated into the \"Azure Network Watcher Flow Logs\" format"));
+        Assert.That(status, Does.Contain("route: NSG flow-log tuples go to the intake of FlowLogs:Sekoia:IntakeKey translated"));
     }
 
     // Every event received is the event the sink makes of one tuple, at that tuple's intake, each tuple once; every one
@@ -97,7 +99,7 @@ public class IntakeRoutesIngestTests
     private static void Report(string settings, List<(string Key, string Event)> received, int deadLetters)
         => TestContext.Out.WriteLine($"{settings}: {received.Count(r => r.Key == Key)} events at the Flow Logs intake, {received.Count(r => r.Key == NsgKey)} at the NSG intake, {deadLetters} dead-lettered");
 
-    private static async Task<(int Exit, string Stderr, string Log, List<(string Key, string Event)> Received, int DeadLetters)> IngestAsync(AzuriteServer azurite, string state, bool nsgIntake)
+    private static async Task<(int Exit, string Stderr, string Log, string Status, List<(string Key, string Event)> Received, int DeadLetters)> IngestAsync(AzuriteServer azurite, string state, bool nsgIntake)
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync([Key, NsgKey]);
 
@@ -126,7 +128,8 @@ public class IntakeRoutesIngestTests
             (int exit, _, string stderr) = await CliRun.RunAsync(
                 "ingest", "--storage", azurite.ConnectionString, "--state-storage", state, "--sink", "sekoia", "--once",
                 "--since", "2032-05-06T07:00Z", "--until", "2032-05-06T07:59Z");
-            Assert.That(stderr + log, Does.Not.Contain(Key).And.Not.Contain(NsgKey));
+            (_, string status, _) = await CliRun.RunAsync("status", "--storage", azurite.ConnectionString, "--state-storage", state, "--max-listings", "0");
+            Assert.That(stderr + log + status, Does.Not.Contain(Key).And.Not.Contain(NsgKey));
             int deadLetters = 0;
             BlobContainerClient container = new BlobServiceClient(state).GetBlobContainerClient("flowlogs-deadletter");
             if (await container.ExistsAsync())
@@ -137,7 +140,7 @@ public class IntakeRoutesIngestTests
                 }
             }
 
-            return (exit, stderr, log.ToString(), [.. intake.KeyedEvents], deadLetters);
+            return (exit, stderr, log.ToString(), status, [.. intake.KeyedEvents], deadLetters);
         }
         finally
         {
