@@ -22,7 +22,7 @@ public class IntakeFormatConformanceTests
     private static readonly string[] Encryptions = ["X", "NX", "NX_HW_NOT_SUPPORTED", "NX_SW_NOT_READY", "NX_NOT_ACCEPTED", "NX_NOT_SUPPORTED", "NX_LOCAL_DST", "NX_FALLBACK"];
 
     // Fields the Flow Logs format sets differently from the NSG format for a translated NSG tuple, and why; the
-    // document lists the same (docs/ecs-mapping.md, "NSG tuples translated").
+    // document lists the same (docs/ecs-mapping.md, "NSG tuples translated for the Flow Logs format").
     private static readonly Dictionary<string, string> Differences = new()
     {
         ["@timestamp"] = "the tuple's time (when the flow was seen), not the record's (when Azure wrote the minute)",
