@@ -36,6 +36,9 @@ internal readonly record struct IntakeRoute(SekoiaIntake Intake, EventShape Shap
 /// </summary>
 internal sealed class IntakeRoutes
 {
+    private const string FlowLogsKeySetting = SekoiaIntakeOptions.SectionName + ":" + nameof(SekoiaIntakeOptions.IntakeKey);
+    private const string NsgKeySetting = SekoiaIntakeOptions.SectionName + ":" + nameof(SekoiaIntakeOptions.NsgIntakeKey);
+
     private readonly IntakeRoute _vnet;
     private readonly IntakeRoute _nsg;
 
@@ -70,9 +73,6 @@ internal sealed class IntakeRoutes
 
     /// <summary>Where tuples of <paramref name="kind"/> go.</summary>
     public IntakeRoute For(FlowLogKind kind) => kind == FlowLogKind.NetworkSecurityGroup ? _nsg : _vnet;
-
-    private const string FlowLogsKeySetting = SekoiaIntakeOptions.SectionName + ":" + nameof(SekoiaIntakeOptions.IntakeKey);
-    private const string NsgKeySetting = SekoiaIntakeOptions.SectionName + ":" + nameof(SekoiaIntakeOptions.NsgIntakeKey);
 
     /// <summary>The setting holding the key of <paramref name="intake"/>.</summary>
     public static string KeySetting(SekoiaIntake intake) => intake == SekoiaIntake.Nsg ? NsgKeySetting : FlowLogsKeySetting;

@@ -8,7 +8,8 @@ namespace FlowLogs.Sinks.Sekoia;
 /// <summary>
 /// An NSG tuple rewritten as the VNet tuple Sekoia's "Azure Network Watcher Flow Logs" format parses, so NSG flow logs
 /// can go to that format's intake when the customer has no intake of the NSG format. Every tuple the parser accepts
-/// translates; the rules and their reasons are in docs/ecs-mapping.md ("NSG tuples translated for the Flow Logs format"). Pure, no allocation.
+/// translates; the rules and their reasons are in docs/ecs-mapping.md ("NSG tuples translated for the Flow Logs
+/// format"). Pure, no allocation.
 /// </summary>
 internal static class NsgTupleTranslation
 {

@@ -59,9 +59,6 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         _bodies = [new IntakeRequestBody(_options.IntakeKey), _routes.HasNsgIntake ? new IntakeRequestBody(_options.NsgIntakeKey) : null];
     }
 
-    /// <summary>Where each kind of flow log goes.</summary>
-    public IntakeRoutes Routes => _routes;
-
     /// <inheritdoc/>
     public EventBatchBuilder CreateBatch() => new(_options.Payload, new JsonStringFraming(_routes));
 
