@@ -56,9 +56,13 @@ param existingPrivateDnsZoneIds array = []
 @description('Base URL of the Sekoia.io intake: https://intake.sekoia.io, or https://intake.<region>.sekoia.io/api/v1/intake-http.')
 param intakeUrl string = 'https://intake.sekoia.io'
 
-@description('The intake key. Stored in Key Vault; the app reads it through a Key Vault reference.')
+@description('The intake key: with payload Raw, an intake of Sekoia\'s "Azure Network Watcher Flow Logs" format, which receives every VNet tuple, and every NSG tuple unless nsgIntakeKey is given. Stored in Key Vault; the app reads it through a Key Vault reference.')
 @secure()
 param intakeKey string
+
+@description('Optional, payload Raw only: the key of an intake of Sekoia\'s "Azure Network Watcher" format (NSG flow logs), which then receives every NSG tuple as written. Empty: NSG tuples go to intakeKey, translated into the Flow Logs format. Stored in Key Vault like intakeKey.')
+@secure()
+param nsgIntakeKey string = ''
 
 @description('What is sent: Raw (Sekoia\'s "Azure Network Watcher Flow Logs" format) or Ecs (a custom format).')
 @allowed([
@@ -327,6 +331,13 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
       value: intakeKey
     }
   }
+
+  resource nsgIntakeKeySecret 'secrets' = if (!empty(nsgIntakeKey)) {
+    name: 'sekoia-nsg-intake-key'
+    properties: {
+      value: nsgIntakeKey
+    }
+  }
 }
 
 #disable-next-line use-recent-api-versions // the newest version of diagnostic settings; no later one exists
@@ -432,6 +443,15 @@ module accountSettings 'modules/flow-log-settings.bicep' = {
   }
 }
 
+// NSG tuples go to an intake of their own when its key is given; otherwise to the intake key's, translated. (With
+// payload Ecs the app refuses the setting at start, naming it: the key is a secure value the template cannot test
+// before deploying without making every name depend on it.)
+var nsgIntakeSettings = empty(nsgIntakeKey)
+  ? []
+  : [
+      { name: 'FlowLogs__Sekoia__NsgIntakeKey', value: '@Microsoft.KeyVault(SecretUri=${vault::nsgIntakeKeySecret!.properties.secretUri})' }
+    ]
+
 // Only the delivery's functions run: the others would listen on nothing (webhook) or on an empty queue.
 var deliverySettings = effectiveDelivery == 'queue'
   ? [
@@ -474,7 +494,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: concat(hostSettings, accountSettings.outputs.settings, deliverySettings)
+      appSettings: concat(hostSettings, nsgIntakeSettings, accountSettings.outputs.settings, deliverySettings)
     }
     functionAppConfig: {
       deployment: {
@@ -523,6 +543,8 @@ module appRoles 'modules/app-roles.bicep' = {
     storageAccountName: storage.name
     vaultName: vault.name
     secretName: vault::intakeKeySecret.name
+    hasNsgSecret: !empty(nsgIntakeKey)
+    nsgSecretName: vault::nsgIntakeKeySecret!.name
     appInsightsName: insights.name
   }
 }

@@ -23,43 +23,59 @@ namespace FlowLogs.Benchmarks;
 internal static class SinkBenchmark
 {
     private const string Key = "bench-intake-key";
+    private const string NsgKey = "bench-nsg-intake-key";
     private const int Documents = 8;
     private const int TuplesPerDocument = 25_000;
 
+    // What is measured: each kind of flow log, each payload, and NSG tuples with and without an NSG intake (without
+    // one they go to the Flow Logs intake, translated).
+    private static readonly Case[] Cases =
+    [
+        new(FlowLogKind.VirtualNetwork, EventPayload.Raw, NsgIntake: false),
+        new(FlowLogKind.NetworkSecurityGroup, EventPayload.Raw, NsgIntake: false),
+        new(FlowLogKind.NetworkSecurityGroup, EventPayload.Raw, NsgIntake: true),
+        new(FlowLogKind.VirtualNetwork, EventPayload.Ecs, NsgIntake: false),
+    ];
+
     public static async Task<int> RunAsync(BenchmarkArguments options)
     {
-        List<byte[]> documents = Documents_();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sekoia sink, build → gzip, intake answered in process (1 request in flight), {Environment.ProcessorCount} logical CPUs visible, .NET {Environment.Version}"));
-        Console.WriteLine("payload  run       events   sink s  events/s    alloc B/event  requests  body MB  gzip MB");
-        foreach (EventPayload payload in new[] { EventPayload.Raw, EventPayload.Ecs })
+        Dictionary<FlowLogKind, List<byte[]>> documents = new()
         {
-            // One sink and one builder per payload, as one function instance keeps them: the warm-up grows the buffers.
+            [FlowLogKind.VirtualNetwork] = Documents_(FlowLogKind.VirtualNetwork),
+            [FlowLogKind.NetworkSecurityGroup] = Documents_(FlowLogKind.NetworkSecurityGroup),
+        };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sekoia sink, build → gzip, intake answered in process (1 request in flight), {Environment.ProcessorCount} logical CPUs visible, .NET {Environment.Version}"));
+        Console.WriteLine("payload  tuples  NSG intake  run       events   sink s  events/s    alloc B/event  requests  body MB  gzip MB");
+        foreach (Case c in Cases)
+        {
+            // One sink and one builder per case, as one function instance keeps them: the warm-up grows the buffers.
             var handler = new InProcessIntake();
-            using ServiceProvider services = Services(new Uri("https://intake.invalid"), payload, handler);
+            using ServiceProvider services = Services(new Uri("https://intake.invalid"), c, handler);
             IEventSink sink = services.GetRequiredService<IEventSink>();
             using EventBatchBuilder builder = sink.CreateBatch();
             for (int i = 0; i <= options.Iterations; i++)
             {
-                Result r = await MeasureInProcessAsync(documents, sink, builder, handler).ConfigureAwait(false);
+                Result r = await MeasureInProcessAsync(documents[c.Kind], sink, builder, handler).ConfigureAwait(false);
                 string run = i == 0 ? "warm-up" : i.ToString(CultureInfo.InvariantCulture);
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{payload,-8} {run,-8} {r.Events,9:N0}  {r.Seconds,6:F3}  {r.Events / r.Seconds,10:N0}  {(double)r.Allocated / r.Events,13:F1}  {r.Requests,8}  {r.BodyBytes / 1048576.0,7:F1}  {r.GzipBytes / 1048576.0,7:F1}"));
+                    $"{c.Payload,-8} {c.Tuples,-6}  {(c.NsgIntake ? "set" : "-"),-10}  {run,-8} {r.Events,9:N0}  {r.Seconds,6:F3}  {r.Events / r.Seconds,10:N0}  {(double)r.Allocated / r.Events,13:F1}  {r.Requests,8}  {r.BodyBytes / 1048576.0,7:F1}  {r.GzipBytes / 1048576.0,7:F1}"));
             }
         }
 
         Console.WriteLine("  sink s: parse + build + deliver (batches cut at the processor's MaxBatchBytes), less the parse alone and the in-process intake's own work (gunzip, count)");
         Console.WriteLine("  alloc B/event: everything allocated by parse + build + deliver (parse allocates ~0 per event), less the intake's");
+        Console.WriteLine("  NSG intake: FlowLogs:Sekoia:NsgIntakeKey set (NSG tuples go there as written); without it they go to IntakeKey, translated");
         Console.WriteLine();
 
-        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key).ConfigureAwait(false);
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync([Key, NsgKey]).ConfigureAwait(false);
         Console.WriteLine($"Sekoia sink to the loopback intake at {intake.BaseUrl}, gzip, 4 requests in flight");
-        Console.WriteLine("payload  events      seconds  events/s    event MB/s  requests");
-        foreach (EventPayload payload in new[] { EventPayload.Raw, EventPayload.Ecs })
+        Console.WriteLine("payload  tuples  NSG intake  events      seconds  events/s    event MB/s  requests");
+        foreach (Case c in Cases)
         {
-            using ServiceProvider services = Services(intake.BaseUrl, payload, handler: null);
+            using ServiceProvider services = Services(intake.BaseUrl, c, handler: null);
             IEventSink sink = services.GetRequiredService<IEventSink>();
-            List<EventBatchBuilder> builders = [.. documents.Select((d, i) => Build(sink, d, i))];
+            List<EventBatchBuilder> builders = [.. documents[c.Kind].Select((d, i) => Build(sink, d, i))];
             try
             {
                 List<EventBatch> batches = [.. builders.Select((b, i) => b.Build(Source(i)))];
@@ -72,7 +88,7 @@ internal static class SinkBenchmark
                 stopwatch.Stop();
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{payload,-8} {events,10:N0}  {stopwatch.Elapsed.TotalSeconds,7:F2}  {events / stopwatch.Elapsed.TotalSeconds,10:N0}  {bytes / 1048576.0 / stopwatch.Elapsed.TotalSeconds,10:F1}  {intake.Requests - before,8}"));
+                    $"{c.Payload,-8} {c.Tuples,-6}  {(c.NsgIntake ? "set" : "-"),-10}  {events,10:N0}  {stopwatch.Elapsed.TotalSeconds,7:F2}  {events / stopwatch.Elapsed.TotalSeconds,10:N0}  {bytes / 1048576.0 / stopwatch.Elapsed.TotalSeconds,10:F1}  {intake.Requests - before,8}"));
             }
             finally
             {
@@ -85,14 +101,14 @@ internal static class SinkBenchmark
 
     private static string Source(int i) => string.Create(CultureInfo.InvariantCulture, $"bench/{i}/PT1H.json");
 
-    private static List<byte[]> Documents_()
+    private static List<byte[]> Documents_(FlowLogKind kind)
     {
         var generator = new FlowLogGenerator(seed: 3);
         var documents = new List<byte[]>();
         for (int i = 0; i < Documents; i++)
         {
             using var document = new MemoryStream();
-            generator.WriteDocument(document, FlowLogKind.VirtualNetwork, new SimulatedNic(i), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), 25, TuplesPerDocument / 25);
+            generator.WriteDocument(document, kind, new SimulatedNic(i), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), 25, TuplesPerDocument / 25);
             documents.Add(document.ToArray());
         }
 
@@ -167,13 +183,14 @@ internal static class SinkBenchmark
         return stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static ServiceProvider Services(Uri baseUrl, EventPayload payload, InProcessIntake? handler)
+    private static ServiceProvider Services(Uri baseUrl, Case c, InProcessIntake? handler)
     {
         var settings = new Dictionary<string, string?>
         {
             ["FlowLogs:Sekoia:BaseUrl"] = baseUrl.AbsoluteUri,
             ["FlowLogs:Sekoia:IntakeKey"] = Key,
-            ["FlowLogs:Sekoia:Payload"] = payload.ToString(),
+            ["FlowLogs:Sekoia:NsgIntakeKey"] = c.NsgIntake ? NsgKey : null,
+            ["FlowLogs:Sekoia:Payload"] = c.Payload.ToString(),
         };
         if (handler is not null)
         {
@@ -191,6 +208,11 @@ internal static class SinkBenchmark
         }
 
         return services.BuildServiceProvider();
+    }
+
+    private sealed record Case(FlowLogKind Kind, EventPayload Payload, bool NsgIntake)
+    {
+        public string Tuples => Kind == FlowLogKind.VirtualNetwork ? "VNet" : "NSG";
     }
 
     private readonly record struct Result(long Events, double Seconds, long Allocated, int Requests, long BodyBytes, long GzipBytes);

@@ -9,11 +9,17 @@ param principalId string
 @description('The app\'s own storage account.')
 param storageAccountName string
 
-@description('The Key Vault holding the intake key.')
+@description('The Key Vault holding the intake keys.')
 param vaultName string
 
 @description('The intake key\'s secret.')
 param secretName string
+
+@description('Whether there is an NSG intake key.')
+param hasNsgSecret bool = false
+
+@description('The NSG intake key\'s secret, when there is one.')
+param nsgSecretName string = 'sekoia-nsg-intake-key'
 
 @description('The Application Insights component the app exports to.')
 param appInsightsName string
@@ -27,6 +33,10 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
 
   resource secret 'secrets' existing = {
     name: secretName
+  }
+
+  resource nsgIntakeKeySecret 'secrets' existing = if (hasNsgSecret) {
+    name: nsgSecretName
   }
 }
 
@@ -52,10 +62,20 @@ resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [fo
 
 var secretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
 
-// On the one secret the Key Vault reference resolves, not on the vault.
+// On each secret a Key Vault reference resolves, not on the vault.
 resource secretRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault::secret.id, principalId, secretsUser)
   scope: vault::secret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource nsgSecretRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (hasNsgSecret) {
+  name: guid(vault::nsgIntakeKeySecret.id, principalId, secretsUser)
+  scope: vault::nsgIntakeKeySecret
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUser)
     principalId: principalId

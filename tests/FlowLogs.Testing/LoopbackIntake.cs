@@ -45,7 +45,8 @@ public enum IntakeFault
 /// <summary>
 /// A real HTTP server on loopback implementing Sekoia's intake contract (<c>POST …/batch</c>, gzip,
 /// <c>{"intake_key","jsons"}</c> → <c>{"event_ids"}</c>, 250 KiB per event, 10 MiB per request) with fault injection,
-/// keeping every event it accepted.
+/// keeping every event it accepted and the key it came with. It serves one or several intake keys (one per intake, as
+/// Sekoia gives each intake its own) and refuses any other.
 /// </summary>
 public sealed class LoopbackIntake : IAsyncDisposable
 {
@@ -56,7 +57,7 @@ public sealed class LoopbackIntake : IAsyncDisposable
     public const int MaxBodyBytes = 10 * 1024 * 1024;
 
     private readonly WebApplication _app;
-    private readonly string _key;
+    private readonly HashSet<string> _keys;
     private int _requests;
     private long _maxBody;
     private long _maxEvent;
@@ -64,10 +65,10 @@ public sealed class LoopbackIntake : IAsyncDisposable
     private int _maxInFlight;
     private long _storedUnacknowledged;
 
-    private LoopbackIntake(WebApplication app, string key)
+    private LoopbackIntake(WebApplication app, IEnumerable<string> keys)
     {
         _app = app;
-        _key = key;
+        _keys = new HashSet<string>(keys, StringComparer.Ordinal);
     }
 
     /// <summary>The base URL to configure (<c>http://127.0.0.1:port</c> plus the path given at start).</summary>
@@ -75,6 +76,9 @@ public sealed class LoopbackIntake : IAsyncDisposable
 
     /// <summary>Every event accepted, as the JSON string it was sent as, in arrival order.</summary>
     public ConcurrentQueue<string> Events { get; } = new();
+
+    /// <summary>Every event accepted with the intake key of its request, in arrival order.</summary>
+    public ConcurrentQueue<(string Key, string Event)> KeyedEvents { get; } = new();
 
     /// <summary>Every event accepted with the time it arrived, for delivery-lag figures.</summary>
     public ConcurrentQueue<(DateTimeOffset ReceivedAt, string Event)> TimedEvents { get; } = new();
@@ -116,14 +120,18 @@ public sealed class LoopbackIntake : IAsyncDisposable
     public TimeSpan SlowAcknowledgementDelay { get; set; } = TimeSpan.FromSeconds(12);
 
     /// <summary>Starts the server on a free loopback port, answering under <paramref name="pathBase"/>.</summary>
-    public static async Task<LoopbackIntake> StartAsync(string intakeKey, string pathBase = "")
+    public static Task<LoopbackIntake> StartAsync(string intakeKey, string pathBase = "") => StartAsync([intakeKey], pathBase);
+
+    /// <summary>Starts the server on a free loopback port, accepting each of <paramref name="intakeKeys"/>, answering under <paramref name="pathBase"/>.</summary>
+    public static async Task<LoopbackIntake> StartAsync(IReadOnlyCollection<string> intakeKeys, string pathBase = "")
     {
+        ArgumentNullException.ThrowIfNull(intakeKeys);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes * 2L);
         WebApplication app = builder.Build();
-        var intake = new LoopbackIntake(app, intakeKey);
+        var intake = new LoopbackIntake(app, intakeKeys);
         app.MapPost(pathBase + "/batch", intake.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         intake.BaseUrl = new Uri(app.Urls.First() + pathBase);
@@ -211,7 +219,7 @@ public sealed class LoopbackIntake : IAsyncDisposable
             }
         }
 
-        if (key != _key)
+        if (key is null || !_keys.Contains(key))
         {
             context.Response.StatusCode = 401;
             return;
@@ -246,6 +254,7 @@ public sealed class LoopbackIntake : IAsyncDisposable
         foreach (string item in events)
         {
             Events.Enqueue(item);
+            KeyedEvents.Enqueue((key, item));
             TimedEvents.Enqueue((now, item));
         }
 

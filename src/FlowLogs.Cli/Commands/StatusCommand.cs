@@ -10,7 +10,8 @@ namespace FlowLogs.Cli.Commands;
 /// <summary>
 /// <c>flowlogs status</c>: where every flow-log resource stands, hour by hour, from the state the app keeps (checkpoints,
 /// the replay's complete hours and last run), with a bounded number of hour listings for the hours not recorded
-/// complete. Read-only: it creates nothing, claims nothing, writes nothing.
+/// complete, and where the sink of the settings at hand (the environment's <c>FlowLogs__*</c>) sends each kind of flow
+/// log. Read-only: it creates nothing, claims nothing, writes nothing.
 /// </summary>
 public static class StatusCommand
 {
@@ -63,7 +64,12 @@ public static class StatusCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> settings, Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         // The host is built, never started: starting it would create the tables and the dead-letter container.
-        using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
+        IReadOnlyList<string> routes = [];
+        using IHost host = CliHost.Build(settings, (services, configuration) =>
+        {
+            services.AddFlowLogPipeline(configuration);
+            routes = FlowLogServiceCollectionExtensions.DescribeSinkRoutes(configuration);
+        });
         bool terminal = Terminal.IsStdout(stdout);
         bool colour = Terminal.Colour(terminal);
         int exit = ExitCodes.Success;
@@ -74,7 +80,7 @@ public static class StatusCommand
             {
                 DateTimeOffset now = DateTimeOffset.UtcNow;
                 FlowLogState state = await reader.ReadAsync(now.AddHours(-(options.Hours - 1)), now, options.MaxListings, cancellationToken).ConfigureAwait(false);
-                StatusReport report = StatusBuilder.Build(state, options.Thresholds);
+                StatusReport report = StatusBuilder.Build(state, options.Thresholds) with { Routes = routes };
                 exit = report.Health switch
                 {
                     Health.Healthy => ExitCodes.Success,

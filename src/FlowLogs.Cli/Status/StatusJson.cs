@@ -56,6 +56,14 @@ internal static class StatusJson
             WriteSeconds(json, "hereSeconds", report.LocalClockSkew);
             json.WriteEndObject();
 
+            json.WriteStartArray("routes");
+            foreach (string route in report.Routes)
+            {
+                json.WriteStringValue(route);
+            }
+
+            json.WriteEndArray();
+
             json.WriteStartArray("rows");
             foreach (StatusRow row in report.Rows)
             {

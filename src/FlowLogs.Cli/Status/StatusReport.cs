@@ -118,4 +118,7 @@ internal sealed record StatusReport
 
     /// <summary>How far this machine's clock is ahead of the storage service's.</summary>
     public TimeSpan? LocalClockSkew { get; init; }
+
+    /// <summary>Where the sink of the settings at hand sends each kind of flow log, one line each (empty: not asked).</summary>
+    public IReadOnlyList<string> Routes { get; init; } = [];
 }

@@ -30,6 +30,11 @@ internal static class StatusTable
             ? $"replay last ran {Format.Age(report.ReadAt - last)} ago, {(report.LastRunSucceeded == true ? "succeeded" : "did not catch up")}{(report.ResumeFrom is { } resume ? $", resumes from {Format.Hour(resume)}" : string.Empty)}"
             : "replay: no run recorded";
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings; {Clocks(report)}"));
+        foreach (string route in report.Routes)
+        {
+            text.Append("route: ").AppendLine(route);
+        }
+
         if (report.Rows.Count == 0)
         {
             return text.ToString();

@@ -46,26 +46,43 @@ internal static class RawRecordWriter
         }
         else
         {
-            WriteIfPresent(writer, Time, record, record.Time);
-            WriteIfPresent(writer, MacAddress, record, tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress);
-            WriteIfPresent(writer, OperationName, record, record.OperationName);
-            WriteIfPresent(writer, ResourceId, record, record.ResourceId);
-            WriteIfPresent(writer, Rule, record, tuple.Rule);
-            writer.WriteString(Flow0, record[tuple.Text]);
-            if (record.Version > 0)
-            {
-                Span<byte> digits = stackalloc byte[11];
-                record.Version.TryFormat(digits, out int length, provider: System.Globalization.CultureInfo.InvariantCulture);
-                writer.WriteString(Version, digits[..length]);
-            }
-
-            if (tuple.State != FlowState.None)
-            {
-                writer.WriteString(FlowStateName, EcsVocabulary.FlowStateName(tuple.State));
-            }
+            WriteNsgFields(writer, record, tuple, record[tuple.Text]);
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the record of an NSG tuple as a JSON object with <paramref name="flow"/> as its <c>flow.0</c>: the tuple as
+    /// written, or another form of it (the Sekoia sink's translation for the Flow Logs format). The flow must be ASCII
+    /// without quotes or backslashes.
+    /// </summary>
+    internal static void WriteNsg(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple, ReadOnlySpan<byte> flow)
+    {
+        writer.WriteStartObject();
+        WriteNsgFields(writer, record, tuple, flow);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteNsgFields(Utf8JsonWriter writer, FlowRecord record, in FlowTuple tuple, ReadOnlySpan<byte> flow)
+    {
+        WriteIfPresent(writer, Time, record, record.Time);
+        WriteIfPresent(writer, MacAddress, record, tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress);
+        WriteIfPresent(writer, OperationName, record, record.OperationName);
+        WriteIfPresent(writer, ResourceId, record, record.ResourceId);
+        WriteIfPresent(writer, Rule, record, tuple.Rule);
+        writer.WriteString(Flow0, flow);
+        if (record.Version > 0)
+        {
+            Span<byte> digits = stackalloc byte[11];
+            record.Version.TryFormat(digits, out int length, provider: System.Globalization.CultureInfo.InvariantCulture);
+            writer.WriteString(Version, digits[..length]);
+        }
+
+        if (tuple.State != FlowState.None)
+        {
+            writer.WriteString(FlowStateName, EcsVocabulary.FlowStateName(tuple.State));
+        }
     }
 
     /// <summary>Maximum length of <see cref="FormatFlow"/>'s output: the tuple, four <c>0</c> counters, three digits of milliseconds.</summary>

@@ -94,6 +94,12 @@ public static class FlowLogServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Where the sink of <paramref name="configuration"/> sends each kind of flow log, one line per route, or why that is
+    /// not known from these settings (for <c>flowlogs status</c>); nothing is validated or started, no key is shown.
+    /// </summary>
+    public static IReadOnlyList<string> DescribeSinkRoutes(IConfiguration configuration) => SinkRoutes.Describe(configuration);
+
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
     private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers, StorageClock clock)

@@ -26,6 +26,18 @@ internal sealed class EventBatch(string source, long start, long end, ReadOnlyMe
     /// <summary>What each event is: full ECS, or the intake's raw record.</summary>
     public EventPayload Payload { get; } = payload;
 
+    /// <summary>Where each event goes, by index: one of the sink's destinations (0 for a sink with one).</summary>
+    public ReadOnlyMemory<byte> Destinations { get; init; }
+
+    /// <summary>Reasons the sink cannot send some events, by index (see <see cref="Unsendable"/>); null when there are none.</summary>
+    public IReadOnlyDictionary<int, string>? UnsendableReasons { get; init; }
+
+    /// <summary>Which of the sink's destinations event <paramref name="index"/> goes to.</summary>
+    public byte Destination(int index) => Destinations.IsEmpty ? (byte)0 : Destinations.Span[index];
+
+    /// <summary>Why the sink cannot send event <paramref name="index"/> (it dead-letters it instead), or null.</summary>
+    public string? Unsendable(int index) => UnsendableReasons is { Count: > 0 } reasons && reasons.TryGetValue(index, out string? reason) ? reason : null;
+
     /// <summary>Every event, framed, each followed by the separator (for NDJSON: the lines as a file holds them).</summary>
     public ReadOnlyMemory<byte> Framed => framed;
 

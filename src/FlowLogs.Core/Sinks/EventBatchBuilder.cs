@@ -13,6 +13,10 @@ internal sealed class EventBatchBuilder : IDisposable
     private readonly EventFraming _framing;
     private int[] _ends = new int[1024];
     private int[] _lengths = new int[1024];
+    private byte[] _destinations = new byte[1024];
+
+    // Events the framing could not encode for their destination, by index, with the reason: rare, so kept apart.
+    private Dictionary<int, string>? _unsendable;
     private long _start = -1;
     private long _end;
 
@@ -62,8 +66,7 @@ internal sealed class EventBatchBuilder : IDisposable
         }
 
         Covers(start, end);
-        _framing.Write(_buffer, eventJson);
-        EndEvent(eventJson.Length);
+        EndEvent(_framing.Write(_buffer, eventJson));
     }
 
     private static byte[] Compact(ReadOnlySpan<byte> json)
@@ -80,12 +83,17 @@ internal sealed class EventBatchBuilder : IDisposable
 
     /// <summary>The events added so far; valid until <see cref="Reset"/>.</summary>
     public EventBatch Build(string source)
-        => new(source, Math.Max(_start, 0), _end, _buffer.WrittenMemory, _ends.AsMemory(0, Count), _lengths.AsMemory(0, Count), _framing, _serializer.Payload);
+        => new(source, Math.Max(_start, 0), _end, _buffer.WrittenMemory, _ends.AsMemory(0, Count), _lengths.AsMemory(0, Count), _framing, _serializer.Payload)
+        {
+            Destinations = _destinations.AsMemory(0, Count),
+            UnsendableReasons = _unsendable,
+        };
 
     /// <summary>Empties the builder, keeping its buffers.</summary>
     public void Reset()
     {
         _buffer.ResetWrittenCount();
+        _unsendable?.Clear();
         Count = 0;
         Length = 0;
         _start = -1;
@@ -105,8 +113,8 @@ internal sealed class EventBatchBuilder : IDisposable
         _end = end;
     }
 
-    // The separator closes the event; where it ends is recorded so no sink searches the buffer for boundaries.
-    private void EndEvent(int jsonLength)
+    // The separator closes the event; where it ends and where it goes are recorded so no sink searches the buffer.
+    private void EndEvent(FramedEvent framed)
     {
         _buffer.GetSpan(1)[0] = _framing.Separator;
         _buffer.Advance(1);
@@ -114,11 +122,18 @@ internal sealed class EventBatchBuilder : IDisposable
         {
             Array.Resize(ref _ends, Count * 2);
             Array.Resize(ref _lengths, Count * 2);
+            Array.Resize(ref _destinations, Count * 2);
         }
 
         _ends[Count] = _buffer.WrittenCount;
-        _lengths[Count] = jsonLength;
+        _lengths[Count] = framed.JsonLength;
+        _destinations[Count] = framed.Destination;
+        if (framed.Unsendable is { } reason)
+        {
+            (_unsendable ??= [])[Count] = reason;
+        }
+
         Count++;
-        Length += jsonLength + 1;
+        Length += framed.JsonLength + 1;
     }
 }

@@ -4,20 +4,27 @@ using FlowLogs.Parsing;
 
 namespace FlowLogs.Sinks;
 
+/// <summary>What a framing wrote for one event: the length of the event's own JSON, and where the sink sends it.</summary>
+/// <param name="JsonLength">Bytes of the event's own JSON, whatever its framing.</param>
+/// <param name="Destination">Which of the sink's destinations the event goes to; 0 for a sink with one.</param>
+/// <param name="Unsendable">Why the sink cannot send the event (it dead-letters it instead), or null.</param>
+internal readonly record struct FramedEvent(int JsonLength, byte Destination = 0, string? Unsendable = null);
+
 /// <summary>
 /// How a sink's batch holds its events in one buffer: each event framed as the sink sends it, then one separator
-/// byte. The batch records where each event ends, so a sink never searches its buffer for event boundaries.
+/// byte. The batch records where each event ends and where it goes, so a sink never searches its buffer for event
+/// boundaries.
 /// </summary>
 internal abstract class EventFraming
 {
     /// <summary>The byte after each framed event: the line feed of NDJSON, the comma between array elements.</summary>
     public abstract byte Separator { get; }
 
-    /// <summary>Writes the event of one tuple, framed, without the separator; returns the length of the event's own JSON.</summary>
-    public abstract int Write(ArrayBufferWriter<byte> output, FlowEventSerializer serializer, FlowRecord record, in FlowTuple tuple);
+    /// <summary>Writes the event of one tuple, framed, without the separator.</summary>
+    public abstract FramedEvent Write(ArrayBufferWriter<byte> output, FlowEventSerializer serializer, FlowRecord record, in FlowTuple tuple);
 
     /// <summary>Writes an event already encoded (a JSON object), framed, without the separator.</summary>
-    public abstract void Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> eventJson);
+    public abstract FramedEvent Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> eventJson);
 
     /// <summary>The event's own JSON of one framed event: the same memory where the framing keeps it as is, else a copy.</summary>
     public abstract ReadOnlyMemory<byte> Unframe(ReadOnlyMemory<byte> framed, int jsonLength);
@@ -47,15 +54,19 @@ internal sealed class NdjsonFraming : EventFraming
     }
 
     /// <inheritdoc/>
-    public override int Write(ArrayBufferWriter<byte> output, FlowEventSerializer serializer, FlowRecord record, in FlowTuple tuple)
+    public override FramedEvent Write(ArrayBufferWriter<byte> output, FlowEventSerializer serializer, FlowRecord record, in FlowTuple tuple)
     {
         int before = output.WrittenCount;
         serializer.Write(output, record, tuple);
-        return output.WrittenCount - before;
+        return new FramedEvent(output.WrittenCount - before);
     }
 
     /// <inheritdoc/>
-    public override void Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> eventJson) => output.Write(eventJson);
+    public override FramedEvent Write(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> eventJson)
+    {
+        output.Write(eventJson);
+        return new FramedEvent(eventJson.Length);
+    }
 
     /// <inheritdoc/>
     public override ReadOnlyMemory<byte> Unframe(ReadOnlyMemory<byte> framed, int jsonLength) => framed;

@@ -109,6 +109,18 @@ public class StatusTableTests
         Assert.That(text.TrimEnd().Split(Environment.NewLine), Has.Length.EqualTo(1), "one line");
     }
 
+    [Test]
+    public void TheRoutesFollowTheSummaryInTheTableAndAreInTheJson()
+    {
+        StatusReport report = Report() with { Routes = ["VNet flow-log tuples go to A", "NSG flow-log tuples go to B"] };
+
+        string[] lines = StatusTable.Render(report, maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[2..4], Is.EqualTo(new[] { "route: VNet flow-log tuples go to A", "route: NSG flow-log tuples go to B" }));
+        Assert.That(lines[4], Does.StartWith("RESOURCE"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(report))!;
+        Assert.That(json["routes"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(report.Routes));
+    }
+
     private static StatusReport Report() => new()
     {
         Health = Health.Behind,

@@ -38,12 +38,14 @@ public partial class BicepTemplateTests
     {
         JsonObject template = Main.Value;
         Assert.That(template["parameters"]!["intakeKey"]!["type"]!.GetValue<string>(), Is.EqualTo("securestring"));
+        Assert.That(template["parameters"]!["nsgIntakeKey"]!["type"]!.GetValue<string>(), Is.EqualTo("securestring"));
         string outputs = template["outputs"]!.ToJsonString();
         Assert.That(outputs, Does.Not.Contain("intakeKey").And.Not.Contain("listKeys").And.Not.Contain("secret").IgnoreCase);
 
         Dictionary<string, string> settings = SnapshotAppSettings(QueueThree.Value);
         Assert.That(settings["FlowLogs__Sekoia__IntakeKey"], Does.Match(@"^\[format\('@Microsoft\.KeyVault\(SecretUri=\{0\}\)', reference\('[^']+/secrets/sekoia-intake-key', '[^']+'\)\.secretUri\)\]$"));
         Assert.That(settings.Values, Has.None.Contains("not-a-key"));
+        Assert.That(settings.Keys, Has.None.EqualTo("FlowLogs__Sekoia__NsgIntakeKey"), "no NSG intake unless its key is given");
         Assert.That(settings.Values, Has.None.Contains("AccountKey").And.None.Contains("listKeys"));
         Assert.That(settings.Keys, Has.None.EqualTo("FUNCTIONS_WORKER_RUNTIME"), "Flex Consumption rejects it");
         Assert.That(settings["AzureWebJobsStorage__credential"], Is.EqualTo("managedidentity"));

@@ -335,6 +335,32 @@ public partial class BicepTemplateTests
     }
 
     [Test]
+    public void AnNsgIntakeKeyIsASecretOfItsOwnReadThroughAKeyVaultReferenceByTheAppAlone()
+    {
+        JsonObject snapshot = Snapshot("main.bicep", OneAccount + "\nparam nsgIntakeKey = 'not-an-nsg-key'");
+        List<JsonObject> resources = Predicted(snapshot);
+        string vault = Id(OfType(resources, "Microsoft.KeyVault/vaults").Single());
+        Assert.That(OfType(resources, "Microsoft.KeyVault/vaults/secrets").Select(Id), Is.EquivalentTo(new[] { $"{vault}/secrets/sekoia-intake-key", $"{vault}/secrets/sekoia-nsg-intake-key" }));
+
+        string identity = Id(OfType(resources, "Microsoft.ManagedIdentity/userAssignedIdentities").Single());
+        Assert.That(
+            Roles(resources, SecretsUserRole).Where(r => r["properties"]!["principalId"]!.GetValue<string>().Contains(identity, StringComparison.Ordinal)).Select(ScopeOf),
+            Is.EquivalentTo(new[] { $"{vault}/secrets/sekoia-intake-key", $"{vault}/secrets/sekoia-nsg-intake-key" }),
+            "the app reads each of its two secrets, nothing else of the vault");
+
+        // The snapshot does not evaluate a secure value, so the settings stay the expression that adds the reference.
+        string settings = OfType(resources, "Microsoft.Web/sites").Single()["properties"]!["siteConfig"]!["appSettings"]!.GetValue<string>();
+        Assert.That(settings, Does.Contain("'FlowLogs__Sekoia__NsgIntakeKey', 'value', format('@Microsoft.KeyVault(SecretUri={0})', reference('").And.Contain("/secrets/sekoia-nsg-intake-key', "));
+        Assert.That(settings, Does.Not.Contain("not-an-nsg-key"));
+
+        // Without one: neither the secret, the setting nor the role.
+        List<JsonObject> without = Predicted(WebhookOne.Value);
+        Assert.That(OfType(without, "Microsoft.KeyVault/vaults/secrets").Select(Id), Is.EqualTo(new[] { $"{Id(OfType(without, "Microsoft.KeyVault/vaults").Single())}/secrets/sekoia-intake-key" }));
+        Assert.That(SnapshotAppSettings(WebhookOne.Value).Keys, Has.None.EqualTo("FlowLogs__Sekoia__NsgIntakeKey"));
+        Assert.That(Roles(without, SecretsUserRole), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public void TheFlowLogReaderMayReadOnlyTheTwoFlowLogContainers()
     {
         foreach (JsonObject reader in Roles(Predicted(QueueThree.Value), ReaderRole))
@@ -574,7 +600,8 @@ public partial class BicepTemplateTests
         }
 
         Assert.That(CommandLineKey().IsMatch("  -p flowLogAccounts=@a.json intakeKey=\"$KEY\""), Is.True, "the check finds one");
-        Assert.That(File.ReadAllText(Path.Combine(Infra, "main.parameters.example.json")), Does.Not.Contain("intakeKey"));
+        Assert.That(CommandLineKey().IsMatch("  -p nsgIntakeKey=\"$NSG_KEY\""), Is.True, "and the NSG intake's");
+        Assert.That(File.ReadAllText(Path.Combine(Infra, "main.parameters.example.json")), Does.Not.Contain("intakeKey").IgnoreCase);
     }
 
     private static JsonObject Snapshot(string template, string parameters, string resourceGroup = AppGroup)
@@ -643,8 +670,8 @@ public partial class BicepTemplateTests
     [GeneratedRegex(@"^\[reference\('[^']*/storageAccounts/(?<account>[a-z0-9]+)', '[^']+'\)\.primaryEndpoints\.(?<service>blob|queue|table)\]$")]
     private static partial Regex PrimaryEndpoint();
 
-    // intakeKey=… in a shell line (a parameter file writes "intakeKey": …).
-    [GeneratedRegex(@"intakeKey\s*=")]
+    // intakeKey=… or nsgIntakeKey=… in a shell line (a parameter file writes "intakeKey": …).
+    [GeneratedRegex(@"[iI]ntakeKey\s*=")]
     private static partial Regex CommandLineKey();
 
     [GeneratedRegex(@"^\[extensionResourceId\('([^']+)', 'Microsoft\.Authorization/roleAssignments'")]

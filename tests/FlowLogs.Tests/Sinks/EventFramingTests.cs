@@ -26,7 +26,7 @@ public class EventFramingTests
     {
         byte[] document = Document(kind, tuples: 40);
         using var ndjson = new EventBatchBuilder(payload);
-        using var strings = new EventBatchBuilder(payload, new JsonStringFraming());
+        using var strings = new EventBatchBuilder(payload, new JsonStringFraming(AsWritten(payload)));
         Fill(document, ndjson, strings);
         EventBatch lines = ndjson.Build("c/b/PT1H.json");
         EventBatch elements = strings.Build("c/b/PT1H.json");
@@ -71,7 +71,7 @@ public class EventFramingTests
     [Test]
     public void EncodedEventsWithQuotesAndBackslashesRoundTripInBothFramings()
     {
-        foreach (EventFraming? framing in new EventFraming?[] { null, new JsonStringFraming() })
+        foreach (EventFraming? framing in new EventFraming?[] { null, new JsonStringFraming(AsWritten(EventPayload.Raw)) })
         {
             using var builder = new EventBatchBuilder(EventPayload.Raw, framing);
             foreach (string e in Tricky)
@@ -91,7 +91,7 @@ public class EventFramingTests
     {
         // A dead letter edited or pretty-printed by an operator, then redriven: raw line breaks and tabs.
         const string Pretty = "{\n\t\"a\": \"x y\",\n\t\"b\": [1, 2]\n}";
-        foreach (EventFraming? framing in new EventFraming?[] { null, new JsonStringFraming() })
+        foreach (EventFraming? framing in new EventFraming?[] { null, new JsonStringFraming(AsWritten(EventPayload.Raw)) })
         {
             using var builder = new EventBatchBuilder(EventPayload.Raw, framing);
             builder.AddEncoded(Encoding.UTF8.GetBytes(Pretty), 0, 1);
@@ -105,7 +105,7 @@ public class EventFramingTests
     [Test]
     public void AnyRunOfEventsIsOneSliceThatMakesAValidBodyHoldingExactlyThoseEvents()
     {
-        using var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming());
+        using var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming(AsWritten(EventPayload.Raw)));
         string[] events = [.. Enumerable.Range(0, 7).Select(i => Tricky[i % Tricky.Length])];
         foreach (string e in events)
         {
@@ -132,7 +132,7 @@ public class EventFramingTests
     [Test]
     public void SinksRefuseABatchFramedByAnotherSink()
     {
-        using var strings = new EventBatchBuilder(EventPayload.Ecs, new JsonStringFraming());
+        using var strings = new EventBatchBuilder(EventPayload.Ecs, new JsonStringFraming(AsWritten(EventPayload.Raw)));
         strings.AddEncoded("{\"a\":1}"u8, 0, 1);
         using var output = new MemoryStream();
         using var stdout = new StdoutSink(output);
@@ -143,7 +143,7 @@ public class EventFramingTests
     [Test]
     public void TheBuilderKeepsBoundariesPastItsFirstArraysAndAfterAReset()
     {
-        using var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming(), initialCapacity: 16);
+        using var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming(AsWritten(EventPayload.Raw)), initialCapacity: 16);
         for (int i = 0; i < 3000; i++)
         {
             builder.AddEncoded(Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"), i, i + 1);
@@ -161,6 +161,9 @@ public class EventFramingTests
         Assert.That(Encoding.UTF8.GetString(batch.Slice(0, 1).Span), Is.EqualTo("\"{\\\"n\\\":\\\"again\\\"}\""));
         Assert.That(builder.Length, Is.EqualTo(14), "the event and its separator");
     }
+
+    // Routes that send every event as the payload writes it: NSG tuples to an NSG intake of their own (Raw).
+    private static IntakeRoutes AsWritten(EventPayload payload) => new(payload, nsgIntake: payload == EventPayload.Raw);
 
     private static byte[] Document(FlowLogKind kind, int tuples)
     {

@@ -20,6 +20,7 @@ namespace FlowLogs.Tests.Sinks;
 public class SekoiaIntakeSinkTests
 {
     private const string Key = "test-intake-key-5b1c0e7f9d";
+    private const string NsgKey = "test-nsg-intake-key-0c94e2";
 
     [Test]
     public async Task DeliversEveryEventGzippedUnderTheKey()
@@ -367,22 +368,181 @@ public class SekoiaIntakeSinkTests
         Assert.That(intake.MaxConcurrentRequests, Is.LessThanOrEqualTo(2));
     }
 
+    [Test]
+    public async Task WithAnNsgIntakeNsgTuplesGoThereAsWrittenAndVNetTuplesToTheFlowLogsIntakeOneIntakeARequest()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync([Key, NsgKey]);
+        using Harness harness = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
+        (EventBatch batch, List<(FlowLogKind Kind, string Event)> sent) = MixedBatch(harness.Sink, FlowLogKind.VirtualNetwork, FlowLogKind.NetworkSecurityGroup, FlowLogKind.VirtualNetwork);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        List<(string Key, string Event)> received = [.. intake.KeyedEvents];
+        Assert.That(received.Where(r => r.Key == Key).Select(r => r.Event), Is.EqualTo(sent.Where(s => s.Kind == FlowLogKind.VirtualNetwork).Select(s => s.Event)));
+        Assert.That(received.Where(r => r.Key == NsgKey).Select(r => r.Event), Is.EqualTo(sent.Where(s => s.Kind == FlowLogKind.NetworkSecurityGroup).Select(s => s.Event)));
+        Assert.That(received.Where(r => r.Key == NsgKey).Select(r => JsonNode.Parse(r.Event)!["flow.0"]!.GetValue<string>()), Has.All.Matches<string>(IntakeFormats.SekoiaFormats.NsgParses), "as written, in the NSG format's form");
+        Assert.That(intake.Requests, Is.EqualTo(3), "a request for each run of one intake's events");
+        Assert.That(harness.DeadLetters.Events, Is.Empty);
+        harness.AssertKeyNeverLogged();
+        Assert.That(harness.Logs.Where(l => l.Contains(NsgKey, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task WithoutAnNsgIntakeNsgTuplesGoToTheFlowLogsIntakeTranslated()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl);
+        (EventBatch batch, List<(FlowLogKind Kind, string Event)> sent) = MixedBatch(harness.Sink, FlowLogKind.NetworkSecurityGroup, FlowLogKind.VirtualNetwork);
+
+        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.That(intake.KeyedEvents.Select(e => e.Key), Has.All.EqualTo(Key));
+        Assert.That(intake.Events, Is.EqualTo(sent.Select(s => s.Event)));
+        Assert.That(intake.Requests, Is.EqualTo(1), "one intake: one run");
+        Assert.That(intake.Events.Select(e => JsonNode.Parse(e)!["flow.0"]!.GetValue<string>()), Has.All.Matches<string>(IntakeFormats.SekoiaFormats.FlowLogsParses));
+        Assert.That(sent.Where(s => s.Kind == FlowLogKind.NetworkSecurityGroup).Select(s => JsonNode.Parse(s.Event)!["operationName"]!.GetValue<string>()), Has.All.EqualTo("NetworkSecurityGroupFlowEvents"), "a translated record still says it is an NSG record");
+    }
+
+    [Test]
+    public async Task AnNsgTupleTheNsgFormatCannotReadIsDeadLetteredWithTheReasonAndTheOthersAreSent()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync([Key, NsgKey]);
+        using Harness harness = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
+        EventBatchBuilder builder = harness.Sink.CreateBatch();
+        byte[] document = TestData.Utf8(FlowLogBuilder.Document(FlowLogBuilder.SimpleNsg(2, "1542110377,10.0.0.4,10.0.0.5,1,2,T,O,A,B,,,,", "1542110377,10.0.0.4,10.0.0.5,0,0,1,O,A,C,2,168,2,168", "1542110377,10.0.0.4,10.0.0.5,3,4,U,O,A,E,1,2,3,4")));
+        using (var reader = new FlowLogReader(document, new FlowLogSource("c/nsg/PT1H.json")))
+        {
+            while (reader.Read())
+            {
+                builder.Add(reader.Current);
+            }
+        }
+
+        await harness.Sink.DeliverAsync(builder.Build("c/nsg/PT1H.json"), CancellationToken.None);
+
+        Assert.That(intake.KeyedEvents.Select(e => JsonNode.Parse(e.Event)!["flow.0"]!.GetValue<string>().Split(',')[5]), Is.EqualTo(new[] { "T", "U" }));
+        (string _, long _, long _, int _, string reason) = harness.DeadLetters.Events.Single();
+        Assert.That(reason, Does.Contain("reads protocol T or U only").And.Contain("FlowLogs:Sekoia:NsgIntakeKey"));
+        Assert.That(JsonNode.Parse(harness.DeadLetterJson.Single())!["flow.0"]!.GetValue<string>(), Is.EqualTo("1542110377,10.0.0.4,10.0.0.5,0,0,1,O,A,C,2,168,2,168"), "kept as written");
+        Assert.That(intake.Requests, Is.EqualTo(2), "the runs before and after it");
+    }
+
+    [Test]
+    public async Task AnNsgIntakeRefusingItsKeyNamesNsgIntakeKeyWithoutTheKey()
+    {
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
+        using Harness harness = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
+        (EventBatch batch, _) = MixedBatch(harness.Sink, FlowLogKind.NetworkSecurityGroup);
+
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+
+        Assert.That(error!.Message, Does.Contain("check FlowLogs:Sekoia:NsgIntakeKey"));
+        Assert.That(error.Message, Does.Not.Contain(NsgKey).And.Not.Contain(Key));
+        Assert.That(error.IsConfigurationError, Is.True);
+    }
+
+    [Test]
+    public async Task ARedrivenNsgRecordGoesWhereItsFormIsRead()
+    {
+        // A raw NSG record dead-lettered while NSG tuples had an intake of their own, redriven after that key was removed.
+        const string Record = "{\"time\":\"2018-11-13T12:00:35.3899262Z\",\"macAddress\":\"000D3AF87856\",\"operationName\":\"NetworkSecurityGroupFlowEvents\",\"resourceId\":\"/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG1\",\"rule\":\"DefaultRule_DenyAllInBound\",\"flow.0\":\"1542110377,198.51.100.7,10.0.0.4,61000,22,T,I,D,B,,,,\",\"version\":\"2\",\"flow_state\":\"begin\"}";
+        const string Broken = "{\"time\":\"2018-11-13T12:00:35.3899262Z\",\"flow.0\":\"1542110377,198.51.100.7,10.0.0.4,61000,22,T,X,D,B,,,,\",\"version\":\"2\"}";
+        const string VNet = "{\"time\":\"2022-09-14T09:00:52.5625085Z\",\"flow.0\":\"1663146003599,10.0.0.6,52.239.184.180,23956,443,6,O,B,NX,0,0,0,0\"}";
+
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync([Key, NsgKey]);
+        using (Harness translated = Harness.Create(intake.BaseUrl))
+        {
+            EventBatchBuilder builder = translated.Sink.CreateBatch();
+            foreach (string e in new[] { Record, Broken, VNet })
+            {
+                builder.AddEncoded(Encoding.UTF8.GetBytes(e), 100, 200);
+            }
+
+            await translated.Sink.DeliverAsync(builder.Build("c/dl/PT1H.json"), CancellationToken.None);
+            List<(string Key, string Event)> received = [.. intake.KeyedEvents];
+            Assert.That(received.Select(r => r.Key), Is.EqualTo(new[] { Key, Key }));
+            JsonObject expected = JsonNode.Parse(Record)!.AsObject();
+            expected["flow.0"] = "1542110377000,198.51.100.7,10.0.0.4,61000,22,6,I,D,,0,0,0,0";
+            Assert.That(JsonNode.DeepEquals(JsonNode.Parse(received[0].Event), expected), Is.True, received[0].Event);
+            Assert.That(received[1].Event, Is.EqualTo(VNet), "a record in the Flow Logs format's form goes as it is");
+            (string _, long _, long _, int _, string reason) = translated.DeadLetters.Events.Single();
+            Assert.That(reason, Does.Contain("cannot be translated").And.Contain("field 7 (direction)"));
+            Assert.That(translated.DeadLetterJson.Single(), Is.EqualTo(Broken), "kept as it was");
+        }
+
+        while (intake.KeyedEvents.TryDequeue(out _))
+        {
+        }
+
+        using Harness own = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
+        EventBatchBuilder again = own.Sink.CreateBatch();
+        again.AddEncoded(Encoding.UTF8.GetBytes(Record), 100, 200);
+        await own.Sink.DeliverAsync(again.Build("c/dl/PT1H.json"), CancellationToken.None);
+        Assert.That(intake.KeyedEvents.Single(), Is.EqualTo((NsgKey, Record)), "to the NSG intake, as it is");
+    }
+
+    [Test]
+    public async Task TheRoutesAreLoggedAtStartWithoutTheKeys()
+    {
+        using Harness harness = Harness.Create(new Uri("https://intake.sekoia.io"), ("NsgIntakeKey", NsgKey));
+        foreach (Microsoft.Extensions.Hosting.IHostedService service in harness.Provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        Assert.That(harness.Logs, Has.Some.Contains("Sekoia intake route: VNet flow-log tuples go to the intake of FlowLogs:Sekoia:IntakeKey as written"));
+        Assert.That(harness.Logs, Has.Some.Contains("Sekoia intake route: NSG flow-log tuples go to the intake of FlowLogs:Sekoia:NsgIntakeKey as written"));
+        Assert.That(harness.Logs.Where(l => l.Contains(Key, StringComparison.Ordinal) || l.Contains(NsgKey, StringComparison.Ordinal)), Is.Empty);
+    }
+
     [TestCase("IntakeKey", "", "FlowLogs:Sekoia:IntakeKey is empty")]
+    [TestCase("NsgIntakeKey", Key, "FlowLogs:Sekoia:NsgIntakeKey is the same key as FlowLogs:Sekoia:IntakeKey")]
     [TestCase("BaseUrl", "http://intake.example.com", "FlowLogs:Sekoia:BaseUrl must be an absolute https URL")]
     [TestCase("MaxRequestBytes", "20000000", "FlowLogs:Sekoia:MaxRequestBytes must be between")]
     public void BadSettingsFailAtStartWithTheSettingsName(string setting, string value, string message)
     {
-        using Harness harness = Harness.Create(new Uri("https://intake.sekoia.io"), (setting, value));
+        BadSettingsFailAtStart(message, (setting, value));
+    }
+
+    [Test]
+    public void AnNsgIntakeKeyWithTheEcsPayloadFailsAtStart()
+        => BadSettingsFailAtStart("FlowLogs:Sekoia:NsgIntakeKey is set but FlowLogs:Sekoia:Payload is Ecs", ("NsgIntakeKey", NsgKey), ("Payload", "Ecs"));
+
+    private static void BadSettingsFailAtStart(string message, params (string Name, string Value)[] settings)
+    {
+        using Harness harness = Harness.Create(new Uri("https://intake.sekoia.io"), settings);
         OptionsValidationException? error = Assert.Throws<OptionsValidationException>(() => _ = harness.Provider.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value);
         Assert.That(error!.Message, Does.Contain(message));
-        Assert.That(error.Message, Does.Not.Contain(Key));
+        Assert.That(error.Message, Does.Not.Contain(Key).And.Not.Contain(NsgKey));
+    }
+
+    // Records of each kind in turn (one simulated record of 20 tuples each), framed by the sink's own builder.
+    private static (EventBatch Batch, List<(FlowLogKind Kind, string Event)> Events) MixedBatch(IEventSink sink, params FlowLogKind[] kinds)
+    {
+        EventBatchBuilder builder = sink.CreateBatch();
+        var generator = new FlowLogGenerator(seed: 11);
+        var kindOfEvent = new List<FlowLogKind>();
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            using var document = new MemoryStream();
+            generator.WriteDocument(document, kinds[i], new SimulatedNic(i), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), records: 1, tuplesPerRecord: 20);
+            using var reader = new FlowLogReader(document.ToArray(), new FlowLogSource($"c/{i}/PT1H.json"));
+            while (reader.Read())
+            {
+                builder.Add(reader.Current);
+                kindOfEvent.AddRange(Enumerable.Repeat(kinds[i], reader.Current.Tuples.Length));
+            }
+        }
+
+        EventBatch batch = builder.Build("c/mixed/PT1H.json");
+        return (batch, [.. batch.Events().Select((e, i) => (kindOfEvent[i], Encoding.UTF8.GetString(e.Span)))]);
     }
 
     private static (EventBatch Batch, List<string> Events) Batch(int tuples, EventPayload payload)
     {
         using var document = new MemoryStream();
         new FlowLogGenerator(seed: tuples).WriteDocument(document, FlowLogKind.VirtualNetwork, new SimulatedNic(1), new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), records: 1, tuplesPerRecord: tuples);
-        var builder = new EventBatchBuilder(payload, new JsonStringFraming());
+        var builder = new EventBatchBuilder(payload, new JsonStringFraming(new IntakeRoutes(payload, nsgIntake: false)));
         using var reader = new FlowLogReader(document.ToArray(), new FlowLogSource("c/blob/PT1H.json"));
         while (reader.Read())
         {
@@ -396,7 +556,7 @@ public class SekoiaIntakeSinkTests
     // Events as a dead letter holds them, framed as the sink frames them, all of the records at bytes 100-200.
     private static EventBatch RawBatch(string source, params string[] events)
     {
-        var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming());
+        var builder = new EventBatchBuilder(EventPayload.Raw, new JsonStringFraming(new IntakeRoutes(EventPayload.Raw, nsgIntake: false)));
         foreach (string e in events)
         {
             builder.AddEncoded(Encoding.UTF8.GetBytes(e), 100, 200);

@@ -56,6 +56,7 @@ public class StatusCommandTests
         Assert.That(healthy, Is.EqualTo(ExitCodes.Success), healthyOut + healthyErr);
         Assert.That(healthyOut, Does.StartWith($"HEALTHY: 3 blobs of 3 resources read to their last known commit"));
         Assert.That(healthyOut, Does.Not.Contain("\u001b"), "no colour when stdout is not a terminal");
+        Assert.That(healthyOut, Does.Contain(Environment.NewLine + "route: "), "where the sink of these settings sends each kind");
 
         // Mixed: nic 0's blob committed again since it was read (behind), a blob nobody read yet (nic 0's next hour: its
         // resource is known to the replay; a resource it has not discovered yet shows after its next discovery), nic 1's blob

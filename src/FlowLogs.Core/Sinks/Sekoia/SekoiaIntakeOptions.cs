@@ -18,8 +18,11 @@ internal sealed class SekoiaIntakeOptions
     /// <summary>The intake's base URL: <c>https://intake.sekoia.io</c> (FRA1), or <c>https://intake.&lt;region&gt;.sekoia.io/api/v1/intake-http</c>.</summary>
     public Uri BaseUrl { get; set; } = new("https://intake.sekoia.io");
 
-    /// <summary>The intake key (a secret: put a Key Vault reference in the app setting). Never logged.</summary>
+    /// <summary>The key of the intake every VNet tuple goes to, and every NSG tuple unless <see cref="NsgIntakeKey"/> is set: with the Raw payload, an intake of Sekoia's "Azure Network Watcher Flow Logs" format (a secret: put a Key Vault reference in the app setting). Never logged.</summary>
     public string IntakeKey { get; set; } = string.Empty;
+
+    /// <summary>Optional: the key of an intake of Sekoia's "Azure Network Watcher" format (NSG flow logs), which then receives every NSG tuple as written; empty: NSG tuples go to <see cref="IntakeKey"/>, translated into the Flow Logs format. Raw payload only; a secret, never logged.</summary>
+    public string NsgIntakeKey { get; set; } = string.Empty;
 
     /// <summary>What is sent: <see cref="EventPayload.Raw"/> for Sekoia's "Azure Network Watcher" formats (default), or full ECS for a custom format.</summary>
     public EventPayload Payload { get; set; } = EventPayload.Raw;
@@ -60,6 +63,20 @@ internal sealed class SekoiaIntakeOptionsValidator : IValidateOptions<SekoiaInta
         if (string.IsNullOrWhiteSpace(options.IntakeKey))
         {
             failures.Add($"{S}:IntakeKey is empty: set it to the key of your Sekoia intake (an app setting holding a Key Vault reference works)");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.NsgIntakeKey))
+        {
+            // Neither message shows a key: they name the settings only.
+            if (options.Payload != EventPayload.Raw)
+            {
+                failures.Add($"{S}:NsgIntakeKey is set but {S}:Payload is {options.Payload}: the NSG intake's format (\"Azure Network Watcher\") reads the Raw payload; leave NsgIntakeKey empty to send every event to IntakeKey");
+            }
+
+            if (string.Equals(options.NsgIntakeKey.Trim(), options.IntakeKey.Trim(), StringComparison.Ordinal))
+            {
+                failures.Add($"{S}:NsgIntakeKey is the same key as {S}:IntakeKey: NSG tuples would reach the Flow Logs format as written, which it cannot parse; set the key of an \"Azure Network Watcher\" intake, or leave NsgIntakeKey empty to send NSG tuples translated to IntakeKey");
+            }
         }
 
         if (options.MaxRequestBytes is < 64 * 1024 or > SekoiaIntakeOptions.MaxIntakeRequestBytes)

@@ -15,9 +15,10 @@ namespace FlowLogs.Sinks.Sekoia;
 
 /// <summary>
 /// Delivers events to Sekoia.io's HTTP intake: <c>POST {BaseUrl}/batch</c>, gzip, at most 9 MiB a request, every event
-/// acknowledged by id. Transient failures (timeouts, resets, 429, 5xx) are retried by the HTTP client's standard
-/// resilience handler, honouring Retry-After, within the retry budget; a wrong key or URL fails at once with the
-/// setting to fix. The intake key is never logged.
+/// acknowledged by id. Each event goes to the intake its route names (<see cref="IntakeRoutes"/>: NSG tuples to their
+/// own intake when it has a key), each request to one intake. Transient failures (timeouts, resets, 429, 5xx) are
+/// retried by the HTTP client's standard resilience handler, honouring Retry-After, within the retry budget; a wrong key
+/// or URL fails at once with the setting to fix. Intake keys are never logged.
 /// </summary>
 internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 {
@@ -32,14 +33,17 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly ILogger<SekoiaIntakeSink> _logger;
     private readonly SemaphoreSlim _inFlight;
     private readonly Uri _batchUrl;
-    private readonly IntakeRequestBody _body;
+    private readonly IntakeRoutes _routes;
+
+    // The request bodies' prefixes, by intake (SekoiaIntake): the NSG intake's only when it has a key.
+    private readonly IntakeRequestBody?[] _bodies;
     private readonly TimeProvider _time;
 
     // The intake's refusal of a whole request is taken as about its events while it accepted one this recently.
     internal static readonly TimeSpan AcceptedLately = TimeSpan.FromMinutes(10);
 
-    // Timestamp (of _time) of the last request accepted; 0 before the first.
-    private long _lastAccepted;
+    // Timestamp (of _time) of the last request each intake accepted; 0 before the first.
+    private readonly long[] _lastAccepted = new long[2];
 
     /// <summary>Creates the sink.</summary>
     public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger, TimeProvider? time = null)
@@ -51,11 +55,12 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _inFlight = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
         _batchUrl = BatchUrl(_options.BaseUrl);
-        _body = new IntakeRequestBody(_options.IntakeKey);
+        _routes = IntakeRoutes.From(_options);
+        _bodies = [new IntakeRequestBody(_options.IntakeKey), _routes.HasNsgIntake ? new IntakeRequestBody(_options.NsgIntakeKey) : null];
     }
 
     /// <inheritdoc/>
-    public EventBatchBuilder CreateBatch() => new(_options.Payload, new JsonStringFraming());
+    public EventBatchBuilder CreateBatch() => new(_options.Payload, new JsonStringFraming(_routes));
 
     /// <summary>The URL events are posted to: the base URL followed by <c>/batch</c>.</summary>
     public static Uri BatchUrl(Uri baseUrl)
@@ -73,21 +78,35 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             throw new ArgumentException("the batch's events are not framed as the intake's JSON strings: build it with this sink's CreateBatch", nameof(batch));
         }
 
-        // A request is a run of consecutive events, measured as its body will be: the prefix, the events with a comma
-        // between each, the suffix. The first event of a run always goes: alone it is under MaxEventBytes, at most half
-        // a request before escaping (an event of nothing but quotes could pass MaxRequestBytes escaped, still far under
-        // the intake's own 10 MiB). An event over that limit is never sent, so it ends the run before it.
+        // A request is a run of consecutive events of one intake, measured as its body will be: the prefix, the events
+        // with a comma between each, the suffix. The first event of a run always goes: alone it is under MaxEventBytes,
+        // at most half a request before escaping (an event of nothing but quotes could pass MaxRequestBytes escaped,
+        // still far under the intake's own 10 MiB). An event over that limit, or one its route cannot carry, is never
+        // sent, so it ends the run before it; so does an event for the other intake.
         int first = 0;
-        long length = _body.PrefixLength;
+        long length = 0;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (batch.JsonLength(i) > _options.MaxEventBytes)
+            string? unsent = batch.Unsendable(i) ?? (batch.JsonLength(i) > _options.MaxEventBytes
+                ? string.Create(CultureInfo.InvariantCulture, $"event of {batch.JsonLength(i)} bytes is over the intake's limit of {_options.MaxEventBytes} bytes (FlowLogs:Sekoia:MaxEventBytes)")
+                : null);
+            if (unsent is not null)
             {
-                await DeadLetterAsync(batch, i, string.Create(CultureInfo.InvariantCulture, $"event of {batch.JsonLength(i)} bytes is over the intake's limit of {_options.MaxEventBytes} bytes (FlowLogs:Sekoia:MaxEventBytes)"), cancellationToken).ConfigureAwait(false);
+                await DeadLetterAsync(batch, i, unsent, cancellationToken).ConfigureAwait(false);
                 await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
                 first = i + 1;
-                length = _body.PrefixLength;
                 continue;
+            }
+
+            if (i > first && batch.Destination(i) != batch.Destination(first))
+            {
+                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                first = i;
+            }
+
+            if (i == first)
+            {
+                length = Body(batch.Destination(i)).PrefixLength;
             }
 
             int framed = batch.FramedLength(i);
@@ -95,7 +114,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             {
                 await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
                 first = i;
-                length = _body.PrefixLength;
+                length = Body(batch.Destination(i)).PrefixLength;
             }
 
             length += (i > first ? 1 : 0) + framed;
@@ -114,14 +133,15 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             return;
         }
 
-        var rejections = new Rejections(IntakeWorks);
+        var intake = (SekoiaIntake)batch.Destination(first);
+        var rejections = new Rejections(intake, IntakeWorks(intake));
         await SendAsync(batch, first, count, rejections, cancellationToken).ConfigureAwait(false);
         if (rejections.Refused.Count == 0)
         {
             return;
         }
 
-        if (rejections.Accepted == 0 && !IntakeWorks)
+        if (rejections.Accepted == 0 && !IntakeWorks(intake))
         {
             throw RefusedEverything(rejections.Refused[0].Answer);
         }
@@ -132,8 +152,12 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         }
     }
 
-    // Whether this process had a request accepted lately: evidence that a 400 is about the events, not the requests.
-    private bool IntakeWorks => Interlocked.Read(ref _lastAccepted) is long last and not 0 && _time.GetElapsedTime(last) < AcceptedLately;
+    // Whether this intake accepted a request from this process lately: evidence that a 400 is about the events, not the requests.
+    private bool IntakeWorks(SekoiaIntake intake) => Interlocked.Read(ref _lastAccepted[(int)intake]) is long last and not 0 && _time.GetElapsedTime(last) < AcceptedLately;
+
+    // The body prefix of an intake; the framing routes to the NSG intake only when it has a key.
+    private IntakeRequestBody Body(byte destination)
+        => _bodies[destination] ?? throw new InvalidOperationException($"an event is routed to the intake of {IntakeRoutes.KeySetting((SekoiaIntake)destination)}, which has no key: build batches with this sink's CreateBatch");
 
     private static IntakeException RefusedEverything(string answer)
         => new($"the intake accepted none of the events it was sent ({answer}); check {SekoiaIntakeOptions.SectionName}:BaseUrl and {SekoiaIntakeOptions.SectionName}:Payload", 400) { IsConfigurationError = true };
@@ -146,7 +170,8 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private async Task SendAsync(EventBatch batch, int first, int count, Rejections rejections, CancellationToken cancellationToken)
     {
         ReadOnlyMemory<byte> events = batch.Slice(first, count);
-        using MemoryStream compressed = _body.Gzip(events.Span);
+        IntakeRequestBody body = Body((byte)rejections.Intake);
+        using MemoryStream compressed = body.Gzip(events.Span);
         var stopwatch = Stopwatch.StartNew();
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         HttpResponseMessage response;
@@ -183,7 +208,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 
             if (!response.IsSuccessStatusCode)
             {
-                throw Failure(status, await ExcerptAsync(response, cancellationToken).ConfigureAwait(false));
+                throw Failure(rejections.Intake, status, await ExcerptAsync(response, cancellationToken).ConfigureAwait(false));
             }
 
             int acknowledged = await CountEventIdsAsync(response, cancellationToken).ConfigureAwait(false);
@@ -199,9 +224,9 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             }
 
             rejections.Accepted += count;
-            Interlocked.Exchange(ref _lastAccepted, Math.Max(_time.GetTimestamp(), 1));
-            int bodyLength = _body.Length(events.Length);
-            LogSent(_logger, count, bodyLength, (int)compressed.Length, batch.Source, stopwatch.ElapsedMilliseconds);
+            Interlocked.Exchange(ref _lastAccepted[(int)rejections.Intake], Math.Max(_time.GetTimestamp(), 1));
+            int bodyLength = body.Length(events.Length);
+            LogSent(_logger, count, bodyLength, (int)compressed.Length, batch.Source, rejections.Intake, stopwatch.ElapsedMilliseconds);
         }
     }
 
@@ -239,9 +264,9 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         await SendAsync(batch, first + half, count - half, rejections, cancellationToken).ConfigureAwait(false);
     }
 
-    private IntakeException Failure(int status, string excerpt) => status switch
+    private IntakeException Failure(SekoiaIntake intake, int status, string excerpt) => status switch
     {
-        401 or 403 => new IntakeException($"the intake refused the intake key ({status}): check {SekoiaIntakeOptions.SectionName}:IntakeKey", status) { IsConfigurationError = true },
+        401 or 403 => new IntakeException($"the intake refused the intake key ({status}): check {IntakeRoutes.KeySetting(intake)}", status) { IsConfigurationError = true },
         404 => new IntakeException($"there is no intake at {_batchUrl} (404): check {SekoiaIntakeOptions.SectionName}:BaseUrl", status) { IsConfigurationError = true },
         _ => new IntakeException($"the intake answered {status} and retries ran out within {_options.RetryBudget}: {excerpt}", status),
     };
@@ -295,8 +320,8 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         LogUnsent(_logger, batch.Source, batch.Start, batch.End, reason);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Events} events ({Bytes} bytes, {Compressed} gzipped) from {Blob} to the intake in {ElapsedMs} ms")]
-    private static partial void LogSent(ILogger logger, int events, int bytes, int compressed, string blob, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Events} events ({Bytes} bytes, {Compressed} gzipped) from {Blob} to the {Intake} intake in {ElapsedMs} ms")]
+    private static partial void LogSent(ILogger logger, int events, int bytes, int compressed, string blob, SekoiaIntake intake, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
     private static partial void LogUnsent(ILogger logger, string blob, long start, long end, string reason);
@@ -305,10 +330,13 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private static partial void LogSplit(ILogger logger, int status, int events);
 
     /// <summary>What one request's splitting found: events accepted, events refused, splits it may still make.</summary>
-    private sealed class Rejections(bool intakeWorked)
+    private sealed class Rejections(SekoiaIntake intake, bool intakeWorked)
     {
         /// <summary>Refused events, none accepted, intake silent: enough to say it refuses the requests.</summary>
         public const int RefusedBeforeGivingUp = 8;
+
+        /// <summary>The intake the request goes to.</summary>
+        public SekoiaIntake Intake { get; } = intake;
 
         /// <summary>Whether the intake had accepted a request from this process lately when this one began.</summary>
         public bool IntakeWorked { get; } = intakeWorked;
