@@ -56,6 +56,16 @@ public sealed class ScenarioOptions
     /// </summary>
     public bool LateWrites { get; set; } = true;
 
+    /// <summary>
+    /// While Azure writes, every request of the app's processes and replays goes through a proxy that answers like Azure
+    /// Storage past its targets (503 Server Busy, 500 Operation Timed Out) above this many requests a second per account
+    /// (0: no proxy); the limits are lifted once the writing ends, so the backlog drains.
+    /// </summary>
+    public double ThrottleAccountPerSecond { get; set; } = 60;
+
+    /// <summary>With the proxy, the limit per table partition, requests a second.</summary>
+    public double ThrottlePartitionPerSecond { get; set; } = 12;
+
     /// <summary>A load run: no faults, no pauses between minutes; the figure is sustained events per second end to end.</summary>
     public bool Load { get; set; }
 
@@ -82,6 +92,8 @@ public sealed class ScenarioOptions
                 case "--outage": options.Outage = bool.Parse(value); break;
                 case "--skew-minutes": options.SkewMinutes = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--late-writes": options.LateWrites = bool.Parse(value); break;
+                case "--throttle-account-rps": options.ThrottleAccountPerSecond = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--throttle-partition-rps": options.ThrottlePartitionPerSecond = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--load":
                     if (bool.Parse(value))
                     {
@@ -96,6 +108,7 @@ public sealed class ScenarioOptions
                         options.Interval = TimeSpan.Zero;
                         options.SkewMinutes = 0;
                         options.LateWrites = false;
+                        options.ThrottleAccountPerSecond = 0;
                     }
 
                     break;

@@ -71,9 +71,16 @@ public static class ScenarioRunner
             }
         };
 
+        // Azure's own writes (the simulator, Event Grid's queue messages) go to Azurite; the app's reads and writes, with
+        // a throttle, through a proxy that answers as Azure Storage does past its targets.
+        await using ThrottlingProxy? proxy = o.ThrottleAccountPerSecond > 0
+            ? await ThrottlingProxy.StartAsync(azurite, new ThrottleLimits(o.ThrottleAccountPerSecond, o.ThrottlePartitionPerSecond)).ConfigureAwait(false)
+            : null;
         string cs = azurite.ConnectionString;
         string[] accounts = [.. new[] { AzuriteServer.Account, AzuriteServer.SecondAccount }.Take(o.Accounts)];
         string[] flowLogStorage = [.. accounts.Select(azurite.ConnectionStringOf)];
+        string appStorage = proxy?.ConnectionStringOf(AzuriteServer.Account) ?? cs;
+        string[] appReads = [.. accounts.Select(a => proxy?.ConnectionStringOf(a) ?? azurite.ConnectionStringOf(a))];
         string table = $"scenariocp{id}";
         string deadLetters = $"scenario-dl-{id}";
         string queueName = $"triggers-{id}";
@@ -84,7 +91,7 @@ public static class ScenarioRunner
         await queue.CreateIfNotExistsAsync().ConfigureAwait(false);
 
         var stopwatch = Stopwatch.StartNew();
-        var workers = new Workers(flowLogStorage, intake.BaseUrl, queueName, table, deadLetters, o.SkewMinutes);
+        var workers = new Workers(appReads, intake.BaseUrl, queueName, table, deadLetters, o.SkewMinutes);
 
         // A load run writes the backlog first, then measures how fast the processors drain it.
         if (!o.Load)
@@ -205,9 +212,16 @@ public static class ScenarioRunner
             }
         }
 
+        // The load falls: the proxy serves everything, and the backlog it held up drains.
+        if (proxy is not null)
+        {
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] storage throttled while writing: {proxy.Refused} of {proxy.Refused + proxy.Served} requests refused ({string.Join(", ", proxy.RefusedBy.Select(r => $"{r.Value} over the {r.Key} rate"))}); limits lifted");
+            proxy.Limits = ThrottleLimits.None;
+        }
+
         // A replay round made by an instance whose clock runs ahead, while Azure still writes the current hour: by its own
         // clock that hour is long over and quiet.
-        var replays = new Replays(cs, flowLogStorage, intake.BaseUrl, table, replayTable, deadLetters);
+        var replays = new Replays(appStorage, appReads, intake.BaseUrl, table, replayTable, deadLetters);
         int splitRecords = 0;
         int lateBlobs = 0;
         if (o.SkewMinutes != 0)
@@ -263,6 +277,7 @@ public static class ScenarioRunner
             WorkersWithSkewedClocks = workers.Skewed,
             SplitRecords = splitRecords,
             LateBlobs = lateBlobs,
+            StorageRefused = proxy?.Refused ?? 0,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
         audit.Print(output);

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using FlowLogs.BlobSource;
 using FlowLogs.Clock;
+using FlowLogs.Hosting;
 using FlowLogs.DeadLetters;
 using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
@@ -29,12 +30,9 @@ internal static class ScenarioServices
     /// <summary>A table of the app's account whose answers set <paramref name="clock"/>.</summary>
     public static TableClient Table(string connectionString, string name, StorageClock clock) => new(connectionString, name, Observed(new TableClientOptions(), clock));
 
+    // The app's own client settings: its retries of throttled answers, its clock.
     private static T Observed<T>(T options, StorageClock clock)
-        where T : ClientOptions
-    {
-        options.AddPolicy(new StorageClockPolicy(clock), HttpPipelinePosition.PerRetry);
-        return options;
-    }
+        where T : ClientOptions => StorageAccounts.Configured(options, clock);
 
     /// <summary>The machine's clock moved by a skew.</summary>
     private sealed class SkewedTime(TimeSpan skew) : TimeProvider

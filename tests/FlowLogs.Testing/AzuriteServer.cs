@@ -60,7 +60,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         CultureInfo.InvariantCulture,
         $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={KeyOf(account)};BlobEndpoint=http://127.0.0.1:{BlobPort}/{account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{account};TableEndpoint=http://127.0.0.1:{TablePort}/{account};");
 
-    private static string KeyOf(string account) => account switch
+    internal static string KeyOf(string account) => account switch
     {
         Account => AccountKey,
         SecondAccount => SecondAccountKey,

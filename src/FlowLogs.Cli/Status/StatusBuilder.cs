@@ -71,6 +71,7 @@ internal static class StatusBuilder
             LastRunSucceeded = state.LastRunSucceeded,
             ResumeFrom = state.ResumeFrom,
             AppClockSkew = state.ClockSkew,
+            StorageThrottled = state.StorageThrottled,
             LocalClockSkew = state.ReaderClockSkew,
         };
         (Health health, string reason) = Verdict(report, thresholds);
@@ -136,6 +137,11 @@ internal static class StatusBuilder
         if (r.AppClockSkew is { } skew && skew.Duration() > ClockSkewNoted)
         {
             notes.Add($"the app's clock is {Format.Age(skew.Duration())} {(skew > TimeSpan.Zero ? "ahead of" : "behind")} the storage service's");
+        }
+
+        if (r.StorageThrottled > 0)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"storage refused {r.StorageThrottled} requests for load during the last replay run (retried; see docs/scale.md)"));
         }
 
         if (r.ListingsSkipped > 0)

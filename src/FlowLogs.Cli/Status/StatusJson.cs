@@ -48,6 +48,7 @@ internal static class StatusJson
             }
 
             WriteTime(json, "resumeFrom", report.ResumeFrom);
+            json.WriteNumber("storageThrottled", report.StorageThrottled);
             json.WriteEndObject();
 
             // Seconds the clocks run ahead of the storage service's (negative: behind); null when not measured.

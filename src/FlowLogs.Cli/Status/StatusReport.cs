@@ -116,6 +116,9 @@ internal sealed record StatusReport
     /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's.</summary>
     public TimeSpan? AppClockSkew { get; init; }
 
+    /// <summary>Storage answers the app's last replay run got refused for load (each retried).</summary>
+    public long StorageThrottled { get; init; }
+
     /// <summary>How far this machine's clock is ahead of the storage service's.</summary>
     public TimeSpan? LocalClockSkew { get; init; }
 

@@ -18,6 +18,7 @@ public static class FlowLogMetrics
     private static long s_lastLagSeconds;
     private static long s_lastLagAt;
     private static long s_clockSkewMilliseconds;
+    private static long s_storageThrottled;
     private static int s_clockSkewMeasured;
 
     /// <summary>Events acknowledged by the sink.</summary>
@@ -35,6 +36,12 @@ public static class FlowLogMetrics
     /// <summary>Failed processing calls (the data is retried by the next trigger or the replay).</summary>
     public static Counter<long> ProcessingFailures { get; } = Meter.CreateCounter<long>("flowlogs.processing.failures", "{call}", "Blob processing calls that failed");
 
+    /// <summary>Storage answers refused for load (503 Server Busy, 500 Operation Timed Out), each retried by the client.</summary>
+    public static Counter<long> StorageThrottled { get; } = Meter.CreateCounter<long>("flowlogs.storage.throttled", "{answer}", "Storage answers refused for load (503, 500), retried with backoff");
+
+    /// <summary>Storage answers refused for load by this process so far: a run's share is the difference across it.</summary>
+    public static long StorageThrottledTotal => Interlocked.Read(ref s_storageThrottled);
+
     /// <summary>Time to read, parse and deliver one chunk (the replay's <c>flowlogs.lag</c> tells how far behind delivery is).</summary>
     public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
 
@@ -43,6 +50,13 @@ public static class FlowLogMetrics
     {
         Interlocked.Exchange(ref s_lastLagSeconds, (long)lag.TotalSeconds);
         Interlocked.Exchange(ref s_lastLagAt, Environment.TickCount64);
+    }
+
+    /// <summary>Counts one storage answer refused for load.</summary>
+    public static void RecordStorageThrottled()
+    {
+        Interlocked.Increment(ref s_storageThrottled);
+        StorageThrottled.Add(1);
     }
 
     /// <summary>Sets how far this instance's clock runs ahead of the storage service's (negative: behind).</summary>

@@ -85,6 +85,9 @@ public sealed record FlowLogState
     /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's (negative: behind).</summary>
     public TimeSpan? ClockSkew { get; init; }
 
+    /// <summary>Storage answers the instance that ran the replay last got refused for load during that run.</summary>
+    public long StorageThrottled { get; init; }
+
     /// <summary>How far the clock of the machine that read this state is ahead of the storage service's (negative: behind).</summary>
     public TimeSpan? ReaderClockSkew { get; init; }
 

@@ -97,6 +97,7 @@ public sealed class FlowLogStateReader
             LastRunSucceeded = run?.LastRunSucceeded,
             ResumeFrom = run?.ResumeFrom,
             ClockSkew = run?.ClockSkew,
+            StorageThrottled = run?.StorageThrottled ?? 0,
             ReaderClockSkew = _time.Skew,
             Listings = listings,
             ListingsSkipped = open.Count - listings,

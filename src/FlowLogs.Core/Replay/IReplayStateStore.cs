@@ -15,7 +15,8 @@ internal readonly record struct ResourcePrefix(string Account, string Container,
 /// <param name="ResumeFrom">The oldest hour not yet done for every resource: every hour before it was read to its end.</param>
 /// <param name="LastRunSucceeded">Whether the last run caught up everything it looked at (no failures, nothing left).</param>
 /// <param name="ClockSkew">How far the clock of the instance that ran it was ahead of the storage service's; null when not measured.</param>
-internal sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset ResumeFrom, bool LastRunSucceeded = true, TimeSpan? ClockSkew = null);
+/// <param name="StorageThrottled">Storage answers that instance got refused for load (503, 500) during the run.</param>
+internal sealed record ReplayRunState(DateTimeOffset LastRun, DateTimeOffset ResumeFrom, bool LastRunSucceeded = true, TimeSpan? ClockSkew = null, long StorageThrottled = 0);
 
 /// <summary>What the replay knows of a flow-log account's folders: when it first tried to walk them, when a walk last finished.</summary>
 /// <param name="Account">The flow-log account.</param>

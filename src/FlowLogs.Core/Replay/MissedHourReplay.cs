@@ -60,6 +60,8 @@ public sealed partial class MissedHourReplay
     /// </summary>
     public async Task<ReplayReport> RunAsync(DateTimeOffset? since, DateTimeOffset? until, IProgress<ReplayProgress>? progress, CancellationToken cancellationToken)
     {
+        long throttledBefore = FlowLogMetrics.StorageThrottledTotal;
+
         // The first answer of the storage service sets the clock every decision below is made on.
         ReplayRunState? previous = await _state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = _clock.GetUtcNow();
@@ -118,10 +120,11 @@ public sealed partial class MissedHourReplay
         }
 
         bool succeeded = tally.Failed == 0 && tally.HoursLeft == 0;
+        long throttled = FlowLogMetrics.StorageThrottledTotal - throttledBefore;
         DateTimeOffset? resumeFrom = plan.IsBackfill ? previous?.ResumeFrom : firstNotDone ?? plan.To.AddHours(1);
         if (!plan.IsBackfill)
         {
-            await _state.SaveRunStateAsync(new ReplayRunState(_clock.GetUtcNow(), resumeFrom!.Value, succeeded, _clock.Skew), cancellationToken).ConfigureAwait(false);
+            await _state.SaveRunStateAsync(new ReplayRunState(_clock.GetUtcNow(), resumeFrom!.Value, succeeded, _clock.Skew, throttled), cancellationToken).ConfigureAwait(false);
         }
 
         var report = new ReplayReport
@@ -146,6 +149,7 @@ public sealed partial class MissedHourReplay
             ResumeFrom = resumeFrom,
             OldestUnreadAge = tally.OldestUnread,
             ClockSkew = _clock.Skew,
+            StorageThrottled = throttled,
         };
         FlowLogMetrics.RecordLag(report.OldestUnreadAge);
         LogReport(_logger, plan.From, plan.To, report.BlobsChecked, report.BlobsBehind, report.BytesCaughtUp, report.EventsCaughtUp, report.OldestUnreadAge.TotalSeconds, report.BlobsFailed, report.BlobsHeld, report.BlobsLeftToTriggers, report.HourListings, report.HoursSkippedComplete, report.HoursLeft);

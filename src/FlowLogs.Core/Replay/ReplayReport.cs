@@ -54,6 +54,9 @@ public sealed record ReplayReport
     /// <summary>Hours never read to their end that were older than the maximum look-back and were skipped (named in a warning).</summary>
     public int HoursBeyondLookback { get; init; }
 
+    /// <summary>Storage answers this process got refused for load (503, 500) during the run, each retried; with other work of the process in that time.</summary>
+    public long StorageThrottled { get; init; }
+
     /// <summary>How far this instance's clock ran ahead of the storage service's (negative: behind); null when not measured.</summary>
     public TimeSpan? ClockSkew { get; init; }
 

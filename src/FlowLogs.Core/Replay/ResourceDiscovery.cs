@@ -34,7 +34,9 @@ internal sealed partial class ResourceDiscovery(IFlowLogBlobCatalog catalog, IRe
             // An account with no folder known yet (flow logs just turned on) is walked at every run: it costs a listing
             // per container, and its first blobs are found at once.
             AccountWalk? walk = walks.FirstOrDefault(w => string.Equals(w.Account, account, StringComparison.Ordinal));
-            if (walk?.LastWalked is { } last && now - last < options.DiscoveryInterval && known.Any(p => string.Equals(p.Account, account, StringComparison.Ordinal)))
+            // No interval is no interval: two instances' readings of the service's time differ by a second or so.
+            if (walk?.LastWalked is { } last && options.DiscoveryInterval > TimeSpan.Zero && now - last < options.DiscoveryInterval
+                && known.Any(p => string.Equals(p.Account, account, StringComparison.Ordinal)))
             {
                 continue;
             }

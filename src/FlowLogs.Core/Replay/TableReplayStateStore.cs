@@ -95,7 +95,8 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
             e.GetDateTimeOffset("LastRun") ?? default,
             e.GetDateTimeOffset("ResumeFrom") ?? default,
             e.GetBoolean("LastRunSucceeded") ?? true,
-            skew is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+            skew is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            e.GetInt64("StorageThrottled") ?? 0);
     }
 
     /// <inheritdoc/>
@@ -108,6 +109,7 @@ internal sealed class TableReplayStateStore(TableClient table) : IReplayStateSto
             ["ResumeFrom"] = state.ResumeFrom,
             ["LastRunSucceeded"] = state.LastRunSucceeded,
             ["ClockSkewSeconds"] = state.ClockSkew?.TotalSeconds,
+            ["StorageThrottled"] = state.StorageThrottled,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
