@@ -70,6 +70,7 @@ internal static class StatusBuilder
             LastRun = state.LastRun,
             LastRunSucceeded = state.LastRunSucceeded,
             ResumeFrom = state.ResumeFrom,
+            LastSelfCheck = state.LastSelfCheck,
         };
         (Health health, string reason) = Verdict(report, thresholds);
         return report with { Health = health, Reason = reason };

@@ -112,4 +112,7 @@ internal sealed record StatusReport
     public bool? LastRunSucceeded { get; init; }
 
     public DateTimeOffset? ResumeFrom { get; init; }
+
+    /// <summary>The app's last self-check, as it recorded it; shown, not part of the verdict (it has its own).</summary>
+    public SelfCheck.SelfCheckRecord? LastSelfCheck { get; init; }
 }

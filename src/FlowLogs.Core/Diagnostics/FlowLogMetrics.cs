@@ -33,6 +33,9 @@ public static class FlowLogMetrics
     /// <summary>Failed processing calls (the data is retried by the next trigger or the replay).</summary>
     public static Counter<long> ProcessingFailures { get; } = Meter.CreateCounter<long>("flowlogs.processing.failures", "{call}", "Blob processing calls that failed");
 
+    /// <summary>Checks that failed in the app's self-checks (at start and with each replay run): 0 while everything passes.</summary>
+    public static Counter<long> ChecksFailed { get; } = Meter.CreateCounter<long>("flowlogs.checks.failed", "{check}", "Checks that failed in the app's self-checks");
+
     /// <summary>Time to read, parse and deliver one chunk (the replay's <c>flowlogs.lag</c> tells how far behind delivery is).</summary>
     public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
 

@@ -3,7 +3,9 @@ using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Replay;
+using FlowLogs.SelfCheck;
 using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
 using FlowLogs.Inspection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +47,7 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<TableCheckpointStore>(),
             sp.GetRequiredService<TableReplayStateStore>(),
             sp.GetRequiredService<BlobDeadLetterStore>(),
+            () => StorageAccounts.Queues(configuration, Storage(sp).StateConnection).GetQueueClient(BlobCreatedHandler.QueueName),
             sp.GetRequiredService<FlowLogAccounts>));
 
         services.AddSingleton<BlobClaims>();
@@ -68,11 +71,15 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
 
         // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
+        services.AddSingleton<ISelfCheckStore>(sp => new TableSelfCheckStore(
+            StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton(sp => new FlowLogStateReader(
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
             () => sp.GetRequiredService<IFlowLogBlobCatalog>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ISelfCheckStore>()));
+        AddSelfCheck(services, configuration);
 
         // The sink and the flow-log account are asked for only when a redrive needs them: listing needs neither.
         services.AddSingleton(sp => new DeadLetterOperations(
@@ -93,6 +100,25 @@ public static class FlowLogServiceCollectionExtensions
     }
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+    // The self-check reads every setting when it runs, not when it is built, so that a bad one fails its check by name.
+    private static void AddSelfCheck(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SelfCheckOptions>().Bind(configuration.GetSection(SelfCheckOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(HttpIntakeProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new SelfCheckRunner(
+            new AzureStorageProbe(configuration, sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value.Timeout),
+            new HttpIntakeProbe(sp.GetRequiredService<IHttpClientFactory>()),
+            new SelfCheckSettings(
+                () => sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value,
+                () => Storage(sp),
+                () => sp.GetRequiredService<IOptions<ReplayOptions>>().Value,
+                () => sp.GetRequiredService<IOptions<SinkOptions>>().Value.Kind,
+                () => sp.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value),
+            () => sp.GetRequiredService<FlowLogStateReader>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SelfCheckRecorder(sp.GetRequiredService<ISelfCheckStore>(), sp.GetRequiredService<ILogger<SelfCheckRecorder>>()));
+    }
 
     private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers)
     {

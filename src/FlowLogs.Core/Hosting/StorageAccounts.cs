@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace FlowLogs.Hosting;
@@ -14,36 +15,52 @@ namespace FlowLogs.Hosting;
 /// </summary>
 public static class StorageAccounts
 {
-    /// <summary>A blob service client for the connection <paramref name="name"/>.</summary>
-    public static BlobServiceClient Blobs(IConfiguration configuration, string name)
+    /// <summary>A blob service client for the connection <paramref name="name"/>, with <paramref name="options"/> (retries, time-outs) when given.</summary>
+    public static BlobServiceClient Blobs(IConfiguration configuration, string name, BlobClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         string? connectionString = configuration[name];
         if (!string.IsNullOrEmpty(connectionString))
         {
-            return new BlobServiceClient(connectionString);
+            return new BlobServiceClient(connectionString, options);
         }
 
         string uri = configuration[$"{name}:blobServiceUri"]
             ?? FromAccountName(configuration, name, "blob")
             ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
-        return new BlobServiceClient(new Uri(uri), Credential(configuration, name));
+        return new BlobServiceClient(new Uri(uri), Credential(configuration, name), options);
     }
 
-    /// <summary>A table service client for the connection <paramref name="name"/>.</summary>
-    public static TableServiceClient Tables(IConfiguration configuration, string name)
+    /// <summary>A table service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
+    public static TableServiceClient Tables(IConfiguration configuration, string name, TableClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         string? connectionString = configuration[name];
         if (!string.IsNullOrEmpty(connectionString))
         {
-            return new TableServiceClient(connectionString);
+            return new TableServiceClient(connectionString, options);
         }
 
         string uri = configuration[$"{name}:tableServiceUri"]
             ?? FromAccountName(configuration, name, "table")
             ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
-        return new TableServiceClient(new Uri(uri), Credential(configuration, name));
+        return new TableServiceClient(new Uri(uri), Credential(configuration, name), options);
+    }
+
+    /// <summary>A queue service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
+    public static QueueServiceClient Queues(IConfiguration configuration, string name, QueueClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string? connectionString = configuration[name];
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            return new QueueServiceClient(connectionString, options);
+        }
+
+        string uri = configuration[$"{name}:queueServiceUri"]
+            ?? FromAccountName(configuration, name, "queue")
+            ?? throw new InvalidOperationException($"storage connection '{name}' has no queue endpoint: set '{name}' to a connection string, or '{name}__queueServiceUri' for a managed identity");
+        return new QueueServiceClient(new Uri(uri), Credential(configuration, name), options);
     }
 
     // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.

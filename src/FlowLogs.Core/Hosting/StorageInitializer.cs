@@ -1,3 +1,4 @@
+using Azure.Storage.Queues;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
@@ -7,11 +8,12 @@ using Microsoft.Extensions.Hosting;
 namespace FlowLogs.Hosting;
 
 /// <summary>
-/// Creates the checkpoint table, the replay table and the dead-letter container at start if they are missing, and
-/// builds the flow-log accounts, so a wrong account setting stops the start naming it, not every event later. After an
-/// upgrade it also checks that the first account is the one the older version read, whose state it inherits.
+/// Creates the checkpoint table, the replay table, the dead-letter container and the events queue (queue delivery's)
+/// at start if they are missing, and builds the flow-log accounts, so a wrong account setting stops the start naming
+/// it, not every event later. After an upgrade it also checks that the first account is the one the older version
+/// read, whose state it inherits.
 /// </summary>
-internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters, Func<FlowLogAccounts> accounts) : IHostedService
+internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters, Func<QueueClient> events, Func<FlowLogAccounts> accounts) : IHostedService
 {
     // Folders of the older version looked for: a few tell where they are.
     private const int LegacyFoldersLookedFor = 3;
@@ -23,6 +25,7 @@ internal sealed class StorageInitializer(TableCheckpointStore checkpoints, Table
         await checkpoints.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await replay.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await deadLetters.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await events().CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (await FolderOfLegacyStateElsewhereAsync(flowLogs, cancellationToken).ConfigureAwait(false) is { } elsewhere)
         {
             throw new InvalidOperationException(

@@ -3,6 +3,7 @@ using Azure;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.Replay;
+using FlowLogs.SelfCheck;
 
 namespace FlowLogs.Inspection;
 
@@ -18,13 +19,15 @@ public sealed class FlowLogStateReader
     private readonly IReplayStateStore _replay;
     private readonly Func<IFlowLogBlobCatalog> _catalog;
     private readonly TimeProvider _time;
+    private readonly ISelfCheckStore? _selfChecks;
 
-    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, TimeProvider time)
+    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, TimeProvider time, ISelfCheckStore? selfChecks = null)
     {
         _checkpoints = checkpoints ?? throw new ArgumentNullException(nameof(checkpoints));
         _replay = replay ?? throw new ArgumentNullException(nameof(replay));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _selfChecks = selfChecks;
     }
 
     /// <summary>
@@ -40,6 +43,7 @@ public sealed class FlowLogStateReader
         DateTimeOffset last = HourOf(to);
         IReadOnlyList<ResourcePrefix> prefixes = await OrEmpty(() => _replay.GetPrefixesAsync(cancellationToken), (IReadOnlyList<ResourcePrefix>)[]).ConfigureAwait(false);
         ReplayRunState? run = await OrEmpty(() => _replay.GetRunStateAsync(cancellationToken), null).ConfigureAwait(false);
+        SelfCheckRecord? selfCheck = _selfChecks is null ? null : await OrEmpty(() => _selfChecks.GetAsync(cancellationToken), null).ConfigureAwait(false);
 
         var blobs = new Dictionary<string, BlobState>(StringComparer.Ordinal);
         var complete = new Dictionary<DateTimeOffset, IReadOnlySet<string>>();
@@ -96,6 +100,7 @@ public sealed class FlowLogStateReader
             LastDiscovery = run?.LastDiscovery,
             Listings = listings,
             ListingsSkipped = open.Count - listings,
+            LastSelfCheck = selfCheck,
         };
     }
 
@@ -113,8 +118,8 @@ public sealed class FlowLogStateReader
 
                 string name = found.Blob.FullName;
                 blobs[name] = blobs.TryGetValue(name, out BlobState? known)
-                    ? known with { ListedLength = found.Length }
-                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length };
+                    ? known with { ListedLength = found.Length, ListedLastModified = found.LastModified }
+                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length, ListedLastModified = found.LastModified };
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
