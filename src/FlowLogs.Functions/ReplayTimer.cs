@@ -9,7 +9,7 @@ namespace FlowLogs.Functions;
 /// run first runs the self-check (bounded, read-only), so that commits the triggers never read are reported before
 /// the replay reads them.
 /// </summary>
-public sealed class ReplayTimer(MissedHourReplay replay, SelfCheckRunner checks, SelfCheckRecorder recorder)
+public sealed class ReplayTimer(MissedHourReplay replay, SelfCheckRunner checks)
 {
     /// <summary>The replay function's name.</summary>
     public const string FunctionName = "ReplayMissedHours";
@@ -19,7 +19,7 @@ public sealed class ReplayTimer(MissedHourReplay replay, SelfCheckRunner checks,
     public async Task RunAsync([TimerTrigger("%ReplaySchedule%")] TimerInfo timer, CancellationToken cancellationToken)
     {
         CheckReport report = await checks.RunAsync(cancellationToken).ConfigureAwait(false);
-        await recorder.RecordAsync(report, cancellationToken).ConfigureAwait(false);
+        await checks.RecordAsync(report, cancellationToken).ConfigureAwait(false);
         await replay.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 }

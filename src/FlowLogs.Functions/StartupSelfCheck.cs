@@ -8,7 +8,7 @@ namespace FlowLogs.Functions;
 /// The self-check at start, once the storage is initialised: in the background (the worker's start never waits for
 /// it), its verdict logged, counted (<c>flowlogs.checks.failed</c>) and kept for <c>flowlogs status</c>.
 /// </summary>
-internal sealed partial class StartupSelfCheck(SelfCheckRunner checks, SelfCheckRecorder recorder, ILogger<StartupSelfCheck> logger) : BackgroundService
+internal sealed partial class StartupSelfCheck(SelfCheckRunner checks, ILogger<StartupSelfCheck> logger) : BackgroundService
 {
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -16,7 +16,7 @@ internal sealed partial class StartupSelfCheck(SelfCheckRunner checks, SelfCheck
         try
         {
             CheckReport report = await checks.RunAsync(stoppingToken).ConfigureAwait(false);
-            await recorder.RecordAsync(report, stoppingToken).ConfigureAwait(false);
+            await checks.RecordAsync(report, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

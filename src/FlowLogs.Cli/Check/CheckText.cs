@@ -11,10 +11,10 @@ internal static class CheckText
     {
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
-        text.Append(CheckResult.Word(report.Verdict)).Append(": ").AppendLine(report.Summary);
-        foreach (CheckResult check in report.Checks)
+        text.Append(CheckReport.Word(report.Verdict)).Append(": ").AppendLine(report.Summary);
+        foreach (string line in report.Lines)
         {
-            text.AppendLine(check.Line);
+            text.AppendLine(line);
         }
 
         return text.ToString();

@@ -69,7 +69,7 @@ public static class CheckCommand
             return ExitCodes.Failure;
         }
 
-        await stdout.WriteAsync(json ? CheckJson.Write(report) : CheckText.Render(report)).ConfigureAwait(false);
+        await stdout.WriteAsync(json ? report.ToJson() : CheckText.Render(report)).ConfigureAwait(false);
         await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Verdict switch
         {

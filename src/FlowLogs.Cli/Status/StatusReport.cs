@@ -114,5 +114,5 @@ internal sealed record StatusReport
     public DateTimeOffset? ResumeFrom { get; init; }
 
     /// <summary>The app's last self-check, as it recorded it; shown, not part of the verdict (it has its own).</summary>
-    public SelfCheck.SelfCheckRecord? LastSelfCheck { get; init; }
+    public SelfCheck.CheckReport? LastSelfCheck { get; init; }
 }

@@ -24,9 +24,9 @@ internal static class StatusTable
             ? $"replay last ran {Format.Age(report.ReadAt - last)} ago, {(report.LastRunSucceeded == true ? "succeeded" : "did not catch up")}{(report.ResumeFrom is { } resume ? $", resumes from {Format.Hour(resume)}" : string.Empty)}"
             : "replay: no run recorded";
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings"));
-        AppendSelfCheck(text, report, colour);
         if (report.Rows.Count == 0)
         {
+            AppendSelfCheck(text, report, colour);
             return text.ToString();
         }
 
@@ -58,10 +58,11 @@ internal static class StatusTable
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"… {report.Rows.Count - maxRows} more rows (--rows, or --json for all)"));
         }
 
+        AppendSelfCheck(text, report, colour);
         return text.ToString();
     }
 
-    // The app's last self-check: its verdict line, then each check that did not pass, indented.
+    // Under the table: the app's last self-check, its verdict line, then each check that did not pass, indented.
     private static void AppendSelfCheck(StringBuilder text, StatusReport report, bool colour)
     {
         if (report.LastSelfCheck is not { } check)
@@ -70,7 +71,7 @@ internal static class StatusTable
             return;
         }
 
-        string verdict = SelfCheck.CheckResult.Word(check.Verdict);
+        string verdict = SelfCheck.CheckReport.Word(check.Verdict);
         string painted = Paint(verdict, check.Verdict == SelfCheck.CheckVerdict.Fail ? Red : check.Verdict == SelfCheck.CheckVerdict.Warn ? Yellow : Green, colour);
         text.AppendLine($"self-check (the app's, {Format.Age(report.ReadAt - check.CheckedAt)} ago): {painted}: {check.Summary}");
         foreach (string finding in check.Findings)

@@ -116,8 +116,8 @@ public static class FlowLogServiceCollectionExtensions
                 () => sp.GetRequiredService<IOptions<SinkOptions>>().Value.Kind,
                 () => sp.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value),
             () => sp.GetRequiredService<FlowLogStateReader>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new SelfCheckRecorder(sp.GetRequiredService<ISelfCheckStore>(), sp.GetRequiredService<ILogger<SelfCheckRecorder>>()));
+            sp.GetRequiredService<TimeProvider>(),
+            new SelfCheckRecorder(sp.GetRequiredService<ISelfCheckStore>(), sp.GetRequiredService<ILogger<SelfCheckRecorder>>())));
     }
 
     private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers)

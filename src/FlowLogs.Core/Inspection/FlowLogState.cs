@@ -94,6 +94,6 @@ public sealed record FlowLogState
     /// <summary>Resource hours not recorded complete that were not listed (the listing budget was reached, or listing is off).</summary>
     public int ListingsSkipped { get; init; }
 
-    /// <summary>The app's last self-check, as it recorded it; null when none was recorded.</summary>
-    public SelfCheck.SelfCheckRecord? LastSelfCheck { get; init; }
+    /// <summary>The app's last self-check, as it recorded it (verdict, summary, lines); null when none was recorded.</summary>
+    public SelfCheck.CheckReport? LastSelfCheck { get; init; }
 }

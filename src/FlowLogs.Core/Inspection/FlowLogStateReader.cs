@@ -43,7 +43,7 @@ public sealed class FlowLogStateReader
         DateTimeOffset last = HourOf(to);
         IReadOnlyList<ResourcePrefix> prefixes = await OrEmpty(() => _replay.GetPrefixesAsync(cancellationToken), (IReadOnlyList<ResourcePrefix>)[]).ConfigureAwait(false);
         ReplayRunState? run = await OrEmpty(() => _replay.GetRunStateAsync(cancellationToken), null).ConfigureAwait(false);
-        SelfCheckRecord? selfCheck = _selfChecks is null ? null : await OrEmpty(() => _selfChecks.GetAsync(cancellationToken), null).ConfigureAwait(false);
+        CheckReport? selfCheck = _selfChecks is null ? null : await OrEmpty(() => _selfChecks.GetAsync(cancellationToken), null).ConfigureAwait(false);
 
         var blobs = new Dictionary<string, BlobState>(StringComparer.Ordinal);
         var complete = new Dictionary<DateTimeOffset, IReadOnlySet<string>>();

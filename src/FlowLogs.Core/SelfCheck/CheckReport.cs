@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace FlowLogs.SelfCheck;
 
-/// <summary>A self-check: the verdict (the worst of its checks), a one-line summary, and every check's result.</summary>
+/// <summary>A self-check: the verdict (the worst of its checks), a one-line summary, and one line per check, its verdict first.</summary>
 public sealed record CheckReport
 {
     /// <summary>Fail when a check failed, else Warn when one could not confirm, else Pass.</summary>
@@ -11,17 +11,29 @@ public sealed record CheckReport
     /// <summary>One line: how many checks passed, failed or could not confirm, and which.</summary>
     public required string Summary { get; init; }
 
-    /// <summary>Every check, in the order run.</summary>
-    public required IReadOnlyList<CheckResult> Checks { get; init; }
+    /// <summary>One line per check, in the order run: <c>FAIL intake intake.sekoia.io: …</c>. Never a secret.</summary>
+    public required IReadOnlyList<string> Lines { get; init; }
 
-    /// <summary>When the self-check ended, by this machine's clock.</summary>
+    /// <summary>The lines of the checks that failed or could not confirm.</summary>
+    public IReadOnlyList<string> Findings => [.. Lines.Where(l => l.StartsWith(Word(CheckVerdict.Fail) + " ", StringComparison.Ordinal) || l.StartsWith(Word(CheckVerdict.Warn) + " ", StringComparison.Ordinal))];
+
+    /// <summary>When the self-check ended, by the clock of the machine that ran it.</summary>
     public DateTimeOffset CheckedAt { get; init; }
 
     /// <summary>The storage service's time at the self-check (a response's Date header); null when no account answered.</summary>
     public DateTimeOffset? ServiceTime { get; init; }
 
+    /// <summary>Every check's result; empty in a report read back from the app's state.</summary>
+    internal IReadOnlyList<CheckResult> Checks { get; init; } = [];
+
+    /// <summary>A verdict as the lines write it: <c>PASS</c>, <c>SKIP</c>, <c>WARN</c>, <c>FAIL</c>.</summary>
+    public static string Word(CheckVerdict verdict) => verdict.ToString().ToUpperInvariant();
+
+    /// <summary>The report as JSON for scripts: every check with its setting and time, every unread commit.</summary>
+    public string ToJson() => CheckReportJson.Write(this);
+
     /// <summary>The report of <paramref name="checks"/>: their verdict and summary. Pure.</summary>
-    public static CheckReport From(IReadOnlyList<CheckResult> checks, DateTimeOffset checkedAt, DateTimeOffset? serviceTime)
+    internal static CheckReport From(IReadOnlyList<CheckResult> checks, DateTimeOffset checkedAt, DateTimeOffset? serviceTime)
     {
         ArgumentNullException.ThrowIfNull(checks);
         string[] failed = Names(checks, CheckVerdict.Fail);
@@ -35,7 +47,7 @@ public sealed record CheckReport
             (0, > 0) => (CheckVerdict.Warn, string.Create(CultureInfo.InvariantCulture, $"{warned.Length} of {checks.Count} checks could not confirm: {string.Join(", ", warned)}{skips}")),
             _ => (CheckVerdict.Pass, string.Create(CultureInfo.InvariantCulture, $"{checks.Count - skipped} of {checks.Count} checks passed{skips}")),
         };
-        return new CheckReport { Verdict = verdict, Summary = summary, Checks = checks, CheckedAt = checkedAt, ServiceTime = serviceTime };
+        return new CheckReport { Verdict = verdict, Summary = summary, Lines = [.. checks.Select(c => c.Line)], Checks = checks, CheckedAt = checkedAt, ServiceTime = serviceTime };
     }
 
     // The names of the checks with this verdict, each once (several accounts are one name with their targets).

@@ -1,7 +1,7 @@
 namespace FlowLogs.SelfCheck;
 
 /// <summary>One check's finding: a verdict, what was checked, one line saying what was found and what to do.</summary>
-public sealed record CheckResult
+internal sealed record CheckResult
 {
     /// <summary>The check: <c>flow-log account</c>, <c>app account</c>, <c>intake</c>, <c>unread commits</c> or <c>clock</c>.</summary>
     public required string Name { get; init; }
@@ -25,14 +25,11 @@ public sealed record CheckResult
     public IReadOnlyList<UnreadCommit> UnreadCommits { get; init; } = [];
 
     /// <summary>The check on one line, its verdict first: <c>FAIL intake intake.sekoia.io: …</c>.</summary>
-    public string Line => $"{Word(Verdict)} {Name}{(Target.Length > 0 ? " " + Target : string.Empty)}: {Detail}";
-
-    /// <summary>A verdict as the lines write it: <c>PASS</c>, <c>SKIP</c>, <c>WARN</c>, <c>FAIL</c>.</summary>
-    public static string Word(CheckVerdict verdict) => verdict.ToString().ToUpperInvariant();
+    public string Line => $"{CheckReport.Word(Verdict)} {Name}{(Target.Length > 0 ? " " + Target : string.Empty)}: {Detail}";
 }
 
 /// <summary>A blob committed to longer ago than the check allows whose checkpoint never caught up with it.</summary>
 /// <param name="Blob">The blob, <c>account/container/name</c>.</param>
 /// <param name="Age">Time since its last commit, by the storage service's clock.</param>
 /// <param name="UnreadBytes">Bytes its checkpoint has not reached (the whole blob when it has none).</param>
-public sealed record UnreadCommit(string Blob, TimeSpan Age, long UnreadBytes);
+internal sealed record UnreadCommit(string Blob, TimeSpan Age, long UnreadBytes);

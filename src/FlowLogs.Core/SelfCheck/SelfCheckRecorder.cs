@@ -8,12 +8,12 @@ namespace FlowLogs.SelfCheck;
 /// What the app does with a self-check: one verdict line in its log (information, warning or error), the failed checks
 /// counted in <c>flowlogs.checks.failed</c> (alerted on), and the record kept in its state for <c>flowlogs status</c>.
 /// </summary>
-public sealed partial class SelfCheckRecorder
+internal sealed partial class SelfCheckRecorder
 {
     private readonly ISelfCheckStore _store;
     private readonly ILogger<SelfCheckRecorder> _logger;
 
-    internal SelfCheckRecorder(ISelfCheckStore store, ILogger<SelfCheckRecorder> logger)
+    public SelfCheckRecorder(ISelfCheckStore store, ILogger<SelfCheckRecorder> logger)
     {
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -23,16 +23,16 @@ public sealed partial class SelfCheckRecorder
     public async Task RecordAsync(CheckReport report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var record = SelfCheckRecord.Of(report);
         LogLevel level = report.Verdict switch { CheckVerdict.Fail => LogLevel.Error, CheckVerdict.Warn => LogLevel.Warning, _ => LogLevel.Information };
-        string findings = record.Findings.Count == 0 ? "-" : string.Join(" | ", record.Findings);
-        string verdict = CheckResult.Word(report.Verdict);
+        IReadOnlyList<string> found = report.Findings;
+        string findings = found.Count == 0 ? "-" : string.Join(" | ", found);
+        string verdict = CheckReport.Word(report.Verdict);
         LogVerdict(_logger, level, verdict, report.Summary, findings);
 
         FlowLogMetrics.ChecksFailed.Add(report.Checks.Count(c => c.Verdict == CheckVerdict.Fail));
         try
         {
-            await _store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+            await _store.SaveAsync(report, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex)
         {

@@ -23,9 +23,11 @@ public sealed class SelfCheckRunner
     private readonly SelfCheckSettings _settings;
     private readonly Func<FlowLogStateReader> _state;
     private readonly TimeProvider _time;
+    private readonly SelfCheckRecorder? _recorder;
 
-    internal SelfCheckRunner(IStorageProbe storage, IIntakeProbe intake, SelfCheckSettings settings, Func<FlowLogStateReader> state, TimeProvider time)
+    internal SelfCheckRunner(IStorageProbe storage, IIntakeProbe intake, SelfCheckSettings settings, Func<FlowLogStateReader> state, TimeProvider time, SelfCheckRecorder? recorder = null)
     {
+        _recorder = recorder;
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
         _intake = intake ?? throw new ArgumentNullException(nameof(intake));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
@@ -67,6 +69,13 @@ public sealed class SelfCheckRunner
         results.Add(clock.Latest is { } sample ? ClockCheck.Judge(sample.LocalMiddle, sample.Service) : ClockCheck.WithoutServiceTime());
         return CheckReport.From(results, _time.GetUtcNow(), clock.Latest?.Service);
     }
+
+    /// <summary>
+    /// What the app does with a report: one verdict line in its log (information, warning or error), the failed checks
+    /// counted in <c>flowlogs.checks.failed</c> (alerted on), and the report kept in its state for <c>flowlogs status</c>.
+    /// </summary>
+    public Task RecordAsync(CheckReport report, CancellationToken cancellationToken)
+        => (_recorder ?? throw new InvalidOperationException("this runner was built without a recorder")).RecordAsync(report, cancellationToken);
 
     // The last hour and the current one, by the service's time: a commit older than that is the replay's, not news.
     private async Task<CheckResult> UnreadAsync(ServiceClock clock, SelfCheckOptions options, CancellationToken cancellationToken)

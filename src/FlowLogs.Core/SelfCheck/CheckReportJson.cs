@@ -1,13 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using FlowLogs.SelfCheck;
-
-namespace FlowLogs.Cli.Check;
+namespace FlowLogs.SelfCheck;
 
 /// <summary>The self-check as JSON for scripts: every check, every unread commit, times in UTC, ages in seconds.</summary>
-internal static class CheckJson
+internal static class CheckReportJson
 {
-    /// <summary>Writes <paramref name="report"/> as one indented JSON document.</summary>
+    /// <summary>Writes <paramref name="report"/> as one indented JSON document, ending with a newline.</summary>
     public static string Write(CheckReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
