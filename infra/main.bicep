@@ -598,7 +598,7 @@ output eventGridDeadLetterContainer string = eventGridDeadLetterContainer
 output systemTopics array = [for (account, i) in flowLogAccounts: {
   account: account.name
   subscriptionId: account.?subscriptionId ?? subscription().subscriptionId
-  resourceGroup: account.resourceGroup
+  resourceGroup: account.?existingSystemTopicResourceGroup ?? account.resourceGroup
   topicName: events[i].outputs.topicName
 }]
 output egressIp string = privateNetworking ? network!.outputs.egressIp : ''
