@@ -73,6 +73,24 @@ public class CheckCommandTests
     }
 
     [Test]
+    public async Task AnIntakeWhoseCertificateThisMachineDoesNotTrustFailsTheTlsHandshakeNamingBaseUrl()
+    {
+        await using AzuriteServer azurite = await AzuriteServer.StartAsync();
+        using var tls = new AzuriteTls();
+        await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key, certificate: tls.Certificate);
+        await IngestedAsync(azurite, seed: 35);
+        Assert.That(intake.BaseUrl.Scheme, Is.EqualTo("https"));
+
+        (int exit, string stdout, string stderr) = await CheckAsync(intake, Key, "check", "--storage", azurite.ConnectionString);
+
+        TestContext.Out.WriteLine(stdout);
+        Assert.That(exit, Is.EqualTo(ExitCodes.CheckFailed), stdout + stderr);
+        string line = stdout.Split(Environment.NewLine).Single(l => l.StartsWith("FAIL intake", StringComparison.Ordinal));
+        Assert.That(line, Does.Contain("the TLS handshake with 127.0.0.1 failed").And.Contain("FlowLogs:Sekoia:BaseUrl"));
+        Assert.That(intake.Requests, Is.Zero, "no request got through");
+    }
+
+    [Test]
     public async Task ACommitUnreadLongerThanUnreadAfterFailsNamingEventGridOrTheTriggers()
     {
         await using AzuriteServer azurite = await AzuriteServer.StartAsync();
