@@ -70,7 +70,8 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
 
-        // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
+        // Read-only, for `flowlogs status` (the app's last self-check with the rest) and the self-check; the flow-log
+        // account is only needed when it lists.
         services.AddSingleton<ISelfCheckStore>(sp => new TableSelfCheckStore(
             StorageAccounts.Tables(configuration, Storage(sp).StateConnection).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton(sp => new FlowLogStateReader(

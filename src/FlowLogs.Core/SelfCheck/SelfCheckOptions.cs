@@ -16,7 +16,7 @@ internal sealed class SelfCheckOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan UnreadAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Hour listings (one resource, one hour not recorded complete) the unread-commits check makes at most, the newest hours first.</summary>
+    /// <summary>Hour listings (one resource, one of the last two hours not recorded complete) the unread-commits check makes at most.</summary>
     [Range(1, 100_000)]
     public int MaxListings { get; set; } = 100;
 }
