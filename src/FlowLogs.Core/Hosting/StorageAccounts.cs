@@ -17,50 +17,30 @@ public static class StorageAccounts
 {
     /// <summary>A blob service client for the connection <paramref name="name"/>, with <paramref name="options"/> (retries, time-outs) when given.</summary>
     public static BlobServiceClient Blobs(IConfiguration configuration, string name, BlobClientOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        string? connectionString = configuration[name];
-        if (!string.IsNullOrEmpty(connectionString))
-        {
-            return new BlobServiceClient(connectionString, options);
-        }
-
-        string uri = configuration[$"{name}:blobServiceUri"]
-            ?? FromAccountName(configuration, name, "blob")
-            ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
-        return new BlobServiceClient(new Uri(uri), Credential(configuration, name), options);
-    }
+        => Client(configuration, name, "blob", "is not configured", cs => new BlobServiceClient(cs, options), (uri, credential) => new BlobServiceClient(uri, credential, options));
 
     /// <summary>A table service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
     public static TableServiceClient Tables(IConfiguration configuration, string name, TableClientOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        string? connectionString = configuration[name];
-        if (!string.IsNullOrEmpty(connectionString))
-        {
-            return new TableServiceClient(connectionString, options);
-        }
-
-        string uri = configuration[$"{name}:tableServiceUri"]
-            ?? FromAccountName(configuration, name, "table")
-            ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
-        return new TableServiceClient(new Uri(uri), Credential(configuration, name), options);
-    }
+        => Client(configuration, name, "table", "has no table endpoint", cs => new TableServiceClient(cs, options), (uri, credential) => new TableServiceClient(uri, credential, options));
 
     /// <summary>A queue service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
     public static QueueServiceClient Queues(IConfiguration configuration, string name, QueueClientOptions? options = null)
+        => Client(configuration, name, "queue", "has no queue endpoint", cs => new QueueServiceClient(cs, options), (uri, credential) => new QueueServiceClient(uri, credential, options));
+
+    // A connection string under the name, else {name}:{service}ServiceUri, else {name}:accountName, with an identity.
+    private static T Client<T>(IConfiguration configuration, string name, string service, string missing, Func<string, T> fromConnectionString, Func<Uri, TokenCredential, T> fromEndpoint)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         string? connectionString = configuration[name];
         if (!string.IsNullOrEmpty(connectionString))
         {
-            return new QueueServiceClient(connectionString, options);
+            return fromConnectionString(connectionString);
         }
 
-        string uri = configuration[$"{name}:queueServiceUri"]
-            ?? FromAccountName(configuration, name, "queue")
-            ?? throw new InvalidOperationException($"storage connection '{name}' has no queue endpoint: set '{name}' to a connection string, or '{name}__queueServiceUri' for a managed identity");
-        return new QueueServiceClient(new Uri(uri), Credential(configuration, name), options);
+        string uri = configuration[$"{name}:{service}ServiceUri"]
+            ?? FromAccountName(configuration, name, service)
+            ?? throw new InvalidOperationException($"storage connection '{name}' {missing}: set '{name}' to a connection string, or '{name}__{service}ServiceUri' for a managed identity");
+        return fromEndpoint(new Uri(uri), Credential(configuration, name));
     }
 
     // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.
