@@ -41,7 +41,7 @@ param flowLogAccounts flowLogAccount[]
 ])
 param delivery string = 'queue'
 
-@description('Private networking: VNet integration, the app\'s account reached through private endpoints, queue delivery.')
+@description('Private networking: VNet integration, the app\'s account and its Key Vault reached through private endpoints (the vault closed to public networks), network security groups on created subnets, queue delivery.')
 param privateNetworking bool = false
 
 @description('Address space of the network created for privateNetworking (a /16 to /23: two /24 subnets are cut from it).')
