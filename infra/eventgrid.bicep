@@ -1,26 +1,26 @@
-// Stage 2 of webhook delivery, after the code is published (the blobs_extension key and the webhook handshake exist
-// only then): one subscription per flow-log container on the account's system topic, delivering BlobCreated events of
-// PT1H.json blobs to the app's blob triggers. The topic is the one stage 1 created or was given (its output
-// systemTopics), so an account that already had a system topic keeps it. Deploy into the flow-log account's resource
-// group. Queue delivery needs no stage 2.
+// Webhook delivery only (one account), once the code runs (the host's blobs_extension key and the webhook handshake
+// exist only then): one subscription per flow-log container on the account's system topic, delivering BlobCreated
+// events of PT1H.json blobs to the app's blob triggers. The topic is the one main.bicep created or was given (its
+// output systemTopics), so an account that already had a system topic keeps it. Deploy into the topic's resource
+// group. Queue delivery, the default, needs none of this.
 targetScope = 'resourceGroup'
 
-@description('Name of the flow-log account\'s system topic (stage 1 output systemTopics[0].topicName).')
+@description('Name of the flow-log account\'s system topic (main.bicep output systemTopics[0].topicName).')
 param systemTopicName string
 
-@description('Subscription id of the function app (stage 1); default: this deployment\'s.')
+@description('Subscription id of the function app; default: this deployment\'s.')
 param appSubscriptionId string = subscription().subscriptionId
 
-@description('Resource group of the function app (stage 1).')
+@description('Resource group of the function app.')
 param appResourceGroup string
 
-@description('Name of the function app (output functionAppName of stage 1).')
+@description('Name of the function app (main.bicep output functionAppName).')
 param functionAppName string
 
-@description('Name of the app\'s own storage account (output appStorageAccountName of stage 1).')
+@description('Name of the app\'s own storage account (main.bicep output appStorageAccountName).')
 param appStorageAccountName string
 
-@description('Container of the app\'s account for events Event Grid could not deliver (stage 1 granted the topic\'s identity write access to it).')
+@description('Container of the app\'s account for events Event Grid could not deliver (main.bicep granted the topic\'s identity write access to it).')
 param deadLetterContainer string = 'eventgrid-deadletter'
 
 // Function names as declared in src/FlowLogs.Functions/FlowLogTriggers.cs: a wrong name is answered 202 and dropped.

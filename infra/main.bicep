@@ -1,7 +1,7 @@
-// Stage 1: everything the flow-log pipeline needs in the customer's subscriptions, deployed into an empty resource
-// group: the app, its storage, Key Vault, monitoring, and per flow-log account its reader role and Event Grid system
-// topic (with queue delivery, its subscription too). With webhook delivery, stage 2 (eventgrid.bicep) attaches the
-// webhook subscriptions once the code is published. See infra/README.md.
+// Everything the flow-log pipeline needs in the customer's subscriptions, deployed into an empty resource group: the
+// app, its storage, Key Vault, monitoring, and per flow-log account its reader role and Event Grid system topic with
+// its subscription into the app's queue (queue delivery, the default). With webhook delivery (one account), a second
+// stage (eventgrid.bicep) attaches the webhook subscriptions once the code runs. See infra/README.md.
 targetScope = 'resourceGroup'
 
 @description('Prefix of every resource name: 3 to 11 lower-case letters and digits, starting with a letter.')
@@ -25,20 +25,23 @@ type flowLogAccount = {
 
   @description('Name of an Event Grid system topic the account already has (one per account at most); default: one is created.')
   existingSystemTopicName: string?
+
+  @description('With existingSystemTopicName: the topic\'s resource group (same subscription as the account); default: the account\'s.')
+  existingSystemTopicResourceGroup: string?
 }
 
 @description('The flow-log storage accounts the app reads. Webhook delivery serves one account; queue delivery any number.')
 @minLength(1)
 param flowLogAccounts flowLogAccount[]
 
-@description('How Event Grid hands events to the app: webhook (the blob triggers; one account; stage 2 wires it) or queue (into the app\'s queue flowlog-events; any number of accounts). privateNetworking forces queue.')
+@description('How Event Grid hands events to the app: queue (into the app\'s queue flowlog-events; any number of accounts; nothing after this deployment but the code) or webhook (the blob triggers; one account; eventgrid.bicep wires it once the code runs). privateNetworking forces queue.')
 @allowed([
   'webhook'
   'queue'
 ])
-param delivery string = 'webhook'
+param delivery string = 'queue'
 
-@description('Private networking: VNet integration, the app\'s account reached through private endpoints, queue delivery.')
+@description('Private networking: VNet integration, the app\'s account and its Key Vault reached through private endpoints (the vault closed to public networks), network security groups on created subnets, queue delivery.')
 param privateNetworking bool = false
 
 @description('Address space of the network created for privateNetworking (a /16 to /23: two /24 subnets are cut from it).')
@@ -50,7 +53,7 @@ param existingAppSubnetId string = ''
 @description('With existingAppSubnetId: an existing subnet (same network) for the private endpoints.')
 param existingPrivateEndpointSubnetId string = ''
 
-@description('With privateNetworking: the resource ids of existing private DNS zones privatelink.blob, privatelink.queue and privatelink.table (in that order), such as a hub\'s central zones; empty: the template creates the three and links them to the app\'s network.')
+@description('With privateNetworking: the resource ids of your private DNS zones privatelink.blob, privatelink.queue, privatelink.table (storage) and privatelink.vaultcore (Key Vault), in that order, such as a hub\'s central zones. Required with existingAppSubnetId; empty with a created network: the template creates the four and links them to that network only.')
 param existingPrivateDnsZoneIds array = []
 
 @description('Base URL of the Sekoia.io intake: https://intake.sekoia.io, or https://intake.<region>.sekoia.io/api/v1/intake-http.')
@@ -74,7 +77,7 @@ param payload string = 'Raw'
 @description('NCRONTAB schedule of the missed-hour replay.')
 param replaySchedule string = '0 */10 * * * *'
 
-@description('Most intake requests in flight at once across all instances. The most instances Flex Consumption may scale to is this divided by intakeRequestsPerInstance.')
+@description('Most intake requests in flight at once across the instances of the events function. The most instances Flex Consumption may scale it to (maximumInstanceCount) is this divided by intakeRequestsPerInstance, which must come to 1 to 1000 (refused before anything is deployed otherwise).')
 @minValue(1)
 @maxValue(16000)
 param maxConcurrentIntakeRequests int = 160
@@ -158,8 +161,17 @@ var subnetsHalfGiven = privateNetworking && empty(existingAppSubnetId) != empty(
 // An account listed twice would be two connections to one account, which the app refuses at start.
 var accountNames = map(flowLogAccounts, account => toLower(account.name))
 var accountsRepeated = length(union(accountNames, [])) != length(accountNames)
-// The three zones, or none.
-var zonesMiscounted = !empty(existingPrivateDnsZoneIds) && length(existingPrivateDnsZoneIds) != 3
+// The four zones, or none.
+var zonesMiscounted = !empty(existingPrivateDnsZoneIds) && length(existingPrivateDnsZoneIds) != 4
+// Zones made here are linked to the network made here, and only to it: a network of the customer's often resolves
+// these names already (hub and spoke), and Azure refuses a second link of a zone of the same name to it.
+var zonesNeeded = privateNetworking && !empty(existingAppSubnetId) && empty(existingPrivateDnsZoneIds)
+// A topic's group says where an existing topic is: without its name there is none to look for.
+var topicGroupsAlone = filter(flowLogAccounts, account => !empty(account.?existingSystemTopicResourceGroup ?? '') && empty(account.?existingSystemTopicName ?? ''))
+// Flex Consumption takes a maximumInstanceCount of 1 to 1000 (Microsoft, "Event-driven scaling in Azure Functions",
+// Flex Consumption: "the lowest maximum instance count value is 1, and the highest supported … 1000").
+var maximumInstances = maxConcurrentIntakeRequests / intakeRequestsPerInstance
+var instancesOutOfBounds = maximumInstances < 1 || maximumInstances > 1000
 var checkedPrefix = !prefixIsValid
   ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
   : webhookForMany
@@ -169,8 +181,14 @@ var checkedPrefix = !prefixIsValid
           : accountsRepeated
               ? fail('flowLogAccounts lists an account more than once: ${join(accountNames, ', ')}.')
               : zonesMiscounted
-                  ? fail('existingPrivateDnsZoneIds takes the three zones privatelink.blob, privatelink.queue and privatelink.table, in that order; ${length(existingPrivateDnsZoneIds)} were given.')
-                  : namePrefix
+                  ? fail('existingPrivateDnsZoneIds takes the four zones privatelink.blob, privatelink.queue, privatelink.table and privatelink.vaultcore, in that order; ${length(existingPrivateDnsZoneIds)} were given.')
+                  : zonesNeeded
+                      ? fail('with existingAppSubnetId, give existingPrivateDnsZoneIds (privatelink.blob, .queue, .table and privatelink.vaultcore, in that order): your network may already resolve those names through zones of the same name, as a hub does, and Azure refuses to link a second one; the template links the zones it creates only to a network it creates.')
+                      : !empty(topicGroupsAlone)
+                          ? fail('existingSystemTopicResourceGroup is given without existingSystemTopicName for ${join(map(topicGroupsAlone, a => a.name), ', ')}: name the topic too.')
+                          : instancesOutOfBounds
+                              ? fail('maxConcurrentIntakeRequests (${maxConcurrentIntakeRequests}) / intakeRequestsPerInstance (${intakeRequestsPerInstance}) gives ${maximumInstances} instances; Flex Consumption\'s maximumInstanceCount takes 1 to 1000.')
+                              : namePrefix
 
 var effectiveDelivery = privateNetworking ? 'queue' : delivery
 var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)
@@ -323,6 +341,13 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     softDeleteRetentionInDays: 30
     // A vault deleted with its resource group stays soft-deleted (purge protection) under the same name: recover it.
     createMode: keyVaultCreateMode
+    // With private networking the app reads the key through the vault's private endpoint and nothing else may: the
+    // secret itself is written by Resource Manager, which the closed data plane does not concern.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+    }
   }
 
   resource intakeKeySecret 'secrets' = {
@@ -361,6 +386,7 @@ module network 'modules/private-network.bicep' = if (privateNetworking) {
     namePrefix: appName
     location: location
     storageAccountName: storage.name
+    vaultName: vault.name
     addressPrefix: vnetAddressPrefix
     existingAppSubnetId: existingAppSubnetId
     existingPrivateEndpointSubnetId: existingPrivateEndpointSubnetId
@@ -379,12 +405,14 @@ module accounts 'modules/flow-log-account.bicep' = [for (account, i) in flowLogA
   }
 }]
 
-// Event Grid on each account, in the account's region.
+// Event Grid on each account, in the account's region, in the resource group of its topic (an existing topic's own
+// group when given, else the account's, where a created topic goes).
 module events 'modules/flow-log-events.bicep' = [for (account, i) in flowLogAccounts: {
   name: '${appName}-events-${i}'
-  scope: resourceGroup(account.?subscriptionId ?? subscription().subscriptionId, account.resourceGroup)
+  scope: resourceGroup(account.?subscriptionId ?? subscription().subscriptionId, account.?existingSystemTopicResourceGroup ?? account.resourceGroup)
   params: {
     storageAccountName: account.name
+    storageAccountResourceGroup: account.resourceGroup
     location: accounts[i].outputs.location
     existingSystemTopicName: account.?existingSystemTopicName ?? ''
     delivery: effectiveDelivery
@@ -508,9 +536,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         }
       }
       scaleAndConcurrency: {
-        // Fleet-wide intake requests in flight ≤ instances × requests per instance (one worker process per instance,
-        // whose requests are limited across all its calls).
-        maximumInstanceCount: min(1000, max(1, maxConcurrentIntakeRequests / intakeRequestsPerInstance))
+        // Intake requests in flight ≤ instances × requests per instance (one worker process per instance, whose
+        // requests are limited across all its calls). Flex applies the bound per function group: the events
+        // function's (or the blob triggers') instances, and the replay timer's, each up to it.
+        maximumInstanceCount: maximumInstances
         instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
@@ -519,6 +548,11 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       }
     }
   }
+  // The app resolves its Key Vault reference and opens its storage as soon as it exists: its roles come first. (A
+  // role can still take minutes to apply after it is created; the app's self-check names an unresolved reference.)
+  dependsOn: [
+    appRoles
+  ]
 }
 
 #disable-next-line use-recent-api-versions // the newest version of diagnostic settings; no later one exists
@@ -586,7 +620,7 @@ output eventGridDeadLetterContainer string = eventGridDeadLetterContainer
 output systemTopics array = [for (account, i) in flowLogAccounts: {
   account: account.name
   subscriptionId: account.?subscriptionId ?? subscription().subscriptionId
-  resourceGroup: account.resourceGroup
+  resourceGroup: account.?existingSystemTopicResourceGroup ?? account.resourceGroup
   topicName: events[i].outputs.topicName
 }]
 output egressIp string = privateNetworking ? network!.outputs.egressIp : ''

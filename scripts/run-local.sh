@@ -50,6 +50,9 @@ rm -f "$OUT/events.ndjson"
 flowlogs ingest --storage "$STORAGE" --sink ndjson --output "$OUT/events.ndjson" --once
 flowlogs ingest --storage "$STORAGE" --sink ndjson --output "$OUT/events.ndjson" --once
 
+echo "== checking it as a deployment is checked (no intake with the ndjson sink)"
+flowlogs check --storage "$STORAGE" --sink ndjson
+
 EVENTS=$(wc -l < "$OUT/events.ndjson")
 UNIQUE=$(grep -o '"id":"[0-9a-f]\{32\}"' "$OUT/events.ndjson" | sort -u | wc -l)
 echo "== summary: $EVENTS events in $OUT/events.ndjson, $UNIQUE distinct event ids"

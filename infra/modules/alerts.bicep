@@ -156,6 +156,23 @@ customMetrics
     threshold: processingFailureThreshold
   }
   {
+    name: 'self-check'
+    displayName: 'Flow logs: self-check fails'
+    description: 'A check of the app\'s self-check (at start and with each replay run) failed: a storage account unreachable or refusing the app (its role or its firewall), the intake refusing the key, commits nobody reads (Event Grid or the triggers not delivering), the clock. The app\'s line "Self-check FAIL: …" names what and the setting to fix; flowlogs check runs the same checks from anywhere.'
+    severity: 1
+    evaluationFrequency: 'PT10M'
+    windowSize: 'PT30M'
+    afterReplayRuns: false
+    query: '''
+customMetrics
+| where name == "flowlogs.checks.failed"
+| project timestamp, ChecksFailed = valueSum
+'''
+    timeAggregation: 'Total'
+    metricMeasureColumn: 'ChecksFailed'
+    threshold: 0
+  }
+  {
     name: 'intake-retries'
     displayName: 'Flow logs: intake retries rising'
     description: 'Intake requests were retried (throttling, 5xx, timeouts) more than the threshold in the last hour; lag usually follows.'

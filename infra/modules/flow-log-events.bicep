@@ -1,12 +1,16 @@
-// Event Grid on one flow-log account, deployed in the account's resource group: its system topic (created, or one that
-// already exists, since Event Grid allows a single system topic per source), the topic's delivery failures into the
-// Log Analytics workspace, the topic identity's roles in the app's account, and with queue delivery the subscription
-// writing BlobCreated events of the flow-log hour blobs into the app's events queue. Webhook subscriptions need the
-// published code's blobs_extension key: eventgrid.bicep attaches them to this topic afterwards.
+// Event Grid on one flow-log account, deployed in its topic's resource group (the account's, unless an existing topic
+// lives elsewhere): its system topic (created, or one that already exists, since Event Grid allows a single system
+// topic per source), the topic's delivery failures into the Log Analytics workspace, the topic identity's roles in the
+// app's account, and with queue delivery the subscription writing BlobCreated events of the flow-log hour blobs into
+// the app's events queue. Webhook subscriptions need the running code's blobs_extension key: eventgrid.bicep attaches
+// them to this topic afterwards.
 targetScope = 'resourceGroup'
 
-@description('The flow-log storage account (in this resource group).')
+@description('The flow-log storage account.')
 param storageAccountName string
+
+@description('Its resource group (same subscription): this one, unless an existing topic is in another.')
+param storageAccountResourceGroup string
 
 @description('Region of the account: a system topic lives in its source\'s region.')
 param location string
@@ -47,6 +51,7 @@ param deploymentPrefix string
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
+  scope: resourceGroup(storageAccountResourceGroup)
 }
 
 var useExisting = !empty(existingSystemTopicName)

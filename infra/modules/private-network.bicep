@@ -1,7 +1,8 @@
-// The app side of private networking, in the app's resource group: the network (created, or the customer's subnets),
-// a NAT gateway giving the app's outbound traffic (intake, Entra ID, Application Insights, Key Vault) one fixed public
-// address when the template creates the network, private endpoints of the app's account (blob, queue, table) and the
-// private DNS zones that resolve them inside the network.
+// The app side of private networking, in the app's resource group: the network (created, with a network security
+// group on each of its subnets, or the customer's subnets), a NAT gateway giving the app's outbound traffic (intake,
+// Entra ID, Application Insights) one fixed public address when the template creates the network, private endpoints of
+// the app's account (blob, queue, table) and of its Key Vault, and the private DNS zones that resolve them: created and
+// linked to the created network only, or the customer's.
 targetScope = 'resourceGroup'
 
 @description('Prefix of the resources\' names (the app\'s name).')
@@ -13,6 +14,9 @@ param location string
 @description('The app\'s own storage account.')
 param storageAccountName string
 
+@description('The Key Vault holding the intake key.')
+param vaultName string
+
 @description('Address space of the network created; unused with existing subnets.')
 param addressPrefix string
 
@@ -22,7 +26,7 @@ param existingAppSubnetId string
 @description('Existing subnet for the private endpoints; empty: created.')
 param existingPrivateEndpointSubnetId string
 
-@description('Existing private DNS zones privatelink.blob, .queue and .table (in that order), such as a hub\'s central zones; empty: zones are created here and linked to the network.')
+@description('Existing private DNS zones privatelink.blob, .queue, .table and privatelink.vaultcore (in that order), such as a hub\'s central zones; empty (only with a created network): zones are created here and linked to that network.')
 param existingPrivateDnsZoneIds array
 
 var createNetwork = empty(existingAppSubnetId)
@@ -54,6 +58,17 @@ resource nat 'Microsoft.Network/natGateways@2025-05-01' = if (createNetwork) {
   }
 }
 
+// One network security group per created subnet, with Azure's default rules: inbound from the network and the load
+// balancer only, outbound to the network and the internet (the NAT gateway). Nothing inbound is needed: the app is
+// called by nobody in the network, and Event Grid writes to the queue, not to the app.
+resource securityGroups 'Microsoft.Network/networkSecurityGroups@2025-05-01' = [for subnet in ['app', 'private-endpoints']: if (createNetwork) {
+  name: '${namePrefix}-${subnet}-nsg'
+  location: location
+  properties: {
+    securityRules: []
+  }
+}]
+
 resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = if (createNetwork) {
   name: '${namePrefix}-vnet'
   location: location
@@ -71,6 +86,9 @@ resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = if (createNetwork
           natGateway: {
             id: nat.id
           }
+          networkSecurityGroup: {
+            id: securityGroups[0].id
+          }
           delegations: [
             {
               name: 'flex'
@@ -85,6 +103,11 @@ resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = if (createNetwork
         name: 'private-endpoints'
         properties: {
           addressPrefix: cidrSubnet(addressPrefix, 24, 1)
+          networkSecurityGroup: {
+            id: securityGroups[1].id
+          }
+          // The group's rules apply to the private endpoints' traffic too (they are exempt by default).
+          privateEndpointNetworkPolicies: 'Enabled'
         }
       }
     ]
@@ -93,28 +116,55 @@ resource vnet 'Microsoft.Network/virtualNetworks@2025-05-01' = if (createNetwork
 
 var appSubnetId = createNetwork ? resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'app') : existingAppSubnetId
 var endpointSubnetId = createNetwork ? resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'private-endpoints') : existingPrivateEndpointSubnetId
-// The network the zones are linked to: the app subnet's (its id up to /subnets/).
-var vnetId = createNetwork ? vnet.id : substring(existingAppSubnetId, 0, indexOf(toLower(existingAppSubnetId), '/subnets/'))
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
-var services = [
-  'blob'
-  'queue'
-  'table'
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  name: vaultName
+}
+
+// What gets a private endpoint, and the zone that resolves it (the cloud's own suffixes: .vault.azure.net gives
+// privatelink.vaultcore.azure.net, as in every cloud).
+var targets = [
+  {
+    name: '${storageAccountName}-blob'
+    groupId: 'blob'
+    resourceId: storage.id
+    zone: 'privatelink.blob.${environment().suffixes.storage}'
+  }
+  {
+    name: '${storageAccountName}-queue'
+    groupId: 'queue'
+    resourceId: storage.id
+    zone: 'privatelink.queue.${environment().suffixes.storage}'
+  }
+  {
+    name: '${storageAccountName}-table'
+    groupId: 'table'
+    resourceId: storage.id
+    zone: 'privatelink.table.${environment().suffixes.storage}'
+  }
+  {
+    name: '${vaultName}-vault'
+    groupId: 'vault'
+    resourceId: vault.id
+    zone: replace(environment().suffixes.keyvaultDns, '.vault.', 'privatelink.vaultcore.')
+  }
 ]
 
-// Enterprise networks resolve through central zones (and often a policy that fills them): then none are made here.
-var createZones = empty(existingPrivateDnsZoneIds)
+// Zones are created only with the network, and linked only to it: a network of the customer's may already have
+// zones of these names linked (a hub's), and Azure refuses a second link of the same name (main.bicep asks for the
+// customer's zones then).
+var createZones = createNetwork && empty(existingPrivateDnsZoneIds)
 
-resource zones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for service in services: if (createZones) {
-  name: 'privatelink.${service}.${environment().suffixes.storage}'
+resource zones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for target in targets: if (createZones) {
+  name: target.zone
   location: 'global'
 }]
 
-resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (service, i) in services: if (createZones) {
+resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (target, i) in targets: if (createZones) {
   parent: zones[i]
   name: '${namePrefix}-link'
   location: 'global'
@@ -123,13 +173,13 @@ resource links 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01
     // A flow-log account whose private endpoint is not in this zone still resolves (publicly) instead of failing.
     resolutionPolicy: 'NxDomainRedirect'
     virtualNetwork: {
-      id: vnetId
+      id: vnet.id
     }
   }
 }]
 
-resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [for service in services: {
-  name: '${storageAccountName}-${service}'
+resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [for target in targets: {
+  name: target.name
   location: location
   properties: {
     subnet: {
@@ -137,11 +187,11 @@ resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [for servic
     }
     privateLinkServiceConnections: [
       {
-        name: service
+        name: target.groupId
         properties: {
-          privateLinkServiceId: storage.id
+          privateLinkServiceId: target.resourceId
           groupIds: [
-            service
+            target.groupId
           ]
         }
       }
@@ -149,13 +199,13 @@ resource endpoints 'Microsoft.Network/privateEndpoints@2025-05-01' = [for servic
   }
 }]
 
-resource zoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-05-01' = [for (service, i) in services: {
+resource zoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-05-01' = [for (target, i) in targets: {
   parent: endpoints[i]
   name: 'default'
   properties: {
     privateDnsZoneConfigs: [
       {
-        name: service
+        name: target.groupId
         properties: {
           privateDnsZoneId: createZones ? zones[i].id : existingPrivateDnsZoneIds[i]
         }

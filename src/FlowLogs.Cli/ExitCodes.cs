@@ -20,4 +20,10 @@ public static class ExitCodes
 
     /// <summary><c>flowlogs status</c>: ingestion is failing (the replay failed or stopped, or a byte is unread for too long).</summary>
     public const int Failing = 6;
+
+    /// <summary><c>flowlogs check</c>: at least one check failed.</summary>
+    public const int CheckFailed = 7;
+
+    /// <summary><c>flowlogs check</c>: no check failed, but at least one could not confirm what it checks.</summary>
+    public const int CheckUnconfirmed = 8;
 }

@@ -20,6 +20,9 @@ internal static class FlowLogStorageOption
         AllowMultipleArgumentsPerToken = false,
     };
 
+    /// <summary><c>--state-storage</c>: the app's own account (checkpoints, replay state, dead letters, the events queue).</summary>
+    public static Option<string?> CreateState(string description) => new("--state-storage") { Description = description };
+
     /// <summary>Adds the connections of <paramref name="storages"/> to <paramref name="settings"/>; the first is the default state account.</summary>
     public static void AddTo(IDictionary<string, string?> settings, IReadOnlyList<string>? storages, string? stateStorage)
     {

@@ -16,6 +16,7 @@ public static class Program
         SimulateCommand.Create(),
         IngestCommand.Create(),
         StatusCommand.Create(),
+        CheckCommand.Create(),
         DeadLettersCommand.Create(),
     };
 }

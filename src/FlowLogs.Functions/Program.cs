@@ -41,6 +41,9 @@ if (builder.Configuration["FlowLogs:Processing:InvocationTimeout"] is null && Fu
 }
 
 builder.Services.AddFlowLogPipeline(builder.Configuration);
+
+// The self-check at start, after the storage initialiser (hosted services start in order), in the background.
+builder.Services.AddHostedService<FlowLogs.Functions.StartupSelfCheck>();
 using IHost host = builder.Build();
 
 // Taken before running: RunAsync disposes the host's services when it ends.

@@ -32,6 +32,7 @@ public class IdentityConnectionTests
         settings["FlowLogStorage__clientId"] = clientId;
         settings["AzureWebJobsStorage__blobServiceUri"] = storage.BlobServiceUri.ToString();
         settings["AzureWebJobsStorage__tableServiceUri"] = storage.TableServiceUri.ToString();
+        settings["AzureWebJobsStorage__queueServiceUri"] = storage.QueueServiceUri.ToString();
         settings["AzureWebJobsStorage__credential"] = "managedidentity";
         settings["AzureWebJobsStorage__clientId"] = clientId;
 

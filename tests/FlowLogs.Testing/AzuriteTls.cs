@@ -31,6 +31,9 @@ public sealed class AzuriteTls : IDisposable
         File.WriteAllText(KeyPemPath, key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>The certificate with its private key, for a loopback server of a test (the loopback intake over https).</summary>
+    public X509Certificate2 Certificate => _certificate;
+
     /// <summary>The certificate, PEM.</summary>
     public string CertificatePemPath { get; }
 

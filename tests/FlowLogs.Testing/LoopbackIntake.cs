@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -119,17 +121,29 @@ public sealed class LoopbackIntake : IAsyncDisposable
     /// <summary>How long a <see cref="IntakeFault.SlowAcknowledgement"/> takes to acknowledge what it stored.</summary>
     public TimeSpan SlowAcknowledgementDelay { get; set; } = TimeSpan.FromSeconds(12);
 
-    /// <summary>Starts the server on a free loopback port, answering under <paramref name="pathBase"/>.</summary>
-    public static Task<LoopbackIntake> StartAsync(string intakeKey, string pathBase = "") => StartAsync([intakeKey], pathBase);
+    /// <summary>
+    /// Starts the server on a free loopback port, answering under <paramref name="pathBase"/>: plain http, or https
+    /// with <paramref name="certificate"/> when given (one a client may or may not trust).
+    /// </summary>
+    public static Task<LoopbackIntake> StartAsync(string intakeKey, string pathBase = "", X509Certificate2? certificate = null) => StartAsync([intakeKey], pathBase, certificate);
 
-    /// <summary>Starts the server on a free loopback port, accepting each of <paramref name="intakeKeys"/>, answering under <paramref name="pathBase"/>.</summary>
-    public static async Task<LoopbackIntake> StartAsync(IReadOnlyCollection<string> intakeKeys, string pathBase = "")
+    /// <summary>As <see cref="StartAsync(string, string, X509Certificate2?)"/>, accepting each of <paramref name="intakeKeys"/>.</summary>
+    public static async Task<LoopbackIntake> StartAsync(IReadOnlyCollection<string> intakeKeys, string pathBase = "", X509Certificate2? certificate = null)
     {
         ArgumentNullException.ThrowIfNull(intakeKeys);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes * 2L);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxBodyBytes * 2L;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
+        });
         WebApplication app = builder.Build();
         var intake = new LoopbackIntake(app, intakeKeys);
         app.MapPost(pathBase + "/batch", intake.HandleAsync);

@@ -211,7 +211,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
     private void Answer()
     {
         Interlocked.Increment(ref _requests);
-        StorageAnswer.Tell(Clock, _time);
+        DateHeader.Tell(Clock, _time);
     }
 
     private byte[] ContentAt(FlowLogBlob blob, ETag ifMatch)

@@ -30,7 +30,7 @@ internal sealed class MemoryCheckpointStore(TimeProvider? service = null) : IChe
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> GetAsync(string blobName, CancellationToken cancellationToken)
     {
-        StorageAnswer.Tell(Clock, _service);
+        DateHeader.Tell(Clock, _service);
         lock (_lock)
         {
             return Task.FromResult(_entities.GetValueOrDefault(blobName));
@@ -40,7 +40,7 @@ internal sealed class MemoryCheckpointStore(TimeProvider? service = null) : IChe
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> TryAddAsync(BlobCheckpoint checkpoint, CancellationToken cancellationToken)
     {
-        StorageAnswer.Tell(Clock, _service);
+        DateHeader.Tell(Clock, _service);
         ArgumentNullException.ThrowIfNull(checkpoint);
         Interlocked.Increment(ref _writes);
         BeforeWrite?.Invoke(checkpoint);
@@ -60,7 +60,7 @@ internal sealed class MemoryCheckpointStore(TimeProvider? service = null) : IChe
     /// <inheritdoc/>
     public Task<StoredCheckpoint?> TryReplaceAsync(BlobCheckpoint checkpoint, ETag ifMatch, CancellationToken cancellationToken)
     {
-        StorageAnswer.Tell(Clock, _service);
+        DateHeader.Tell(Clock, _service);
         ArgumentNullException.ThrowIfNull(checkpoint);
         Interlocked.Increment(ref _writes);
         BeforeWrite?.Invoke(checkpoint);
@@ -80,7 +80,7 @@ internal sealed class MemoryCheckpointStore(TimeProvider? service = null) : IChe
     /// <inheritdoc/>
     public async IAsyncEnumerable<BlobCheckpoint> ListHourAsync(DateTimeOffset hour, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        StorageAnswer.Tell(Clock, _service);
+        DateHeader.Tell(Clock, _service);
         (string first, string last) = CheckpointKeys.PartitionsOf(hour);
         List<BlobCheckpoint> found;
         lock (_lock)

@@ -125,5 +125,5 @@ internal sealed class MemoryReplayStateStore(TimeProvider? service = null) : IRe
         return Task.CompletedTask;
     }
 
-    private void Answer() => StorageAnswer.Tell(Clock, _service);
+    private void Answer() => DateHeader.Tell(Clock, _service);
 }

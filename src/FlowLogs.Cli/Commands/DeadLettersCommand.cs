@@ -95,11 +95,9 @@ public static class DeadLettersCommand
         Option<string?> reason = ReasonOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and count what would be sent; send and write nothing." };
         // sekoia by default, unlike ingest: a redrive marks what it sent as delivered, so a local file must be asked for.
-        var sink = new Option<string>("--sink") { Description = "sekoia (settings from FlowLogs__Sekoia__* environment variables), ndjson (a local file, appended to) or stdout (the report then goes to stderr).", DefaultValueFactory = _ => "sekoia" };
-        sink.AcceptOnlyFromAmong("sekoia", "ndjson", "stdout");
-        var output = new Option<string>("--output") { Description = "File of the ndjson sink.", DefaultValueFactory = _ => "flowlogs-redriven.ndjson" };
-        var payload = new Option<string>("--payload") { Description = "ecs or raw (local sinks; the sekoia sink reads FlowLogs__Sekoia__Payload).", DefaultValueFactory = _ => "ecs" };
-        payload.AcceptOnlyFromAmong("ecs", "raw");
+        Option<string> sink = SinkOption.Create("sekoia", "sekoia (settings from FlowLogs__Sekoia__* environment variables), ndjson (a local file, appended to) or stdout (the report then goes to stderr).");
+        Option<string> output = SinkOption.Output("flowlogs-redriven.ndjson");
+        Option<string> payload = SinkOption.Payload();
         var command = new Command("redrive", "Send dead letters on through today's parser and the sink, with the event ids the original read would have given; record each item's outcome.")
         {
             storage, stateStorage, container, since, reason, dryRun, sink, output, payload,
@@ -114,9 +112,7 @@ public static class DeadLettersCommand
             }
 
             Dictionary<string, string?> settings = Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container));
-            settings["FlowLogs:Sink:Kind"] = result.GetValue(sink);
-            settings["FlowLogs:Sink:Path"] = result.GetValue(output);
-            settings["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs";
+            SinkOption.AddTo(settings, result.GetValue(sink), result.GetValue(output), result.GetValue(payload));
             return await WithOperationsAsync("redrive", settings, start: true, stderr, async operations =>
             {
                 // With the stdout sink, stdout is for events: the report goes to stderr.

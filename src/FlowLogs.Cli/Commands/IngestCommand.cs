@@ -22,12 +22,10 @@ public static class IngestCommand
     public static Command Create()
     {
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (checkpoints and dead letters go to the first unless --state-storage is given).", required: true);
-        var stateStorage = new Option<string?>("--state-storage") { Description = "The app's account for checkpoints, replay state and dead letters: a connection string or its blob endpoint." };
-        var sink = new Option<string>("--sink") { Description = "ndjson (a local file), stdout, or sekoia (settings from FlowLogs__Sekoia__* environment variables).", DefaultValueFactory = _ => "ndjson" };
-        sink.AcceptOnlyFromAmong("ndjson", "stdout", "sekoia");
-        var output = new Option<string>("--output") { Description = "File of the ndjson sink.", DefaultValueFactory = _ => "flowlogs-events.ndjson" };
-        var payload = new Option<string>("--payload") { Description = "ecs or raw (local sinks; the sekoia sink reads FlowLogs__Sekoia__Payload).", DefaultValueFactory = _ => "ecs" };
-        payload.AcceptOnlyFromAmong("ecs", "raw");
+        Option<string?> stateStorage = FlowLogStorageOption.CreateState("The app's account for checkpoints, replay state and dead letters: a connection string or its blob endpoint.");
+        Option<string> sink = SinkOption.Create("ndjson", "ndjson (a local file), stdout, or sekoia (settings from FlowLogs__Sekoia__* environment variables).");
+        Option<string> output = SinkOption.Output("flowlogs-events.ndjson");
+        Option<string> payload = SinkOption.Payload();
         var once = new Option<bool>("--once") { Description = "Run one round and exit." };
         var interval = new Option<TimeSpan>("--interval") { Description = "Time between rounds when running continuously.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
         var since = new Option<string?>("--since") { Description = "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window." };
@@ -55,13 +53,10 @@ public static class IngestCommand
 
             var settings = new Dictionary<string, string?>
             {
-                ["FlowLogs:Sink:Kind"] = result.GetValue(sink),
-                ["FlowLogs:Sink:Path"] = result.GetValue(output),
-                ["FlowLogs:Sink:Payload"] = result.GetValue(payload) == "raw" ? "Raw" : "Ecs",
-
                 // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
                 ["FlowLogs:Replay:TriggerGrace"] = "00:00:00",
             };
+            SinkOption.AddTo(settings, result.GetValue(sink), result.GetValue(output), result.GetValue(payload));
             FlowLogStorageOption.AddTo(settings, result.GetValue(storage), result.GetValue(stateStorage));
             // A backfill shows its progress: in place on a terminal, plain periodic lines when redirected.
             BackfillProgress? progress = from is null ? null : new BackfillProgress(stderr, Terminal.IsStderr(stderr), result.GetValue(progressEvery), TimeProvider.System);

@@ -73,6 +73,7 @@ internal static class StatusBuilder
             AppClockSkew = state.ClockSkew,
             StorageThrottled = state.StorageThrottled,
             LocalClockSkew = state.ReaderClockSkew,
+            LastSelfCheck = state.LastSelfCheck,
         };
         (Health health, string reason) = Verdict(report, thresholds);
         return report with { Health = health, Reason = reason };

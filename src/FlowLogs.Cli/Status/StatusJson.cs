@@ -65,6 +65,26 @@ internal static class StatusJson
 
             json.WriteEndArray();
 
+            if (report.LastSelfCheck is { } check)
+            {
+                json.WriteStartObject("selfCheck");
+                json.WriteString("verdict", check.Verdict.ToString().ToLowerInvariant());
+                json.WriteString("summary", check.Summary);
+                json.WriteString("checkedAt", check.CheckedAt.UtcDateTime);
+                json.WriteStartArray("findings");
+                foreach (string finding in check.Findings)
+                {
+                    json.WriteStringValue(finding);
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteNull("selfCheck");
+            }
+
             json.WriteStartArray("rows");
             foreach (StatusRow row in report.Rows)
             {

@@ -124,4 +124,7 @@ internal sealed record StatusReport
 
     /// <summary>Where the sink of the settings at hand sends each kind of flow log, one line each (empty: not asked).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
+
+    /// <summary>The app's last self-check, as it recorded it; shown, not part of the verdict (it has its own).</summary>
+    public SelfCheck.CheckReport? LastSelfCheck { get; init; }
 }

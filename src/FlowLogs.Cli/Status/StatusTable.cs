@@ -37,6 +37,7 @@ internal static class StatusTable
 
         if (report.Rows.Count == 0)
         {
+            AppendSelfCheck(text, report, colour);
             return text.ToString();
         }
 
@@ -68,7 +69,26 @@ internal static class StatusTable
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"… {report.Rows.Count - maxRows} more rows (--rows, or --json for all)"));
         }
 
+        AppendSelfCheck(text, report, colour);
         return text.ToString();
+    }
+
+    // Under the table: the app's last self-check, its verdict line, then each check that did not pass, indented.
+    private static void AppendSelfCheck(StringBuilder text, StatusReport report, bool colour)
+    {
+        if (report.LastSelfCheck is not { } check)
+        {
+            text.AppendLine("self-check: none recorded by the app (flowlogs check runs it from here)");
+            return;
+        }
+
+        string verdict = SelfCheck.CheckReport.Word(check.Verdict);
+        string painted = Paint(verdict, check.Verdict == SelfCheck.CheckVerdict.Fail ? Red : check.Verdict == SelfCheck.CheckVerdict.Warn ? Yellow : Green, colour);
+        text.AppendLine($"self-check (the app's, {Format.Age(report.ReadAt - check.CheckedAt)} ago): {painted}: {check.Summary}");
+        foreach (string finding in check.Findings)
+        {
+            text.Append("  ").AppendLine(finding);
+        }
     }
 
     private static void AppendRow(StringBuilder text, string[] cells, int[] widths, bool[] right, string? colour)

@@ -42,6 +42,9 @@ public static class FlowLogMetrics
     /// <summary>Storage answers refused for load by this process so far: a run's share is the difference across it.</summary>
     public static long StorageThrottledTotal => Interlocked.Read(ref s_storageThrottled);
 
+    /// <summary>Checks that failed in the app's self-checks (at start and with each replay run): 0 while everything passes.</summary>
+    public static Counter<long> ChecksFailed { get; } = Meter.CreateCounter<long>("flowlogs.checks.failed", "{check}", "Checks that failed in the app's self-checks");
+
     /// <summary>Time to read, parse and deliver one chunk (the replay's <c>flowlogs.lag</c> tells how far behind delivery is).</summary>
     public static Histogram<double> DeliveryDuration { get; } = Meter.CreateHistogram<double>("flowlogs.chunk.duration", "s", "Time to read, parse and deliver one chunk");
 

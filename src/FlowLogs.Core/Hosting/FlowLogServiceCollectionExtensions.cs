@@ -1,10 +1,15 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.Clock;
 using FlowLogs.DeadLetters;
 using FlowLogs.Processing;
 using FlowLogs.Replay;
+using FlowLogs.SelfCheck;
 using FlowLogs.Sinks;
+using FlowLogs.Sinks.Sekoia;
 using FlowLogs.Inspection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,17 +42,18 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, sp.GetRequiredService<StorageClock>()));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
-        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetTableClient(Storage(sp).CheckpointTable)));
+        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(Storage(sp).CheckpointTable)));
         services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
         services.AddSingleton(sp => new TableReplayStateStore(
-            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
-        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection, sp.GetRequiredService<StorageClock>()).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
+        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new BlobClientOptions(), sp.GetRequiredService<StorageClock>())).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
         services.AddHostedService(sp => new StorageInitializer(
             sp.GetRequiredService<TableCheckpointStore>(),
             sp.GetRequiredService<TableReplayStateStore>(),
             sp.GetRequiredService<BlobDeadLetterStore>(),
+            () => StorageAccounts.Queues(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new QueueClientOptions(), sp.GetRequiredService<StorageClock>())).GetQueueClient(BlobCreatedHandler.QueueName),
             sp.GetRequiredService<FlowLogAccounts>));
 
         services.AddSingleton(sp => new BlobClaims(sp.GetRequiredService<ICheckpointStore>(), sp.GetRequiredService<StorageClock>(), sp.GetRequiredService<ILogger<BlobClaims>>()));
@@ -70,12 +76,17 @@ public static class FlowLogServiceCollectionExtensions
             sp.GetRequiredService<StorageClock>(),
             sp.GetRequiredService<ILogger<MissedHourReplay>>()));
 
-        // Read-only, for `flowlogs status`; the flow-log account is only needed when it lists.
+        // Read-only, for `flowlogs status` (the app's last self-check with the rest) and the self-check; the flow-log
+        // account is only needed when it lists.
+        services.AddSingleton<ISelfCheckStore>(sp => new TableSelfCheckStore(
+            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton(sp => new FlowLogStateReader(
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
             () => sp.GetRequiredService<IFlowLogBlobCatalog>(),
-            sp.GetRequiredService<StorageClock>()));
+            sp.GetRequiredService<StorageClock>(),
+            sp.GetRequiredService<ISelfCheckStore>()));
+        AddSelfCheck(services, configuration);
 
         // The sink and the flow-log account are asked for only when a redrive needs them: listing needs neither.
         services.AddSingleton(sp => new DeadLetterOperations(
@@ -102,12 +113,31 @@ public static class FlowLogServiceCollectionExtensions
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
+    // The self-check reads every setting when it runs, not when it is built, so that a bad one fails its check by name.
+    private static void AddSelfCheck(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SelfCheckOptions>().Bind(configuration.GetSection(SelfCheckOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(HttpIntakeProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new SelfCheckRunner(
+            new AzureStorageProbe(configuration, sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value.Timeout),
+            new HttpIntakeProbe(sp.GetRequiredService<IHttpClientFactory>()),
+            new SelfCheckSettings(
+                () => sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value,
+                () => Storage(sp),
+                () => sp.GetRequiredService<IOptions<ReplayOptions>>().Value,
+                () => sp.GetRequiredService<IOptions<SinkOptions>>().Value.Kind,
+                () => sp.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value),
+            () => sp.GetRequiredService<FlowLogStateReader>(),
+            sp.GetRequiredService<TimeProvider>(),
+            new SelfCheckRecorder(sp.GetRequiredService<ISelfCheckStore>(), sp.GetRequiredService<ILogger<SelfCheckRecorder>>())));
+    }
+
     private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers, StorageClock clock)
     {
         var accounts = new List<AzureFlowLogBlobStore>();
         foreach (string connection in storage.FlowLogConnectionNames)
         {
-            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection, clock));
+            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection, StorageAccounts.Configured(new BlobClientOptions(), clock)));
             if (!BlobSource.StorageAccountName.IsValid(store.Account))
             {
                 throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");

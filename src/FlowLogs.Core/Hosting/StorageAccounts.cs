@@ -4,6 +4,7 @@ using FlowLogs.Diagnostics;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 
 namespace FlowLogs.Hosting;
@@ -19,55 +20,27 @@ public static class StorageAccounts
     /// <summary>Retries of one storage request after a transient answer.</summary>
     internal const int MaxRetries = 5;
 
-    /// <summary>A blob service client for the connection <paramref name="name"/>.</summary>
-    public static BlobServiceClient Blobs(IConfiguration configuration, string name) => Blobs(configuration, name, null);
+    /// <summary>A blob service client for the connection <paramref name="name"/>, with <paramref name="options"/> (retries, time-outs) when given.</summary>
+    public static BlobServiceClient Blobs(IConfiguration configuration, string name, BlobClientOptions? options = null)
+        => Client(configuration, name, "blob", "is not configured", cs => new BlobServiceClient(cs, options), (uri, credential) => new BlobServiceClient(uri, credential, options));
 
-    /// <summary>A table service client for the connection <paramref name="name"/>.</summary>
-    public static TableServiceClient Tables(IConfiguration configuration, string name) => Tables(configuration, name, null);
+    /// <summary>A table service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
+    public static TableServiceClient Tables(IConfiguration configuration, string name, TableClientOptions? options = null)
+        => Client(configuration, name, "table", "has no table endpoint", cs => new TableServiceClient(cs, options), (uri, credential) => new TableServiceClient(uri, credential, options));
 
-    /// <summary>A blob service client for the connection <paramref name="name"/> whose answers set <paramref name="clock"/>.</summary>
-    internal static BlobServiceClient Blobs(IConfiguration configuration, string name, StorageClock? clock)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        BlobClientOptions options = Configured(new BlobClientOptions(), clock);
-
-        string? connectionString = configuration[name];
-        if (!string.IsNullOrEmpty(connectionString))
-        {
-            return new BlobServiceClient(connectionString, options);
-        }
-
-        string uri = configuration[$"{name}:blobServiceUri"]
-            ?? FromAccountName(configuration, name, "blob")
-            ?? throw new InvalidOperationException($"storage connection '{name}' is not configured: set '{name}' to a connection string, or '{name}__blobServiceUri' for a managed identity");
-        return new BlobServiceClient(new Uri(uri), Credential(configuration, name), options);
-    }
-
-    /// <summary>A table service client for the connection <paramref name="name"/> whose answers set <paramref name="clock"/>.</summary>
-    internal static TableServiceClient Tables(IConfiguration configuration, string name, StorageClock? clock)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        TableClientOptions options = Configured(new TableClientOptions(), clock);
-
-        string? connectionString = configuration[name];
-        if (!string.IsNullOrEmpty(connectionString))
-        {
-            return new TableServiceClient(connectionString, options);
-        }
-
-        string uri = configuration[$"{name}:tableServiceUri"]
-            ?? FromAccountName(configuration, name, "table")
-            ?? throw new InvalidOperationException($"storage connection '{name}' has no table endpoint: set '{name}' to a connection string, or '{name}__tableServiceUri' for a managed identity");
-        return new TableServiceClient(new Uri(uri), Credential(configuration, name), options);
-    }
+    /// <summary>A queue service client for the connection <paramref name="name"/>, with <paramref name="options"/> when given.</summary>
+    public static QueueServiceClient Queues(IConfiguration configuration, string name, QueueClientOptions? options = null)
+        => Client(configuration, name, "queue", "has no queue endpoint", cs => new QueueServiceClient(cs, options), (uri, credential) => new QueueServiceClient(uri, credential, options));
 
     /// <summary>
-    /// How every storage client of the pipeline answers load: 503 and 500 retried up to 5 times, exponentially from
-    /// 0.5 s to 8 s (at most about 16 s, far inside a claim), each counted; and every answer sets the storage clock.
+    /// How every storage client of the pipeline answers load: 503 and 500 retried up to <see cref="MaxRetries"/> times,
+    /// exponentially from 0.5 s to 8 s (at most about 16 s, far inside a claim), each counted; and every answer sets the
+    /// storage clock.
     /// </summary>
     internal static T Configured<T>(T options, StorageClock? clock)
         where T : ClientOptions
     {
+        ArgumentNullException.ThrowIfNull(options);
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.MaxRetries = MaxRetries;
         options.Retry.Delay = TimeSpan.FromSeconds(0.5);
@@ -79,6 +52,22 @@ public static class StorageAccounts
         }
 
         return options;
+    }
+
+    // A connection string under the name, else {name}:{service}ServiceUri, else {name}:accountName, with an identity.
+    private static T Client<T>(IConfiguration configuration, string name, string service, string missing, Func<string, T> fromConnectionString, Func<Uri, TokenCredential, T> fromEndpoint)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        string? connectionString = configuration[name];
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            return fromConnectionString(connectionString);
+        }
+
+        string uri = configuration[$"{name}:{service}ServiceUri"]
+            ?? FromAccountName(configuration, name, service)
+            ?? throw new InvalidOperationException($"storage connection '{name}' {missing}: set '{name}' to a connection string, or '{name}__{service}ServiceUri' for a managed identity");
+        return fromEndpoint(new Uri(uri), Credential(configuration, name));
     }
 
     // Sovereign clouds and DNS-zone endpoints have other suffixes: prefer the service URIs, else name the suffix.

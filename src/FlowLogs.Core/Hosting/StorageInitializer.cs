@@ -1,3 +1,4 @@
+using Azure.Storage.Queues;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.DeadLetters;
@@ -7,10 +8,11 @@ using Microsoft.Extensions.Hosting;
 namespace FlowLogs.Hosting;
 
 /// <summary>
-/// Creates the checkpoint table, the replay table and the dead-letter container at start if they are missing, and
-/// builds the flow-log accounts, so a wrong account setting stops the start naming it, not every event later.
+/// Creates the checkpoint table, the replay table, the dead-letter container and the events queue (queue delivery's)
+/// at start if they are missing, and builds the flow-log accounts, so a wrong account setting stops the start naming
+/// it, not every event later.
 /// </summary>
-internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters, Func<FlowLogAccounts> accounts) : IHostedService
+internal sealed class StorageInitializer(TableCheckpointStore checkpoints, TableReplayStateStore replay, BlobDeadLetterStore deadLetters, Func<QueueClient> events, Func<FlowLogAccounts> accounts) : IHostedService
 {
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -19,6 +21,7 @@ internal sealed class StorageInitializer(TableCheckpointStore checkpoints, Table
         await checkpoints.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await replay.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await deadLetters.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await events().CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

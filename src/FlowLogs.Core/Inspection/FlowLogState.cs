@@ -24,6 +24,9 @@ public sealed record BlobState
     /// <summary>The committed length a listing made by this read found; null when the blob's hour was not listed.</summary>
     public long? ListedLength { get; init; }
 
+    /// <summary>When the blob was last committed, by the storage service's clock, as that listing found it; null when not listed.</summary>
+    public DateTimeOffset? ListedLastModified { get; init; }
+
     /// <summary>Events delivered from this blob so far.</summary>
     public long EventsDelivered { get; init; }
 
@@ -96,4 +99,7 @@ public sealed record FlowLogState
 
     /// <summary>Resource hours not recorded complete that were not listed (the listing budget was reached, or listing is off).</summary>
     public int ListingsSkipped { get; init; }
+
+    /// <summary>The app's last self-check, as it recorded it (verdict, summary, lines); null when none was recorded.</summary>
+    public SelfCheck.CheckReport? LastSelfCheck { get; init; }
 }

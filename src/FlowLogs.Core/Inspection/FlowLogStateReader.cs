@@ -3,6 +3,7 @@ using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
 using FlowLogs.Clock;
 using FlowLogs.Replay;
+using FlowLogs.SelfCheck;
 
 namespace FlowLogs.Inspection;
 
@@ -18,13 +19,15 @@ public sealed class FlowLogStateReader
     private readonly IReplayStateStore _replay;
     private readonly Func<IFlowLogBlobCatalog> _catalog;
     private readonly StorageClock _time;
+    private readonly ISelfCheckStore? _selfChecks;
 
-    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, StorageClock time)
+    internal FlowLogStateReader(ICheckpointStore checkpoints, IReplayStateStore replay, Func<IFlowLogBlobCatalog> catalog, StorageClock time, ISelfCheckStore? selfChecks = null)
     {
         _checkpoints = checkpoints ?? throw new ArgumentNullException(nameof(checkpoints));
         _replay = replay ?? throw new ArgumentNullException(nameof(replay));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _selfChecks = selfChecks;
     }
 
     /// <summary>
@@ -39,6 +42,7 @@ public sealed class FlowLogStateReader
         DateTimeOffset last = BlobPath.HourOf(to);
         IReadOnlyList<ResourcePrefix> prefixes = await OrEmpty(() => _replay.GetPrefixesAsync(cancellationToken), (IReadOnlyList<ResourcePrefix>)[]).ConfigureAwait(false);
         ReplayRunState? run = await OrEmpty(() => _replay.GetRunStateAsync(cancellationToken), null).ConfigureAwait(false);
+        CheckReport? selfCheck = _selfChecks is null ? null : await OrEmpty(() => _selfChecks.GetAsync(cancellationToken), null).ConfigureAwait(false);
 
         // Ages are measured on the storage service's time, which the first answers have set by now.
         DateTimeOffset now = _time.GetUtcNow();
@@ -101,6 +105,7 @@ public sealed class FlowLogStateReader
             ReaderClockSkew = _time.Skew,
             Listings = listings,
             ListingsSkipped = open.Count - listings,
+            LastSelfCheck = selfCheck,
         };
     }
 
@@ -117,8 +122,8 @@ public sealed class FlowLogStateReader
 
                 string name = found.Blob.FullName;
                 blobs[name] = blobs.TryGetValue(name, out BlobState? known)
-                    ? known with { ListedLength = found.Length }
-                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length };
+                    ? known with { ListedLength = found.Length, ListedLastModified = found.LastModified }
+                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length, ListedLastModified = found.LastModified };
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

@@ -45,6 +45,29 @@ public class StatusTableTests
     }
 
     [Test]
+    public void TheAppsLastSelfCheckIsShownUnderTheTableWithWhatDidNotPass()
+    {
+        var check = new FlowLogs.SelfCheck.CheckReport
+        {
+            Verdict = FlowLogs.SelfCheck.CheckVerdict.Fail,
+            Summary = "1 of 5 checks failed: intake intake.sekoia.io",
+            Lines = ["PASS clock: agrees", "FAIL intake intake.sekoia.io: reachable over TLS, but the intake refused the key (401): check FlowLogs:Sekoia:IntakeKey"],
+            CheckedAt = Now.AddMinutes(-4),
+        };
+
+        string[] lines = StatusTable.Render(Report() with { LastSelfCheck = check }, maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] none = StatusTable.Render(Report(), maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(Report() with { LastSelfCheck = check }))!;
+
+        Assert.That(lines[^2], Is.EqualTo("self-check (the app's, 4m ago): FAIL: 1 of 5 checks failed: intake intake.sekoia.io"));
+        Assert.That(lines[^1], Is.EqualTo("  " + check.Lines[1]), "only what did not pass");
+        Assert.That(none[^1], Does.StartWith("self-check: none recorded by the app"));
+        Assert.That(json["selfCheck"]!["verdict"]!.GetValue<string>(), Is.EqualTo("fail"));
+        Assert.That(json["selfCheck"]!["findings"]![0]!.GetValue<string>(), Does.Contain("FlowLogs:Sekoia:IntakeKey"));
+        Assert.That(System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(Report()))!["selfCheck"], Is.Null);
+    }
+
+    [Test]
     public void RowsBeyondTheLimitAreCountedNotShown()
     {
         string text = StatusTable.Render(Report(), maxRows: 1, colour: false);

@@ -19,7 +19,7 @@ namespace FlowLogs.Tests.Docs;
 public partial class OperationsSettingsTests
 {
     private static readonly Type[] OptionsClasses =
-        [typeof(StorageOptions), typeof(BlobProcessorOptions), typeof(ReplayOptions), typeof(SinkOptions), typeof(SekoiaIntakeOptions)];
+        [typeof(StorageOptions), typeof(BlobProcessorOptions), typeof(ReplayOptions), typeof(SinkOptions), typeof(SekoiaIntakeOptions), typeof(FlowLogs.SelfCheck.SelfCheckOptions)];
 
     private static readonly string DocumentPath = Path.Combine(RepositoryRoot.Path, "docs", "operations.md");
 

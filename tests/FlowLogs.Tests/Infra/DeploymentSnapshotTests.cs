@@ -46,7 +46,9 @@ public partial class BicepTemplateTests
 
     private static readonly Lazy<JsonObject> QueueThree = new(() => Snapshot("main.bicep", ThreeAccounts + "\nparam delivery = 'queue'"));
 
-    private static readonly Lazy<JsonObject> WebhookOne = new(() => Snapshot("main.bicep", OneAccount));
+    private static readonly Lazy<JsonObject> WebhookOne = new(() => Snapshot("main.bicep", OneAccount + "\nparam delivery = 'webhook'"));
+
+    private static readonly Lazy<JsonObject> DefaultOne = new(() => Snapshot("main.bicep", OneAccount));
 
     [Test]
     public void ThreeAccountsInTwoSubscriptionsGetAReaderRoleATopicAndASubscriptionEach()
@@ -471,15 +473,20 @@ public partial class BicepTemplateTests
         Assert.That(storage["properties"]!["networkAcls"]!["defaultAction"]!.GetValue<string>(), Is.EqualTo("Deny"));
         Assert.That(storage["properties"]!["networkAcls"]!["bypass"]!.GetValue<string>(), Is.EqualTo("AzureServices"), "Event Grid delivers as a trusted service, with its identity");
 
+        // Private endpoints for the app's account and its vault, in the endpoints' subnet.
+        string vault = Id(OfType(resources, "Microsoft.KeyVault/vaults").Single());
         List<JsonObject> endpoints = OfType(resources, "Microsoft.Network/privateEndpoints");
-        Assert.That(endpoints.Select(e => e["properties"]!["privateLinkServiceConnections"]!.AsArray().Single()!["properties"]!), Has.All.Matches<JsonNode>(c => c["privateLinkServiceId"]!.GetValue<string>() == Id(storage)));
-        Assert.That(endpoints.SelectMany(e => e["properties"]!["privateLinkServiceConnections"]!.AsArray().Single()!["properties"]!["groupIds"]!.AsArray().Select(g => g!.GetValue<string>())), Is.EquivalentTo(new[] { "blob", "queue", "table" }));
+        Assert.That(
+            endpoints.Select(e => e["properties"]!["privateLinkServiceConnections"]!.AsArray().Single()!["properties"]!).Select(c => (c["groupIds"]!.AsArray().Single()!.GetValue<string>(), c["privateLinkServiceId"]!.GetValue<string>())),
+            Is.EquivalentTo(new[] { ("blob", Id(storage)), ("queue", Id(storage)), ("table", Id(storage)), ("vault", vault) }));
         Assert.That(endpoints.Select(e => e["properties"]!["subnet"]!["id"]!.GetValue<string>()), Has.All.EqualTo($"{Id(vnet)}/subnets/private-endpoints"));
 
+        // Zones in the cloud's own suffixes, linked to the created network only.
         List<JsonObject> zones = OfType(resources, "Microsoft.Network/privateDnsZones");
-        Assert.That(zones.Select(z => z["name"]!.GetValue<string>()), Is.EquivalentTo(new[] { "blob", "queue", "table" }.Select(s => $"[format('privatelink.{{0}}.{{1}}', '{s}', environment().suffixes.storage)]")), "the cloud's own storage suffix");
-        Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat(Id(vnet), 3)));
-        Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"), Has.Count.EqualTo(3));
+        Assert.That(zones, Has.Count.EqualTo(4));
+        Assert.That(zones.Select(z => z["name"]!.GetValue<string>()), Has.All.Contain("environment().suffixes"), "the cloud's own suffixes, never a literal domain");
+        Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat(Id(vnet), 4)));
+        Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"), Has.Count.EqualTo(4));
 
         // Without private networking: none of it, and the account's firewall open as before.
         List<JsonObject> open = Predicted(WebhookOne.Value);
@@ -488,34 +495,41 @@ public partial class BicepTemplateTests
     }
 
     [Test]
-    public void PrivateNetworkingCanUseTheCustomersSubnets()
+    public void TheCustomersSubnetsComeWithTheCustomersZonesAndNoZoneIsLinkedToTheirNetwork()
     {
-        const string network = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/spoke";
-        JsonObject snapshot = Snapshot("main.bicep", OneAccount + $"""
+        const string network = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/spoke";
+        string subnets = $"""
 
             param privateNetworking = true
             param existingAppSubnetId = '{network}/subnets/functions'
             param existingPrivateEndpointSubnetId = '{network}/subnets/endpoints'
-            """);
+            """;
+
+        // Hub and spoke, the normal case: the spoke already resolves privatelink.* through the hub's zones, and Azure
+        // refuses a second link of a zone of the same name. Zones made here would break that: the template asks.
+        (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount + subnets);
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain("with existingAppSubnetId, give existingPrivateDnsZoneIds").And.Contain("Azure refuses to link a second one"));
+
+        JsonObject snapshot = Snapshot("main.bicep", OneAccount + subnets + "\n" + HubZones());
         List<JsonObject> resources = Predicted(snapshot);
-        Assert.That(OfType(resources, "Microsoft.Network/virtualNetworks"), Is.Empty);
-        Assert.That(OfType(resources, "Microsoft.Network/natGateways"), Is.Empty);
-        Assert.That(OfType(resources, "Microsoft.Web/sites").Single()["properties"]!["virtualNetworkSubnetId"]!.GetValue<string>(), Is.EqualTo($"{network}/subnets/functions"));
-        Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints").Select(e => e["properties"]!["subnet"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat($"{network}/subnets/endpoints", 3)));
-        Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["virtualNetwork"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat(network, 3)));
-        Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").Select(l => l["properties"]!["resolutionPolicy"]!.GetValue<string>()), Has.All.EqualTo("NxDomainRedirect"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(OfType(resources, "Microsoft.Network/virtualNetworks"), Is.Empty);
+            Assert.That(OfType(resources, "Microsoft.Network/natGateways"), Is.Empty);
+            Assert.That(OfType(resources, "Microsoft.Network/networkSecurityGroups"), Is.Empty, "the customer's subnets keep their own groups");
+            Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones"), Is.Empty);
+            Assert.That(OfType(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks"), Is.Empty, "nothing is linked to the customer's network");
+            Assert.That(OfType(resources, "Microsoft.Web/sites").Single()["properties"]!["virtualNetworkSubnetId"]!.GetValue<string>(), Is.EqualTo($"{network}/subnets/functions"));
+            Assert.That(OfType(resources, "Microsoft.Network/privateEndpoints").Select(e => e["properties"]!["subnet"]!["id"]!.GetValue<string>()), Is.EqualTo(Enumerable.Repeat($"{network}/subnets/endpoints", 4)));
+        });
     }
 
     [Test]
     public void PrivateNetworkingCanUseTheCustomersCentralDnsZones()
     {
-        const string hub = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones";
-        string[] zones = [$"{hub}/privatelink.blob.core.windows.net", $"{hub}/privatelink.queue.core.windows.net", $"{hub}/privatelink.table.core.windows.net"];
-        JsonObject snapshot = Snapshot("main.bicep", OneAccount + $"""
-
-            param privateNetworking = true
-            param existingPrivateDnsZoneIds = ['{zones[0]}', '{zones[1]}', '{zones[2]}']
-            """);
+        string[] zones = HubZoneIds;
+        JsonObject snapshot = Snapshot("main.bicep", OneAccount + "\nparam privateNetworking = true\n" + HubZones());
         List<JsonObject> resources = Predicted(snapshot);
 
         Assert.Multiple(() =>
@@ -529,8 +543,106 @@ public partial class BicepTemplateTests
 
         (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount + $"\nparam privateNetworking = true\nparam existingPrivateDnsZoneIds = ['{zones[0]}']");
         Assert.That(exit, Is.Not.Zero);
-        Assert.That(errors, Does.Contain("existingPrivateDnsZoneIds takes the three zones"));
+        Assert.That(errors, Does.Contain("existingPrivateDnsZoneIds takes the four zones"));
     }
+
+    [Test]
+    public void QueueDeliveryIsTheDefault()
+    {
+        Assert.That(Main.Value["parameters"]!["delivery"]!["defaultValue"]!.GetValue<string>(), Is.EqualTo("queue"));
+        List<JsonObject> resources = Predicted(DefaultOne.Value);
+        Dictionary<string, string> settings = SnapshotAppSettings(DefaultOne.Value);
+        Assert.Multiple(() =>
+        {
+            Assert.That(DefaultOne.Value["outputs"]!["delivery"]!.GetValue<string>(), Is.EqualTo("queue"));
+            Assert.That(OfType(resources, "Microsoft.EventGrid/systemTopics/eventSubscriptions").Single()["properties"]!["deliveryWithResourceIdentity"]!["destination"]!["endpointType"]!.GetValue<string>(), Is.EqualTo("StorageQueue"), "no stage waits for a host key");
+            Assert.That(settings["AzureWebJobs.VNetFlowLogs.Disabled"], Is.EqualTo("true"));
+            Assert.That(settings.Keys, Has.None.EqualTo("AzureWebJobs.FlowLogEvents.Disabled"));
+        });
+    }
+
+    [Test]
+    public void WithPrivateNetworkingTheKeyVaultIsClosedToPublicNetworksAndReachedThroughItsEndpoint()
+    {
+        JsonObject closed = OfType(Predicted(Snapshot("main.bicep", OneAccount + "\nparam privateNetworking = true")), "Microsoft.KeyVault/vaults").Single();
+        JsonObject open = OfType(Predicted(DefaultOne.Value), "Microsoft.KeyVault/vaults").Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(closed["properties"]!["publicNetworkAccess"]!.GetValue<string>(), Is.EqualTo("Disabled"));
+            Assert.That(closed["properties"]!["networkAcls"]!["defaultAction"]!.GetValue<string>(), Is.EqualTo("Deny"));
+            Assert.That(open["properties"]!["publicNetworkAccess"]!.GetValue<string>(), Is.EqualTo("Enabled"), "without a network the app reaches the vault publicly");
+            Assert.That(open["properties"]!["networkAcls"]!["defaultAction"]!.GetValue<string>(), Is.EqualTo("Allow"));
+        });
+    }
+
+    [Test]
+    public void EverySubnetTheTemplateCreatesHasANetworkSecurityGroup()
+    {
+        List<JsonObject> resources = Predicted(Snapshot("main.bicep", OneAccount + "\nparam privateNetworking = true"));
+        HashSet<string> groups = [.. OfType(resources, "Microsoft.Network/networkSecurityGroups").Select(Id)];
+        JsonArray subnets = OfType(resources, "Microsoft.Network/virtualNetworks").Single()["properties"]!["subnets"]!.AsArray();
+        Assert.That(subnets, Has.Count.EqualTo(2));
+        Assert.That(groups, Has.Count.EqualTo(2), "one per subnet");
+        Assert.That(subnets.Select(s => s!["properties"]!["networkSecurityGroup"]?["id"]?.GetValue<string>()), Is.EquivalentTo(groups));
+        Assert.That(subnets.Single(s => s!["name"]!.GetValue<string>() == "private-endpoints")!["properties"]!["privateEndpointNetworkPolicies"]!.GetValue<string>(), Is.EqualTo("Enabled"), "the group governs the endpoints too");
+    }
+
+    [Test]
+    public void AnExistingTopicMayLiveInAResourceGroupOfItsOwn()
+    {
+        const string Elsewhere = """
+            param flowLogAccounts = [
+              { name: 'nwlogsweu', resourceGroup: 'NetworkWatcherRG', existingSystemTopicName: 'portal-topic', existingSystemTopicResourceGroup: 'rg-events' }
+            ]
+            """;
+        List<JsonObject> resources = Predicted(Snapshot("main.bicep", Elsewhere));
+        string account = AccountId(AppSubscription, "NetworkWatcherRG", "nwlogsweu");
+        string topic = $"/subscriptions/{AppSubscription}/resourceGroups/rg-events/providers/Microsoft.EventGrid/systemTopics/portal-topic";
+        string app = OfType(resources, "Microsoft.Web/sites").Single()["name"]!.GetValue<string>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(OfType(resources, "Microsoft.EventGrid/systemTopics"), Is.Empty, "the existing topic is used, not created");
+            Assert.That(OfType(resources, "Microsoft.EventGrid/systemTopics/eventSubscriptions").Select(Id), Is.EqualTo(new[] { $"{topic}/eventSubscriptions/{app}-queue" }));
+            Assert.That(OfType(resources, "Microsoft.Insights/diagnosticSettings").Select(Id), Has.Some.StartsWith(topic + "/providers/Microsoft.Insights/diagnosticSettings/"));
+            Assert.That(Roles(resources, ReaderRole).Select(ScopeOf), Is.EqualTo(new[] { account }), "the reader role stays on the account");
+        });
+
+        (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount.Replace("resourceGroup: 'NetworkWatcherRG' }", "resourceGroup: 'NetworkWatcherRG', existingSystemTopicResourceGroup: 'rg-events' }", StringComparison.Ordinal));
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain("existingSystemTopicResourceGroup is given without existingSystemTopicName for nwlogsweu"));
+    }
+
+    [Test]
+    public void TheAppWaitsForTheRolesItsSettingsUse()
+    {
+        JsonObject site = Resources(Main.Value).Single(r => r["type"]!.GetValue<string>() == "Microsoft.Web/sites");
+        string[] waits = [.. site["dependsOn"]!.AsArray().Select(d => d!.GetValue<string>())];
+        Assert.That(waits, Does.Contain("appRoles"), "the Key Vault Secrets User, storage and metrics roles (modules/app-roles.bicep)");
+        Assert.That(waits, Has.Some.StartsWith("[format('accounts[{0}]'"), "each account's reader role (modules/flow-log-account.bicep), through its endpoint setting");
+    }
+
+    [TestCase(3, 4, 0)]
+    [TestCase(16000, 1, 16000)]
+    [TestCase(4004, 4, 1001)]
+    public void InstanceBoundsFlexRefusesAreRefusedBeforeAnythingIsDeployed(int requests, int perInstance, int instances)
+    {
+        (int exit, string errors) = SnapshotFailure("main.bicep", OneAccount + $"\nparam maxConcurrentIntakeRequests = {requests}\nparam intakeRequestsPerInstance = {perInstance}");
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(errors, Does.Contain($"maxConcurrentIntakeRequests ({requests}) / intakeRequestsPerInstance ({perInstance}) gives {instances} instances; Flex Consumption's maximumInstanceCount takes 1 to 1000."));
+    }
+
+    [TestCase(4, 4, 1)]
+    [TestCase(4000, 4, 1000)]
+    public void InstanceBoundsFlexAcceptsAreTaken(int requests, int perInstance, int instances)
+    {
+        JsonObject site = OfType(Predicted(Snapshot("main.bicep", OneAccount + $"\nparam maxConcurrentIntakeRequests = {requests}\nparam intakeRequestsPerInstance = {perInstance}")), "Microsoft.Web/sites").Single();
+        Assert.That(site["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!["maximumInstanceCount"]!.GetValue<int>(), Is.EqualTo(instances));
+    }
+
+    private static readonly string[] HubZoneIds = [.. new[] { "privatelink.blob.core.windows.net", "privatelink.queue.core.windows.net", "privatelink.table.core.windows.net", "privatelink.vaultcore.azure.net" }
+        .Select(z => $"/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/{z}")];
+
+    private static string HubZones() => $"param existingPrivateDnsZoneIds = [{string.Join(", ", HubZoneIds.Select(z => $"'{z}'"))}]";
 
     [Test]
     public void OnlyOneOfTheCustomersSubnetsIsRefused()

@@ -29,7 +29,7 @@ public partial class BicepTemplateTests
     public void AlertQueriesUseOnlyMetricNamesAndLogMessagesTheCodeEmits()
     {
         Dictionary<string, string> queries = AlertQueries();
-        Assert.That(queries.Keys, Is.EquivalentTo(new[] { "no-deliveries", "lag", "dead-letters", "processing-failures", "intake-retries" }));
+        Assert.That(queries.Keys, Is.EquivalentTo(new[] { "no-deliveries", "lag", "dead-letters", "processing-failures", "self-check", "intake-retries" }));
         Assert.Multiple(() =>
         {
             foreach ((string rule, string query) in queries)
@@ -61,7 +61,7 @@ public partial class BicepTemplateTests
         Assert.That(alertNames, Is.SupersetOf(new[]
         {
             "flowlogs.events.delivered", "flowlogs.bytes.read", "flowlogs.deadlettered", "flowlogs.processing.failures", "flowlogs.intake.retries",
-            ReplayTemplate(),
+            "flowlogs.checks.failed", ReplayTemplate(),
         }));
 
         // Every instrument but the lag gauge is charted; lag is charted from the replay's line, which carries each
@@ -75,6 +75,7 @@ public partial class BicepTemplateTests
             CodeTemplates.Value.Single(t => t.StartsWith("Delivered bytes ", StringComparison.Ordinal)),
             CodeTemplates.Value.Single(t => t.StartsWith("Dead-lettered {Kind}", StringComparison.Ordinal)),
             CodeTemplates.Value.Single(t => t.Contains("not sent and dead-lettered", StringComparison.Ordinal)),
+            CodeTemplates.Value.Single(t => t.StartsWith("Self-check {Verdict}", StringComparison.Ordinal)),
         }));
         Assert.That(panels.Values.Where(q => q.StartsWith("requests", StringComparison.Ordinal)).ToList(), Has.Count.GreaterThanOrEqualTo(2), "invocations and their duration");
     }
@@ -201,6 +202,8 @@ public partial class BicepTemplateTests
             Assert.That(rules["dead-letters"]["windowSize"]!.GetValue<string>(), Is.EqualTo("PT1H"));
             Assert.That(rules["processing-failures"]["threshold"]!.GetValue<string>(), Is.EqualTo("[parameters('processingFailureThreshold')]"));
             Assert.That(rules["intake-retries"]["threshold"]!.GetValue<string>(), Is.EqualTo("[parameters('intakeRetryThreshold')]"));
+            Assert.That(rules["self-check"]["threshold"]!.GetValue<int>(), Is.Zero, "any failed check");
+            Assert.That(rules["self-check"]["windowSize"]!.GetValue<string>(), Is.EqualTo("PT30M"), "three replay runs of the default schedule");
             foreach ((string name, JsonNode r) in rules)
             {
                 string measure = r["metricMeasureColumn"]?.GetValue<string>() ?? string.Empty;

@@ -119,6 +119,28 @@ public class StatusCommandTests
     }
 
     [Test]
+    public async Task StatusShowsTheSelfCheckTheAppKeptInItsReplayTable()
+    {
+        string cs = AzuriteFixture.Server.ConnectionString;
+        var table = new TableClient(cs, new ReplayOptions().StateTable);
+        await table.CreateIfNotExistsAsync();
+        var record = new FlowLogs.SelfCheck.CheckReport
+        {
+            Verdict = FlowLogs.SelfCheck.CheckVerdict.Fail,
+            Summary = "1 of 5 checks failed: unread commits",
+            Lines = ["PASS clock: this machine's clock agrees with the storage service's (within a second)", "FAIL unread commits: Event Grid or the triggers are not delivering: 1 blob …"],
+            CheckedAt = DateTimeOffset.UtcNow.AddMinutes(-2),
+        };
+        await new FlowLogs.SelfCheck.TableSelfCheckStore(table).SaveAsync(record, CancellationToken.None);
+
+        (_, string text, string stderr) = await CliRun.RunAsync("status", "--storage", cs, "--max-listings", "0");
+        (_, string json, _) = await CliRun.RunAsync("status", "--storage", cs, "--max-listings", "0", "--json");
+
+        Assert.That(text, Does.Contain("self-check (the app's, 2m ago): FAIL: 1 of 5 checks failed: unread commits").And.Contain("  FAIL unread commits: Event Grid or the triggers"), text + stderr);
+        Assert.That(JsonNode.Parse(json)!["selfCheck"]!["summary"]!.GetValue<string>(), Is.EqualTo(record.Summary));
+    }
+
+    [Test]
     public async Task WatchRedirectedWritesOnePlainBlockPerRefresh()
     {
         (int exit, string stdout, string stderr) = await CliRun.RunAsync("status", "--storage", AzuriteFixture.Server.ConnectionString, "--watch", "--interval", "50ms", "--count", "2", "--max-listings", "0");
