@@ -66,7 +66,7 @@ public sealed record Audit
     /// <summary>Blobs created late for an earlier hour, never announced.</summary>
     public int LateBlobs { get; init; }
 
-    /// <summary>Storage requests the throttling proxy refused (503, 500) while Azure wrote.</summary>
+    /// <summary>Storage requests the throttling proxy refused (503, 500) until the triggers were drained.</summary>
     public long StorageRefused { get; init; }
 
     public double Seconds { get; init; }
@@ -94,7 +94,7 @@ public sealed record Audit
         output.WriteLine(string.Create(c, $"tuples written in the outage  {OutageTuples,10} (hours 9, 7, 5 ago; window 3 hours)"));
         output.WriteLine(string.Create(c, $"clocks off the service's      {ClockSkewMinutes,7} min (a replay round ahead, rounds behind; {WorkersWithSkewedClocks} processors ahead or behind)"));
         output.WriteLine(string.Create(c, $"late writes                   {SplitRecords,10} split records, {LateBlobs} late blobs, none announced"));
-        output.WriteLine(string.Create(c, $"storage requests refused      {StorageRefused,10} (503/500 past the proxy's rates, while writing)"));
+        output.WriteLine(string.Create(c, $"storage requests refused      {StorageRefused,10} (503/500 past the proxy's rates, until the triggers were drained)"));
         output.WriteLine(string.Create(c, $"duration                      {Seconds,8:F0} s"));
         foreach (string reason in DeadLetterReasons)
         {

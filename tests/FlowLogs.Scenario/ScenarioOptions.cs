@@ -57,14 +57,14 @@ public sealed class ScenarioOptions
     public bool LateWrites { get; set; } = true;
 
     /// <summary>
-    /// While Azure writes, every request of the app's processes and replays goes through a proxy that answers like Azure
-    /// Storage past its targets (503 Server Busy, 500 Operation Timed Out) above this many requests a second per account
-    /// (0: no proxy); the limits are lifted once the writing ends, so the backlog drains.
+    /// Every request of the app's processes and replays goes through a proxy that answers like Azure Storage past its
+    /// targets (503 Server Busy, 500 Operation Timed Out) above this many requests a second per account (0: no proxy),
+    /// until the processors have drained the triggers; then the limits are lifted and the replay catches up.
     /// </summary>
-    public double ThrottleAccountPerSecond { get; set; } = 60;
+    public double ThrottleAccountPerSecond { get; set; } = 10;
 
     /// <summary>With the proxy, the limit per table partition, requests a second.</summary>
-    public double ThrottlePartitionPerSecond { get; set; } = 12;
+    public double ThrottlePartitionPerSecond { get; set; } = 4;
 
     /// <summary>A load run: no faults, no pauses between minutes; the figure is sustained events per second end to end.</summary>
     public bool Load { get; set; }

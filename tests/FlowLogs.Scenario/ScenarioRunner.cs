@@ -212,13 +212,6 @@ public static class ScenarioRunner
             }
         }
 
-        // The load falls: the proxy serves everything, and the backlog it held up drains.
-        if (proxy is not null)
-        {
-            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] storage throttled while writing: {proxy.Refused} of {proxy.Refused + proxy.Served} requests refused ({string.Join(", ", proxy.RefusedBy.Select(r => $"{r.Value} over the {r.Key} rate"))}); limits lifted");
-            proxy.Limits = ThrottleLimits.None;
-        }
-
         // A replay round made by an instance whose clock runs ahead, while Azure still writes the current hour: by its own
         // clock that hour is long over and quiet.
         var replays = new Replays(appStorage, appReads, intake.BaseUrl, table, replayTable, deadLetters);
@@ -257,8 +250,20 @@ public static class ScenarioRunner
         await writing.CancelAsync().ConfigureAwait(false);
         await killer.ConfigureAwait(false);
         workers.StopAll();
+        // The load falls: the proxy serves everything, and the backlog it held up drains.
+        if (proxy is not null)
+        {
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] storage throttled while Azure wrote and the processors drained the triggers: {proxy.Refused} of {proxy.Refused + proxy.Served} requests refused ({string.Join(", ", proxy.RefusedBy.Select(r => $"{r.Value} over the {r.Key} rate"))}); limits lifted");
+            proxy.Limits = ThrottleLimits.None;
+        }
+
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] triggers drained; replay");
         (int rounds, ReplayReport last, int rechecked) = await replays.UntilDoneAsync(firstHour, TimeSpan.FromMinutes(o.SkewMinutes)).ConfigureAwait(false);
+        foreach (string failure in replays.Failures.Distinct())
+        {
+            output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] a replay run failed as a whole (the next one went on): {failure}");
+        }
+
         output.WriteLine($"[{stopwatch.Elapsed:mm\\:ss}] replay: {rounds} rounds (clocks {-o.SkewMinutes} min and right, in turn), last found {last.BlobsBehind} behind, {last.BlobsHeld} held, {last.BlobsFailed} failed, resumes from {last.ResumeFrom:u}; {rechecked} resource hours rechecked");
 
         Audit audit = await AuditAsync(blobs, simulators, intake, deadLetters, committed, o.Load ? drainStart : null).ConfigureAwait(false);
@@ -293,6 +298,9 @@ public static class ScenarioRunner
     /// <summary>Replay runs as the timer makes them, each by an instance with a clock of its own.</summary>
     private sealed class Replays(string cs, string[] flowLogStorage, Uri intake, string table, string replayTable, string deadLetters)
     {
+        /// <summary>Runs that failed as a whole, with why.</summary>
+        public ConcurrentBag<string> Failures { get; } = [];
+
         /// <summary>One run by an instance whose clock is <paramref name="skew"/> off the machine's.</summary>
         public async Task<ReplayReport> RoundAsync(TimeSpan skew)
         {
@@ -313,7 +321,16 @@ public static class ScenarioRunner
             var options = new ReplayOptions { TriggerGrace = TimeSpan.Zero, CompletionGrace = CompletionGrace, RecheckAfter = RecheckAfter, DiscoveryInterval = TimeSpan.Zero };
             var state = new TableReplayStateStore(ScenarioServices.Table(cs, replayTable, clock));
             var replay = new MissedHourReplay(ScenarioServices.Accounts(flowLogStorage, clock), state, store, processor, Options.Create(options), clock, NullLogger<MissedHourReplay>.Instance);
-            return await replay.RunAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                return await replay.RunAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException ex)
+            {
+                // A run the storage failed past its retries (Azurite restarting): the timer's next run goes on, as here.
+                Failures.Add(ex.Message.Split('\n')[0]);
+                return new ReplayReport { BlobsFailed = 1 };
+            }
         }
 
         /// <summary>

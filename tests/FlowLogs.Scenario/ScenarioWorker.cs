@@ -67,7 +67,7 @@ internal static class ScenarioWorker
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // Storage restarting, the intake failing past its budget: the trigger stays queued and comes back.
-                await Console.Error.WriteLineAsync($"worker {Environment.ProcessId}: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"worker {Environment.ProcessId}: {ex.GetType().Name}: {ex.Message.Split((char)10)[0]}").ConfigureAwait(false);
                 await Task.Delay(500).ConfigureAwait(false);
             }
         }

@@ -27,7 +27,8 @@ public sealed record ThrottleLimits(double AccountRequestsPerSecond, double Part
 /// </summary>
 public sealed partial class ThrottlingProxy : IAsyncDisposable
 {
-    private static readonly string[] HopByHop = ["Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Host", "Proxy-Connection"];
+    // Not forwarded: the connection's own headers, and the body's length, which the forwarded body sets itself.
+    private static readonly string[] HopByHop = ["Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Host", "Proxy-Connection", "Expect", "Content-Length"];
 
     private readonly WebApplication _app;
     private readonly AzuriteServer _azurite;
@@ -112,11 +113,13 @@ public sealed partial class ThrottlingProxy : IAsyncDisposable
 
         Interlocked.Increment(ref _served);
         int target = port == BlobPort ? _azurite.BlobPort : port == QueuePort ? _azurite.QueuePort : _azurite.TablePort;
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://127.0.0.1:{target}{path}{context.Request.QueryString}");
+        // The target as it came, not as ASP.NET decoded it: a row key's own %2F must stay %252F.
+        string rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget;
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri($"http://127.0.0.1:{target}{rawTarget}", UriKind.Absolute));
         request.Content = new ByteArrayContent(body);
         foreach ((string name, Microsoft.Extensions.Primitives.StringValues values) in context.Request.Headers)
         {
-            if (HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase) || (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) && body.Length == 0))
+            if (HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -131,7 +134,7 @@ public sealed partial class ThrottlingProxy : IAsyncDisposable
         context.Response.StatusCode = (int)response.StatusCode;
         foreach ((string name, IEnumerable<string> values) in response.Headers.Concat(response.Content.Headers))
         {
-            if (!HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (!HopByHop.Contains(name, StringComparer.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 context.Response.Headers[name] = values.ToArray();
             }
