@@ -137,6 +137,7 @@ public sealed partial class BlobCreatedHandler
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored {Blob}: not a PT1H.json")]
     private static partial void LogIgnored(ILogger logger, string blob);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome}, {Events} events, {Bytes} bytes read, checkpoint at byte {Offset}")]
+    // Debug: one line per commit is billed by the gigabyte in Application Insights, and the chunk line says the same.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Blob}: {Outcome}, {Events} events, {Bytes} bytes read, checkpoint at byte {Offset}")]
     private static partial void LogProcessed(ILogger logger, string blob, BlobProcessOutcome outcome, long events, long bytes, long offset);
 }
