@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace FlowLogs.Parsing;
 
@@ -56,7 +55,7 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
-        _buffer = ArrayPool<byte>.Shared.Rent(_options.ReadSize * 2);
+        _buffer = GrowingArrays.Rent<byte>(_options.ReadSize * 2);
     }
 
     internal FlowLogReader(ReadOnlyMemory<byte> input, FlowLogSource source, long baseOffset = 0, FlowLogReaderOptions? options = null)
@@ -165,7 +164,7 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
 
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            GrowingArrays.Return(_buffer);
             _buffer = [];
         }
     }
@@ -281,9 +280,9 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
 
         if (_buffer.Length - _dataEnd < _options.ReadSize)
         {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _dataEnd + _options.ReadSize));
+            byte[] larger = GrowingArrays.Rent<byte>(Math.Max(_buffer.Length * 2, _dataEnd + _options.ReadSize));
             _buffer.AsSpan(0, _dataEnd).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            GrowingArrays.Return(_buffer);
             _buffer = larger;
         }
 

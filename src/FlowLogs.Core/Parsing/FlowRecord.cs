@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace FlowLogs.Parsing;
 
@@ -17,8 +16,8 @@ public sealed class FlowRecord : IDisposable
     /// <summary>Creates an empty record with pooled storage.</summary>
     public FlowRecord()
     {
-        _arena = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        _tuples = ArrayPool<FlowTuple>.Shared.Rent(256);
+        _arena = GrowingArrays.Rent<byte>(16 * 1024);
+        _tuples = GrowingArrays.Rent<FlowTuple>(256);
     }
 
     /// <summary>The input the record was read from (blob name or file) and its identity hash.</summary>
@@ -86,8 +85,8 @@ public sealed class FlowRecord : IDisposable
     {
         if (_arena.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_arena);
-            ArrayPool<FlowTuple>.Shared.Return(_tuples);
+            GrowingArrays.Return(_arena);
+            GrowingArrays.Return(_tuples);
             _arena = [];
             _tuples = [];
         }
@@ -120,9 +119,9 @@ public sealed class FlowRecord : IDisposable
     {
         if (_arenaLength + length > _arena.Length)
         {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_arena.Length * 2, _arenaLength + length));
+            byte[] larger = GrowingArrays.Rent<byte>(Math.Max(_arena.Length * 2, _arenaLength + length));
             _arena.AsSpan(0, _arenaLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_arena);
+            GrowingArrays.Return(_arena);
             _arena = larger;
         }
 
@@ -140,9 +139,9 @@ public sealed class FlowRecord : IDisposable
     {
         if (_tupleCount == _tuples.Length)
         {
-            FlowTuple[] larger = ArrayPool<FlowTuple>.Shared.Rent(_tuples.Length * 2);
+            FlowTuple[] larger = GrowingArrays.Rent<FlowTuple>(_tuples.Length * 2);
             _tuples.AsSpan(0, _tupleCount).CopyTo(larger);
-            ArrayPool<FlowTuple>.Shared.Return(_tuples);
+            GrowingArrays.Return(_tuples);
             _tuples = larger;
         }
 

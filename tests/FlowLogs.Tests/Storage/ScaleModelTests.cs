@@ -64,6 +64,36 @@ public partial class ScaleModelTests
         });
     }
 
+    [Test]
+    public async Task NinetySixBlobsOfOneHourLeaveNoCheckpointPartitionWithMoreThanAFifthOfThem()
+    {
+        StorageHarness storage = await StorageHarness.CreateAsync();
+        BlobProcessor processor = storage.Processor(new CollectingSink());
+        FlowLogSimulator simulator = storage.Simulator(seed: 9, tuplesPerRecord: 1);
+        var hour = new DateTimeOffset(2031, 5, 6, 8, 0, 0, TimeSpan.Zero);
+        for (int nic = 0; nic < 96; nic++)
+        {
+            FlowLogBlob blob = await simulator.AppendMinuteAsync(nic % 2 == 0 ? FlowLogKind.VirtualNetwork : FlowLogKind.NetworkSecurityGroup, storage.Nic(nic), hour, CancellationToken.None);
+            await processor.ProcessAsync(blob, CancellationToken.None);
+        }
+
+        var perPartition = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (Azure.Data.Tables.TableEntity entity in storage.Table.QueryAsync<Azure.Data.Tables.TableEntity>(select: ["PartitionKey"]))
+        {
+            perPartition[entity.PartitionKey] = perPartition.GetValueOrDefault(entity.PartitionKey) + 1;
+        }
+
+        Assert.That(perPartition.Values.Sum(), Is.EqualTo(96));
+        Assert.That(perPartition.Values.Max(), Is.LessThanOrEqualTo(96 / 5), string.Join(", ", perPartition.Select(p => $"{p.Key}: {p.Value}")));
+        int listed = 0;
+        await foreach (BlobCheckpoint _ in storage.Store.ListHourAsync(hour, CancellationToken.None))
+        {
+            listed++;
+        }
+
+        Assert.That(listed, Is.EqualTo(96), "the replay's one range query reads them all");
+    }
+
     private static long Number(Match match, string group) => long.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"\| storage requests, a one-minute delta \| (?<total>\d+): (?<table>\d+) table [^|]*?, (?<blob>\d+) blob")]
