@@ -691,7 +691,7 @@ public partial class BicepTemplateTests
     public void TheReadmeListsEveryAppSettingTheTemplateWrites()
     {
         string readme = File.ReadAllText(Path.Combine(Infra, "README.md"));
-        IEnumerable<string> names = SnapshotAppSettings(QueueThree.Value).Keys.Concat(SnapshotAppSettings(WebhookOne.Value).Keys).Distinct()
+        IEnumerable<string> names = SnapshotAppSettings(QueueThree.Value).Keys.Concat(SnapshotAppSettings(WebhookOne.Value).Keys).Concat(SnapshotAppSettings(PollingThree.Value).Keys).Distinct()
             .Select(n => Regex.Replace(n, @"(?<=FlowLogStorage)[1-9]\d*|(?<=__)\d+$", "{i}"));
         Assert.Multiple(() =>
         {
