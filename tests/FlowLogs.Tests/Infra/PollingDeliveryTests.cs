@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using FlowLogs.Hosting;
 using FlowLogs.Replay;
 using FlowLogs.SelfCheck;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NCrontab;
@@ -174,18 +172,5 @@ public partial class BicepTemplateTests
 
         Assert.That(exit, Is.Not.Zero);
         Assert.That(errors, Does.Contain($"with delivery 'polling' every {minutes} minutes, alertNoDeliveryMinutes ({noDelivery}) and alertLagMinutes ({lag}) must be at least twice pollingMinutes ({2 * minutes})"));
-    }
-
-    // The pipeline's services as the app builds them from these settings (nothing is started or called).
-    private static ServiceProvider PipelineOf(Dictionary<string, string> settings)
-    {
-        Dictionary<string, string?> resolved = settings.ToDictionary(
-            s => s.Key.Replace("__", ":", StringComparison.Ordinal),
-            s => (string?)PrimaryEndpoint().Replace(s.Value, m => $"https://{m.Groups["account"].Value}.{m.Groups["service"].Value}.core.windows.net/"));
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(resolved).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddFlowLogPipeline(configuration);
-        return services.BuildServiceProvider();
     }
 }
