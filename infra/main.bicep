@@ -1,7 +1,8 @@
 // Everything the flow-log pipeline needs in the customer's subscriptions, deployed into an empty resource group: the
 // app, its storage, Key Vault, monitoring, and per flow-log account its reader role and Event Grid system topic with
 // its subscription into the app's queue (queue delivery, the default). With webhook delivery (one account), a second
-// stage (eventgrid.bicep) attaches the webhook subscriptions once the code runs. See infra/README.md.
+// stage (eventgrid.bicep) attaches the webhook subscriptions once the code runs. With polling delivery, no Event Grid
+// at all: the replay timer reads every account on its own. See infra/README.md.
 targetScope = 'resourceGroup'
 
 @description('Prefix of every resource name: 3 to 11 lower-case letters and digits, starting with a letter.')
@@ -23,25 +24,31 @@ type flowLogAccount = {
   @description('Its subscription (same tenant); default: this deployment\'s.')
   subscriptionId: string?
 
-  @description('Name of an Event Grid system topic the account already has (one per account at most); default: one is created.')
+  @description('Name of an Event Grid system topic the account already has (one per account at most); default: one is created. Refused with polling delivery, which uses no topic.')
   existingSystemTopicName: string?
 
   @description('With existingSystemTopicName: the topic\'s resource group (same subscription as the account); default: the account\'s.')
   existingSystemTopicResourceGroup: string?
 }
 
-@description('The flow-log storage accounts the app reads. Webhook delivery serves one account; queue delivery any number.')
+@description('The flow-log storage accounts the app reads. Webhook delivery serves one account; queue and polling delivery any number.')
 @minLength(1)
 param flowLogAccounts flowLogAccount[]
 
-@description('How Event Grid hands events to the app: queue (into the app\'s queue flowlog-events; any number of accounts; nothing after this deployment but the code) or webhook (the blob triggers; one account; eventgrid.bicep wires it once the code runs). privateNetworking forces queue.')
+@description('How commits reach the app: queue (Event Grid writes them into the app\'s queue flowlog-events; any number of accounts; nothing after this deployment but the code), webhook (Event Grid calls the blob triggers; one account; eventgrid.bicep wires it once the code runs) or polling (no Event Grid: the replay timer reads every account each pollingMinutes; any number of accounts). privateNetworking turns webhook into queue.')
 @allowed([
   'webhook'
   'queue'
+  'polling'
 ])
 param delivery string = 'queue'
 
-@description('Private networking: VNet integration, the app\'s account and its Key Vault reached through private endpoints (the vault closed to public networks), network security groups on created subnets, queue delivery.')
+@description('With polling delivery: minutes between the replay timer\'s runs (its schedule, 0 */pollingMinutes * * * *), which read everything new; replaySchedule is not used then.')
+@minValue(1)
+@maxValue(30)
+param pollingMinutes int = 5
+
+@description('Private networking: VNet integration, the app\'s account and its Key Vault reached through private endpoints (the vault closed to public networks), network security groups on created subnets, queue delivery instead of webhook (polling stays polling).')
 param privateNetworking bool = false
 
 @description('Address space of the network created for privateNetworking (a /16 to /23: two /24 subnets are cut from it).')
@@ -74,7 +81,7 @@ param nsgIntakeKey string = ''
 ])
 param payload string = 'Raw'
 
-@description('NCRONTAB schedule of the missed-hour replay.')
+@description('NCRONTAB schedule of the missed-hour replay (queue and webhook delivery; polling delivery runs it every pollingMinutes).')
 param replaySchedule string = '0 */10 * * * *'
 
 @description('Most intake requests in flight at once across the instances of the events function. The most instances Flex Consumption may scale it to (maximumInstanceCount) is this divided by intakeRequestsPerInstance, which must come to 1 to 1000 (refused before anything is deployed otherwise).')
@@ -168,6 +175,14 @@ var zonesMiscounted = !empty(existingPrivateDnsZoneIds) && length(existingPrivat
 var zonesNeeded = privateNetworking && !empty(existingAppSubnetId) && empty(existingPrivateDnsZoneIds)
 // A topic's group says where an existing topic is: without its name there is none to look for.
 var topicGroupsAlone = filter(flowLogAccounts, account => !empty(account.?existingSystemTopicResourceGroup ?? '') && empty(account.?existingSystemTopicName ?? ''))
+// Polling uses no topic: one named would be neither used nor changed, and a subscription an earlier deployment put on it
+// would go on writing into a queue nobody reads. Refused, so that the parameter file says what is deployed.
+var topicsUnused = polling ? filter(flowLogAccounts, account => !empty(account.?existingSystemTopicName ?? '') || !empty(account.?existingSystemTopicResourceGroup ?? '')) : []
+// A polling run that keeps up starts at most one interval after the previous one started, which ran for less than an
+// interval: it sees commits up to twice the interval old, and a window that long holds at least one run's line. A lag
+// or no-delivery alert on less would fire on a healthy app.
+var pollingSpan = 2 * pollingMinutes
+var alertsBelowPolling = polling && (alertNoDeliveryMinutes < pollingSpan || alertLagMinutes < pollingSpan)
 // Flex Consumption takes a maximumInstanceCount of 1 to 1000 (Microsoft, "Event-driven scaling in Azure Functions",
 // Flex Consumption: "the lowest maximum instance count value is 1, and the highest supported … 1000").
 var maximumInstances = maxConcurrentIntakeRequests / intakeRequestsPerInstance
@@ -175,7 +190,7 @@ var instancesOutOfBounds = maximumInstances < 1 || maximumInstances > 1000
 var checkedPrefix = !prefixIsValid
   ? fail('namePrefix \'${namePrefix}\' must be lower-case letters and digits, starting with a letter.')
   : webhookForMany
-      ? fail('delivery \'webhook\' serves one flow-log account (the blob triggers read through the one connection FlowLogStorage); ${length(flowLogAccounts)} were given: use delivery \'queue\'.')
+      ? fail('delivery \'webhook\' serves one flow-log account (the blob triggers read through the one connection FlowLogStorage); ${length(flowLogAccounts)} were given: use delivery \'queue\' (or \'polling\').')
       : subnetsHalfGiven
           ? fail('existingAppSubnetId and existingPrivateEndpointSubnetId are given together or not at all.')
           : accountsRepeated
@@ -188,9 +203,16 @@ var checkedPrefix = !prefixIsValid
                           ? fail('existingSystemTopicResourceGroup is given without existingSystemTopicName for ${join(map(topicGroupsAlone, a => a.name), ', ')}: name the topic too.')
                           : instancesOutOfBounds
                               ? fail('maxConcurrentIntakeRequests (${maxConcurrentIntakeRequests}) / intakeRequestsPerInstance (${intakeRequestsPerInstance}) gives ${maximumInstances} instances; Flex Consumption\'s maximumInstanceCount takes 1 to 1000.')
-                              : namePrefix
+                              : !empty(topicsUnused)
+                                  ? fail('delivery \'polling\' uses no Event Grid system topic; existingSystemTopicName or existingSystemTopicResourceGroup is given for ${join(map(topicsUnused, a => a.name), ', ')}: remove them (the topic is left as it is; delete the subscriptions an earlier deployment of this app put on it: infra/README.md, "Polling instead of Event Grid").')
+                                  : alertsBelowPolling
+                                      ? fail('with delivery \'polling\' every ${pollingMinutes} minutes, alertNoDeliveryMinutes (${alertNoDeliveryMinutes}) and alertLagMinutes (${alertLagMinutes}) must be at least twice pollingMinutes (${pollingSpan}): a run that keeps up sees commits up to that old, and a shorter window may hold no run.')
+                                      : namePrefix
 
-var effectiveDelivery = privateNetworking ? 'queue' : delivery
+// Webhook delivery needs an inbound call to the app, which private networking does not take: queue instead. Polling
+// needs neither Event Grid nor an inbound call, so it stays.
+var effectiveDelivery = privateNetworking && delivery == 'webhook' ? 'queue' : delivery
+var polling = effectiveDelivery == 'polling'
 var suffix = uniqueString(subscription().id, resourceGroup().id, checkedPrefix)
 var appName = '${checkedPrefix}-${suffix}'
 var storageName = take('${checkedPrefix}${suffix}', 24)
@@ -406,8 +428,8 @@ module accounts 'modules/flow-log-account.bicep' = [for (account, i) in flowLogA
 }]
 
 // Event Grid on each account, in the account's region, in the resource group of its topic (an existing topic's own
-// group when given, else the account's, where a created topic goes).
-module events 'modules/flow-log-events.bicep' = [for (account, i) in flowLogAccounts: {
+// group when given, else the account's, where a created topic goes). None with polling delivery.
+module events 'modules/flow-log-events.bicep' = [for (account, i) in flowLogAccounts: if (!polling) {
   name: '${appName}-events-${i}'
   scope: resourceGroup(account.?subscriptionId ?? subscription().subscriptionId, account.?existingSystemTopicResourceGroup ?? account.resourceGroup)
   params: {
@@ -415,7 +437,8 @@ module events 'modules/flow-log-events.bicep' = [for (account, i) in flowLogAcco
     storageAccountResourceGroup: account.resourceGroup
     location: accounts[i].outputs.location
     existingSystemTopicName: account.?existingSystemTopicName ?? ''
-    delivery: effectiveDelivery
+    // Never polling here (the module is not deployed then).
+    delivery: effectiveDelivery == 'webhook' ? 'webhook' : 'queue'
     appSubscriptionId: subscription().subscriptionId
     appResourceGroup: resourceGroup().name
     appStorageAccountName: storage.name
@@ -454,7 +477,7 @@ var hostSettings = [
   // Logs, traces and the FlowLogs meter, exported by the worker with OpenTelemetry (host.json telemetryMode), by identity.
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-  { name: 'ReplaySchedule', value: replaySchedule }
+  { name: 'ReplaySchedule', value: polling ? '0 */${pollingMinutes} * * * *' : replaySchedule }
   { name: 'FlowLogs__Sink__Kind', value: 'sekoia' }
   { name: 'FlowLogs__Sekoia__BaseUrl', value: intakeUrl }
   { name: 'FlowLogs__Sekoia__Payload', value: payload }
@@ -480,15 +503,28 @@ var nsgIntakeSettings = empty(nsgIntakeKey)
       { name: 'FlowLogs__Sekoia__NsgIntakeKey', value: '@Microsoft.KeyVault(SecretUri=${vault::nsgIntakeKeySecret!.properties.secretUri})' }
     ]
 
-// Only the delivery's functions run: the others would listen on nothing (webhook) or on an empty queue.
-var deliverySettings = effectiveDelivery == 'queue'
-  ? [
-      { name: 'AzureWebJobs.VNetFlowLogs.Disabled', value: 'true' }
-      { name: 'AzureWebJobs.NsgFlowLogs.Disabled', value: 'true' }
-    ]
-  : [
-      { name: 'AzureWebJobs.FlowLogEvents.Disabled', value: 'true' }
-    ]
+// Only the delivery's functions run (and the replay timer, always): the others would listen on nothing (webhook) or on
+// an empty queue.
+var blobTriggersDisabled = [
+  { name: 'AzureWebJobs.VNetFlowLogs.Disabled', value: 'true' }
+  { name: 'AzureWebJobs.NsgFlowLogs.Disabled', value: 'true' }
+]
+var queueTriggerDisabled = [
+  { name: 'AzureWebJobs.FlowLogEvents.Disabled', value: 'true' }
+]
+
+// Polling: the replay timer alone reads the blobs. No trigger's recent progress is waited for, and a commit is unread
+// for up to twice the interval (pollingSpan) before the self-check calls it a commit nobody reads.
+var pollingSettings = [
+  { name: 'FlowLogs__Replay__TriggerGrace', value: '00:00:00' }
+  { name: 'FlowLogs__Check__UnreadAfter', value: '${padLeft(string(pollingSpan / 60), 2, '0')}:${padLeft(string(pollingSpan % 60), 2, '0')}:00' }
+]
+
+var deliverySettings = {
+  queue: blobTriggersDisabled
+  webhook: queueTriggerDisabled
+  polling: concat(blobTriggersDisabled, queueTriggerDisabled, pollingSettings)
+}[effectiveDelivery]
 
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${appName}-plan'
@@ -617,11 +653,12 @@ output appStorageAccountName string = storage.name
 output identityPrincipalId string = identity.properties.principalId
 output delivery string = effectiveDelivery
 output eventGridDeadLetterContainer string = eventGridDeadLetterContainer
-output systemTopics array = [for (account, i) in flowLogAccounts: {
+// Empty with polling delivery (no topic).
+output systemTopics array = [for (account, i) in (polling ? [] : flowLogAccounts): {
   account: account.name
   subscriptionId: account.?subscriptionId ?? subscription().subscriptionId
   resourceGroup: account.?existingSystemTopicResourceGroup ?? account.resourceGroup
-  topicName: events[i].outputs.topicName
+  topicName: events[i]!.outputs.topicName
 }]
 output egressIp string = privateNetworking ? network!.outputs.egressIp : ''
 output alertRuleNames array = alerts.outputs.ruleNames

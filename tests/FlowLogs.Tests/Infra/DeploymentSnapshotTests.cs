@@ -189,15 +189,7 @@ public partial class BicepTemplateTests
     [Test]
     public void ThePipelineBuiltFromTheTemplatesSettingsReadsEveryAccountInOrderAtItsEndpoint()
     {
-        // The app settings as Azure resolves them: each account's primaryEndpoints read from the account itself.
-        Dictionary<string, string?> settings = SnapshotAppSettings(QueueThree.Value).ToDictionary(
-            s => s.Key.Replace("__", ":", StringComparison.Ordinal),
-            s => (string?)PrimaryEndpoint().Replace(s.Value, m => $"https://{m.Groups["account"].Value}.{m.Groups["service"].Value}.core.windows.net/"));
-        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddFlowLogPipeline(configuration);
-        using ServiceProvider provider = services.BuildServiceProvider();
+        using ServiceProvider provider = PipelineOf(SnapshotAppSettings(QueueThree.Value));
 
         FlowLogAccounts accounts = provider.GetRequiredService<FlowLogAccounts>();
         string triggers = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "FlowLogs.Functions", "FlowLogTriggers.cs"));
@@ -691,7 +683,7 @@ public partial class BicepTemplateTests
     public void TheReadmeListsEveryAppSettingTheTemplateWrites()
     {
         string readme = File.ReadAllText(Path.Combine(Infra, "README.md"));
-        IEnumerable<string> names = SnapshotAppSettings(QueueThree.Value).Keys.Concat(SnapshotAppSettings(WebhookOne.Value).Keys).Distinct()
+        IEnumerable<string> names = SnapshotAppSettings(QueueThree.Value).Keys.Concat(SnapshotAppSettings(WebhookOne.Value).Keys).Concat(SnapshotAppSettings(PollingThree.Value).Keys).Distinct()
             .Select(n => Regex.Replace(n, @"(?<=FlowLogStorage)[1-9]\d*|(?<=__)\d+$", "{i}"));
         Assert.Multiple(() =>
         {
@@ -777,6 +769,20 @@ public partial class BicepTemplateTests
     private static Dictionary<string, string> SnapshotAppSettings(JsonObject snapshot)
         => OfType(Predicted(snapshot), "Microsoft.Web/sites").Single()["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
             .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+
+    // The pipeline's services as the app builds them from these settings as Azure resolves them, each account's
+    // primaryEndpoints read from the account itself (nothing is started or called).
+    private static ServiceProvider PipelineOf(Dictionary<string, string> settings)
+    {
+        Dictionary<string, string?> resolved = settings.ToDictionary(
+            s => s.Key.Replace("__", ":", StringComparison.Ordinal),
+            s => (string?)PrimaryEndpoint().Replace(s.Value, m => $"https://{m.Groups["account"].Value}.{m.Groups["service"].Value}.core.windows.net/"));
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(resolved).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFlowLogPipeline(configuration);
+        return services.BuildServiceProvider();
+    }
 
     // [reference('/subscriptions/…/storageAccounts/<account>', '<version>').primaryEndpoints.<service>]
     [GeneratedRegex(@"^\[reference\('[^']*/storageAccounts/(?<account>[a-z0-9]+)', '[^']+'\)\.primaryEndpoints\.(?<service>blob|queue|table)\]$")]
