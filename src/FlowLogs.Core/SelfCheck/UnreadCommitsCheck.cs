@@ -56,7 +56,8 @@ internal static class UnreadCommitsCheck
                 UnreadCommits = unread,
                 Detail = string.Create(CultureInfo.InvariantCulture, $"Event Grid or the triggers are not delivering: {count} committed more than {after} ago (storage time) unread, the oldest {oldest.Blob} committed {Age(oldest.Age)} ago with {oldest.UnreadBytes} bytes unread{skipped}; ")
                     + "check the Event Grid subscription on the account's system topic (<app>-queue with queue delivery, vnetflowlogs and nsgflowlogs with webhook delivery) and its DeliveryFailures in the workspace, "
-                    + "the queue flowlog-events and its poison queue, and that the function of the delivery (FlowLogEvents, or VNetFlowLogs and NsgFlowLogs) is enabled and running; the replay reads them on its schedule meanwhile",
+                    + "the queue flowlog-events and its poison queue, and that the function of the delivery (FlowLogEvents, or VNetFlowLogs and NsgFlowLogs) is enabled and running; the replay reads them on its schedule meanwhile. "
+                    + "With polling delivery (no Event Grid), it is the replay timer ReplayMissedHours that is not keeping up: check that it runs every ReplaySchedule and finishes within it",
             };
         }
 
