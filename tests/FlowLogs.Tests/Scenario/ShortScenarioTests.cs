@@ -5,7 +5,9 @@ namespace FlowLogs.Tests.Scenario;
 /// <summary>
 /// The end-to-end fault scenario, short: an outage longer than the replay window before it, its own Azurite restarted
 /// midway, processor processes killed with SIGKILL, triggers duplicated and out of order, an intake failing some
-/// requests and acknowledging some only after longer than a claim lasts, a bad block, then the replay.
+/// requests and acknowledging some only after longer than a claim lasts, a bad block, storage refusing requests past
+/// its rates, instance clocks 70 minutes ahead and behind, a record split across commits and a late blob, then the
+/// replay.
 /// </summary>
 [Category("Azurite")]
 public class ShortScenarioTests
@@ -24,6 +26,8 @@ public class ShortScenarioTests
             KillEvery = TimeSpan.FromSeconds(2),
             BadBlockEvery = 10,
             SlowAcknowledgementRate = 0.1,
+            ThrottleAccountPerSecond = 20,
+            ThrottlePartitionPerSecond = 6,
         };
 
         Audit audit = await ScenarioRunner.RunAsync(options, TestContext.Out);
@@ -41,6 +45,8 @@ public class ShortScenarioTests
             Assert.That(audit.SlowAcknowledgements, Is.GreaterThan(0), "some deliveries outlived the claim");
             Assert.That(audit.ClaimsTakenFromLiveHolders, Is.Zero, "renewal kept every claim its holder was alive to use");
             Assert.That(audit.OutageTuples, Is.GreaterThan(0), "an outage longer than the replay window");
+            Assert.That(audit.StorageRefused, Is.GreaterThan(0), "storage refused requests past its rates, and they were retried");
+            Assert.That((audit.SplitRecords, audit.LateBlobs, audit.ClockSkewMinutes), Is.EqualTo((1, 1, 70)), "late writes and clocks off the service's");
         });
     }
 }
