@@ -8,7 +8,7 @@ namespace FlowLogs.Sinks;
 /// </summary>
 internal sealed class EventBatch(string source, long start, long end, ReadOnlyMemory<byte> framed, ReadOnlyMemory<int> ends, ReadOnlyMemory<int> lengths, EventFraming framing, EventPayload payload)
 {
-    /// <summary>The blob the events come from (<c>container/name</c>).</summary>
+    /// <summary>The blob the events come from, as dead letters name it (<c>account/container/name</c>).</summary>
     public string Source { get; } = source;
 
     /// <summary>Byte offset in the blob of the first record these events come from.</summary>

@@ -357,7 +357,10 @@ public partial class BicepTemplateTests
     [Test]
     public void TheFlowLogReaderMayReadOnlyTheTwoFlowLogContainers()
     {
-        foreach (JsonObject reader in Roles(Predicted(QueueThree.Value), ReaderRole))
+        // One reader a flow-log account: an empty loop would pass without checking a condition.
+        List<JsonObject> readers = Roles(Predicted(QueueThree.Value), ReaderRole);
+        Assert.That(readers, Has.Count.EqualTo(3));
+        foreach (JsonObject reader in readers)
         {
             JsonNode properties = reader["properties"]!;
             Assert.That(properties["conditionVersion"]!.GetValue<string>(), Is.EqualTo("2.0"));
