@@ -203,7 +203,7 @@ internal sealed class MemoryBlobStore(TimeProvider? time = null, params string[]
         foreach (Committed c in found)
         {
             await Task.Yield();
-            yield return new CatalogBlob(c.Blob, c.Length, c.Modified);
+            yield return new CatalogBlob(c.Blob, c.Length, c.Modified, c.ETag.ToString());
         }
     }
 

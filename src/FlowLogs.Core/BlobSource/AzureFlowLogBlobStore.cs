@@ -117,7 +117,7 @@ internal sealed class AzureFlowLogBlobStore(BlobServiceClient service) : IFlowLo
         BlobContainerClient client = _service.GetBlobContainerClient(container);
         await foreach (BlobItem item in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken).ConfigureAwait(false))
         {
-            yield return new CatalogBlob(new FlowLogBlob(Account, container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.LastModified);
+            yield return new CatalogBlob(new FlowLogBlob(Account, container, item.Name), item.Properties.ContentLength ?? 0, item.Properties.LastModified, item.Properties.ETag?.ToString());
         }
     }
 

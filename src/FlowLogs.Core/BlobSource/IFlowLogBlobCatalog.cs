@@ -4,7 +4,8 @@ namespace FlowLogs.BlobSource;
 /// <param name="Blob">The blob.</param>
 /// <param name="Length">Its committed length.</param>
 /// <param name="LastModified">When it was last committed, by the storage service's clock; null when not known.</param>
-internal readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? LastModified = null);
+/// <param name="ETag">Its ETag as listed; null when not known.</param>
+internal readonly record struct CatalogBlob(FlowLogBlob Blob, long Length, DateTimeOffset? LastModified = null, string? ETag = null);
 
 /// <summary>The listings the replay makes: virtual folders one level at a time, and the blobs under a prefix.</summary>
 internal interface IFlowLogBlobCatalog

@@ -233,8 +233,12 @@ internal sealed partial class BlobClaims(ICheckpointStore store, TimeProvider ti
         }
     }
 
-    /// <summary>Lets go without advancing anything (after a failure), if the claim is still ours.</summary>
-    public async Task AbandonAsync(BlobClaim held, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lets go after a failure, if the claim is still ours, writing <paramref name="acknowledged"/> (what the sink
+    /// acknowledged, not yet written: a failed release must not send a delivered delta again) or, when null, the
+    /// checkpoint as last written.
+    /// </summary>
+    public async Task AbandonAsync(BlobClaim held, BlobCheckpoint? acknowledged, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(held);
         await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -242,8 +246,9 @@ internal sealed partial class BlobClaims(ICheckpointStore store, TimeProvider ti
         {
             for (int attempt = 0; attempt < 3 && !held.IsLost; attempt++)
             {
-                // Keep a pending mark: whoever comes next must look at the blob.
-                BlobCheckpoint released = held.Checkpoint with { ClaimOwner = null, ClaimExpires = null, Updated = _time.GetUtcNow() };
+                // Keep a pending mark: whoever comes next must look at the blob. Progress only moves forward.
+                BlobCheckpoint progress = acknowledged is not null && IsForward(held.Checkpoint, acknowledged) ? acknowledged : held.Checkpoint;
+                BlobCheckpoint released = progress with { ClaimOwner = null, ClaimExpires = null, Updated = _time.GetUtcNow(), Pending = held.Checkpoint.Pending };
                 if (await _store.TryReplaceAsync(released, held.Stored.ETag, cancellationToken).ConfigureAwait(false) is not null)
                 {
                     held.IsReleased = true;
@@ -300,9 +305,12 @@ internal sealed partial class BlobClaims(ICheckpointStore store, TimeProvider ti
     }
 
     // The offset only moves back when a rewrite is acknowledged by counting it: a stale writer can never rewind it.
+    private static bool IsForward(BlobCheckpoint stored, BlobCheckpoint next)
+        => next.Restarts > stored.Restarts || (next.Restarts == stored.Restarts && next.Offset >= stored.Offset);
+
     private static void EnsureForward(BlobCheckpoint stored, BlobCheckpoint next)
     {
-        if (next.Restarts < stored.Restarts || (next.Offset < stored.Offset && next.Restarts == stored.Restarts))
+        if (!IsForward(stored, next))
         {
             throw new InvalidOperationException($"checkpoint of {stored.BlobName} would move back from byte {stored.Offset} to {next.Offset} without a restart");
         }

@@ -15,7 +15,10 @@ namespace FlowLogs.Checkpoints;
 /// </summary>
 internal static class CheckpointKeys
 {
-    /// <summary>Partitions an hour's checkpoints are spread over (hexadecimal buckets <c>0</c> to <c>f</c>).</summary>
+    /// <summary>
+    /// Partitions an hour's checkpoints are spread over (hexadecimal buckets <c>0</c> to <c>f</c>). At most 16: one
+    /// hexadecimal digit keeps every bucket between <see cref="PartitionsOf"/>'s bounds in ordinal order.
+    /// </summary>
     public const int Spread = 16;
 
     /// <summary>Partition of blobs whose name holds no hour.</summary>

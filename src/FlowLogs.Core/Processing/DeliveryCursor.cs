@@ -68,6 +68,10 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
         PartialRecordTuples = 0,
         Restarts = Current.Restarts + 1,
         Progressed = time.GetUtcNow(),
+
+        // Not caught up with any length of the blob any more: the replay comes back to it until a read completes.
+        BlobLength = 0,
+        BlobETag = null,
     });
 
     /// <summary>The blob is not framed as Azure frames PT1H.json: from now on it is read as a document from the offset, a record boundary.</summary>
@@ -93,15 +97,20 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     };
 
     /// <summary>Every block up to <paramref name="consumed"/> (whose ids and sizes make <paramref name="digest"/>) was delivered: the offset moves to <paramref name="offset"/>.</summary>
-    public void BlocksDelivered(long offset, int consumed, string? digest) => Move(Current with
+    public void BlocksDelivered(long offset, int consumed, string? digest)
     {
-        Offset = offset,
-        BlocksConsumed = consumed,
-        ConsumedBlocksDigest = digest,
-        PartialRecordOffset = null,
-        PartialRecordTuples = 0,
-        Progressed = time.GetUtcNow(),
-    });
+        // A record awaited at the end of the last commit was finished and delivered with these blocks.
+        AwaitingCutRecord = false;
+        Move(Current with
+        {
+            Offset = offset,
+            BlocksConsumed = consumed,
+            ConsumedBlocksDigest = digest,
+            PartialRecordOffset = null,
+            PartialRecordTuples = 0,
+            Progressed = time.GetUtcNow(),
+        });
+    }
 
     /// <summary>
     /// A block run ends inside the record at <paramref name="recordOffset"/>, which Azure may still finish with its next
@@ -182,12 +191,12 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
         return outcome;
     }
 
-    /// <summary>Lets go without advancing anything (after a failure); a failure to do so is logged, never thrown over the original one.</summary>
+    /// <summary>Lets go after a failure, keeping what the sink acknowledged; a failure to do so is logged, never thrown over the original one.</summary>
     public async Task AbandonAsync()
     {
         try
         {
-            await claims.AbandonAsync(Held, CancellationToken.None).ConfigureAwait(false);
+            await claims.AbandonAsync(Held, Current, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -36,7 +36,7 @@ internal readonly record struct BlobReview(BlobStanding Standing, bool Final, Da
         bool final = HourCompletion.IsFinal(hour, found.LastModified, options.CompletionGrace, now);
         DateTimeOffset? heldUntil = checkpoint is { ClaimOwner: not null, ClaimExpires: { } expires } && expires > now ? expires : null;
         bool held = heldUntil is not null;
-        if (checkpoint is not null && checkpoint.BlobLength == found.Length && !held)
+        if (checkpoint is not null && checkpoint.BlobLength == found.Length && !RewrittenSince(checkpoint, found) && !held)
         {
             return new BlobReview(BlobStanding.UpToDate, final, null);
         }
@@ -55,4 +55,9 @@ internal readonly record struct BlobReview(BlobStanding Standing, bool Final, Da
             ? new BlobReview(BlobStanding.LeftToTrigger, final, since)
             : new BlobReview(BlobStanding.Behind, final, since);
     }
+
+    // Same length, another ETag: committed again since its checkpoint caught up (a rewrite in place, or the same blocks
+    // committed again); read, so the processor's digest of the consumed blocks can tell which.
+    private static bool RewrittenSince(BlobCheckpoint checkpoint, CatalogBlob found)
+        => checkpoint.BlobETag is { } read && found.ETag is { } listed && !string.Equals(read.Trim('"'), listed.Trim('"'), StringComparison.Ordinal);
 }

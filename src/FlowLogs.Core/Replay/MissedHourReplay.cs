@@ -66,13 +66,9 @@ public sealed partial class MissedHourReplay
         ReplayRunState? previous = await _state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
         DateTimeOffset now = _clock.GetUtcNow();
         IReadOnlyList<AccountWalk> walks = await _state.GetWalksAsync(cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ResourcePrefix> known = Configured(await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false));
-        DiscoveryResult found = await _discovery.DiscoverAsync(known, walks, now, cancellationToken).ConfigureAwait(false);
-        if (previous is not null && found.ReadBackTo is { } back && BlobPath.HourOf(back) < previous.ResumeFrom)
-        {
-            // Owed at once: a run cut short after this still leaves the next one reading those hours.
-            await _state.SaveRunStateAsync(previous with { ResumeFrom = BlobPath.HourOf(back) }, cancellationToken).ConfigureAwait(false);
-        }
+        IReadOnlyList<ResourcePrefix> known = await ConfiguredAsync(await _state.GetPrefixesAsync(cancellationToken).ConfigureAwait(false), walks, cancellationToken).ConfigureAwait(false);
+        var standing = new RunProgress(_state, previous?.ResumeFrom);
+        DiscoveryResult found = await _discovery.DiscoverAsync(known, walks, now, (back, token) => previous is null ? Task.CompletedTask : standing.OweAsync(back, token), cancellationToken).ConfigureAwait(false);
 
         ReplayPlan plan = since is { } first
             ? ReplayPlan.Backfill(first, until ?? now)
@@ -115,7 +111,7 @@ public sealed partial class MissedHourReplay
             if (firstNotDone is null && plan.IsBacklog(hour))
             {
                 // Progress survives a run cut short (the function timeout): the next run starts after this hour.
-                await _state.SaveRunStateAsync(new ReplayRunState(_clock.GetUtcNow(), hour.AddHours(1), LastRunSucceeded: false, _clock.Skew), cancellationToken).ConfigureAwait(false);
+                await standing.SaveAsync(new ReplayRunState(_clock.GetUtcNow(), hour.AddHours(1), LastRunSucceeded: false, _clock.Skew), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -124,7 +120,7 @@ public sealed partial class MissedHourReplay
         DateTimeOffset? resumeFrom = plan.IsBackfill ? previous?.ResumeFrom : firstNotDone ?? plan.To.AddHours(1);
         if (!plan.IsBackfill)
         {
-            await _state.SaveRunStateAsync(new ReplayRunState(_clock.GetUtcNow(), resumeFrom!.Value, succeeded, _clock.Skew, throttled), cancellationToken).ConfigureAwait(false);
+            resumeFrom = await standing.SaveAsync(new ReplayRunState(_clock.GetUtcNow(), resumeFrom!.Value, succeeded, _clock.Skew, throttled), cancellationToken).ConfigureAwait(false);
         }
 
         var report = new ReplayReport
@@ -223,7 +219,7 @@ public sealed partial class MissedHourReplay
 
             tally.Behind += behind.Count;
             bool caughtUp = await CatchUpAsync(behind, tally, cancellationToken).ConfigureAwait(false) && elsewhere == 0;
-            HourMark? next = FolderHour.After(step, mark, hourOver, quiet && caughtUp, now, _options.RecheckAfter);
+            HourMark? next = FolderHour.After(step, mark, hourOver, quiet && caughtUp, _clock.GetUtcNow(), _options.RecheckAfter);
             if (next is not null)
             {
                 await _state.MarkHourAsync(hour, prefix, next, cancellationToken).ConfigureAwait(false);
@@ -257,8 +253,10 @@ public sealed partial class MissedHourReplay
         return listed;
     }
 
-    // Folders of accounts no longer configured (an account removed from the list) are left alone, said once a run.
-    private List<ResourcePrefix> Configured(IReadOnlyList<ResourcePrefix> prefixes)
+    // Folders of accounts no longer configured (an account removed from the list) are left alone, said once a run; the
+    // hours go on without them, so their walks are marked unfinished: put back, such an account is read back from its
+    // last walk (its walk's FirstSeen and the maximum look-back bound how far).
+    private async Task<List<ResourcePrefix>> ConfiguredAsync(IReadOnlyList<ResourcePrefix> prefixes, IReadOnlyList<AccountWalk> walks, CancellationToken cancellationToken)
     {
         var accounts = new HashSet<string>(_catalog.Accounts, StringComparer.Ordinal);
         List<ResourcePrefix> configured = [.. prefixes.Where(p => accounts.Contains(p.Account))];
@@ -266,6 +264,10 @@ public sealed partial class MissedHourReplay
         {
             string[] removed = [.. prefixes.Select(p => p.Account).Where(a => !accounts.Contains(a)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             LogAccountsNotConfigured(_logger, prefixes.Count - configured.Count, string.Join(", ", removed));
+            foreach (AccountWalk walk in walks.Where(w => w.LastWalked is not null && removed.Contains(w.Account, StringComparer.Ordinal)))
+            {
+                await _state.SaveWalkAsync(walk with { FirstSeen = walk.LastWalked!.Value, LastWalked = null }, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return configured;
@@ -337,6 +339,39 @@ public sealed partial class MissedHourReplay
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay leaves {Folders} resource folders of accounts no longer in FlowLogs:Storage:FlowLogConnections alone: {Accounts}")]
     private static partial void LogAccountsNotConfigured(ILogger logger, int folders, string accounts);
+
+    /// <summary>
+    /// The run's writes of where the replay stands. A read-back owed by a folder found now lowers it at once; a save
+    /// never raises it over a lower one another process wrote since this run began (a replica that found an account
+    /// while this one ran), which is kept instead.
+    /// </summary>
+    private sealed class RunProgress(IReplayStateStore state, DateTimeOffset? startedFrom)
+    {
+        private DateTimeOffset? _lowestOwed;
+
+        public async Task OweAsync(DateTimeOffset back, CancellationToken cancellationToken)
+        {
+            DateTimeOffset hour = BlobPath.HourOf(back);
+            ReplayRunState? current = await state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
+            _lowestOwed = _lowestOwed is { } owed && owed <= hour ? owed : hour;
+            if (current is not null && hour < current.ResumeFrom)
+            {
+                await state.SaveRunStateAsync(current with { ResumeFrom = hour }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Saves <paramref name="next"/>, or its hour lowered to one another process owes; returns the hour saved.</summary>
+        public async Task<DateTimeOffset> SaveAsync(ReplayRunState next, CancellationToken cancellationToken)
+        {
+            ReplayRunState? current = await state.GetRunStateAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset ours = Min(startedFrom ?? next.ResumeFrom, _lowestOwed ?? next.ResumeFrom);
+            DateTimeOffset resumeFrom = current is not null && current.ResumeFrom < ours && current.ResumeFrom < next.ResumeFrom ? current.ResumeFrom : next.ResumeFrom;
+            await state.SaveRunStateAsync(next with { ResumeFrom = resumeFrom }, cancellationToken).ConfigureAwait(false);
+            return resumeFrom;
+        }
+
+        private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
+    }
 
     /// <summary>Running totals of a run, updated from parallel catch-ups.</summary>
     private sealed class Tally

@@ -23,9 +23,14 @@ internal sealed partial class ResourceDiscovery(IFlowLogBlobCatalog catalog, IRe
 {
     private const int MaxDepth = 32;
 
-    /// <summary>Walks the accounts whose walk is due at <paramref name="now"/> (the storage service's time).</summary>
-    public async Task<DiscoveryResult> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, IReadOnlyList<AccountWalk> walks, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Walks the accounts whose walk is due at <paramref name="now"/> (the storage service's time). Before the first
+    /// folder of an account is saved, <paramref name="owe"/> is told how far back that account must be read: whatever
+    /// stops the run after that (a kill, the function timeout) leaves the read-back owed.
+    /// </summary>
+    public async Task<DiscoveryResult> DiscoverAsync(IReadOnlyList<ResourcePrefix> known, IReadOnlyList<AccountWalk> walks, DateTimeOffset now, Func<DateTimeOffset, CancellationToken, Task> owe, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(owe);
         var all = new HashSet<ResourcePrefix>(known);
         DateTimeOffset? readBackTo = null;
         int unlisted = 0;
@@ -47,12 +52,30 @@ internal sealed partial class ResourceDiscovery(IFlowLogBlobCatalog catalog, IRe
                 await state.SaveWalkAsync(walk, cancellationToken).ConfigureAwait(false);
             }
 
-            int before = all.Count;
+            // An account never walked to its end (new, cut short, or back in the settings after it was left out) is read
+            // back whatever its walk finds; any other, only when the walk finds a folder it did not know.
+            DateTimeOffset back = ReplayPlan.ReadBackFor(walk, options);
+            bool owed = false;
+            async Task OweAsync()
+            {
+                if (!owed)
+                {
+                    owed = true;
+                    await owe(back, cancellationToken).ConfigureAwait(false);
+                    readBackTo = readBackTo is { } earlier && earlier <= back ? earlier : back;
+                }
+            }
+
+            if (walk.LastWalked is null)
+            {
+                await OweAsync().ConfigureAwait(false);
+            }
+
             try
             {
                 foreach (string container in options.FlowLogContainers)
                 {
-                    await WalkAsync(account, container, all, cancellationToken).ConfigureAwait(false);
+                    await WalkAsync(account, container, all, OweAsync, cancellationToken).ConfigureAwait(false);
                 }
 
                 await state.SaveWalkAsync(walk with { LastWalked = now }, cancellationToken).ConfigureAwait(false);
@@ -62,19 +85,12 @@ internal sealed partial class ResourceDiscovery(IFlowLogBlobCatalog catalog, IRe
                 LogWalkFailed(logger, ex, account, ex.Message);
                 unlisted++;
             }
-
-            if (all.Count > before)
-            {
-                // Folders found by a walk cut short count too: they were saved as they were found.
-                DateTimeOffset back = ReplayPlan.ReadBackFor(walk, options);
-                readBackTo = readBackTo is { } earlier && earlier <= back ? earlier : back;
-            }
         }
 
         return new DiscoveryResult([.. all], readBackTo, unlisted);
     }
 
-    private async Task WalkAsync(string account, string container, HashSet<ResourcePrefix> all, CancellationToken cancellationToken)
+    private async Task WalkAsync(string account, string container, HashSet<ResourcePrefix> all, Func<Task> owe, CancellationToken cancellationToken)
     {
         var pending = new Stack<(string Prefix, int Depth)>();
         pending.Push((string.Empty, 0));
@@ -87,9 +103,12 @@ internal sealed partial class ResourceDiscovery(IFlowLogBlobCatalog catalog, IRe
                 if (segment.StartsWith("y=", StringComparison.Ordinal))
                 {
                     var found = new ResourcePrefix(account, container, prefix.TrimEnd('/'));
-                    if (all.Add(found))
+                    if (!all.Contains(found))
                     {
+                        // Owed before the folder is known: once saved, it is no longer new to the next run.
+                        await owe().ConfigureAwait(false);
                         await state.AddPrefixAsync(found, cancellationToken).ConfigureAwait(false);
+                        all.Add(found);
                         LogNewPrefix(logger, found.Key);
                     }
 

@@ -30,6 +30,26 @@ public class CheckpointKeysTests
         }
     }
 
+    [Test]
+    public void EveryBucketOfAnHourLiesInsideItsRangeQueryAndNoOtherHoursDoes()
+    {
+        DateTimeOffset hour = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+        (string first, string last) = CheckpointKeys.PartitionsOf(hour);
+        string[] partitions = [.. Enumerable.Range(0, 10_000)
+            .Select(i => CheckpointKeys.Partition(VNetName.Replace("00224871C205", $"0022487{i:X5}", StringComparison.Ordinal)))
+            .Distinct()];
+
+        Assert.That(partitions, Has.Length.EqualTo(CheckpointKeys.Spread));
+        Assert.That(partitions, Has.All.Matches<string>(p => string.CompareOrdinal(p, first) >= 0 && string.CompareOrdinal(p, last) <= 0));
+        foreach (DateTimeOffset other in new[] { hour.AddHours(-1), hour.AddHours(1) })
+        {
+            (string otherFirst, string otherLast) = CheckpointKeys.PartitionsOf(other);
+            Assert.That(string.CompareOrdinal(otherLast, first) < 0 || string.CompareOrdinal(otherFirst, last) > 0, $"{other:u} overlaps");
+        }
+
+        Assert.That(string.CompareOrdinal(CheckpointKeys.NoHourPartition, first) < 0 || string.CompareOrdinal(CheckpointKeys.NoHourPartition, last) > 0);
+    }
+
     [TestCase(VNetName)]
     [TestCase("c/a#b?c\\d%e/PT1H.json")]
     [TestCase("c/tab\there/\u0001\u007f/PT1H.json")]
