@@ -80,6 +80,13 @@ internal sealed record BlobCheckpoint
     /// <summary>Set by a process that found the blob held: the holder must look at the blob again before letting go.</summary>
     public bool Pending { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="BlobETag"/> is <paramref name="etag"/> (quoted or not: Event Grid leaves the quotes out); null
+    /// when either is unknown.
+    /// </summary>
+    public bool? IsAtETag(string? etag)
+        => BlobETag is { } read && etag is { } other ? string.Equals(read.Trim('"'), other.Trim('"'), StringComparison.Ordinal) : null;
+
     /// <summary>A fresh checkpoint for a blob never seen.</summary>
     public static BlobCheckpoint New(string blobName, DateTimeOffset now) => new() { BlobName = blobName, FirstSeen = now, Updated = now };
 }

@@ -42,18 +42,18 @@ public static class FlowLogServiceCollectionExtensions
         services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, sp.GetRequiredService<StorageClock>()));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
-        services.AddSingleton(sp => new TableCheckpointStore(StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(Storage(sp).CheckpointTable)));
+        services.AddSingleton(sp => new TableCheckpointStore(StateTables(configuration, sp).GetTableClient(Storage(sp).CheckpointTable)));
         services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
         services.AddSingleton(sp => new TableReplayStateStore(
-            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+            StateTables(configuration, sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
-        services.AddSingleton(sp => new BlobDeadLetterStore(StorageAccounts.Blobs(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new BlobClientOptions(), sp.GetRequiredService<StorageClock>())).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
+        services.AddSingleton(sp => new BlobDeadLetterStore(StateBlobs(configuration, sp).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
         services.AddHostedService(sp => new StorageInitializer(
             sp.GetRequiredService<TableCheckpointStore>(),
             sp.GetRequiredService<TableReplayStateStore>(),
             sp.GetRequiredService<BlobDeadLetterStore>(),
-            () => StorageAccounts.Queues(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new QueueClientOptions(), sp.GetRequiredService<StorageClock>())).GetQueueClient(BlobCreatedHandler.QueueName),
+            () => StateQueues(configuration, sp).GetQueueClient(BlobCreatedHandler.QueueName),
             sp.GetRequiredService<FlowLogAccounts>));
 
         services.AddSingleton(sp => new BlobClaims(sp.GetRequiredService<ICheckpointStore>(), sp.GetRequiredService<StorageClock>(), sp.GetRequiredService<ILogger<BlobClaims>>()));
@@ -79,7 +79,7 @@ public static class FlowLogServiceCollectionExtensions
         // Read-only, for `flowlogs status` (the app's last self-check with the rest) and the self-check; the flow-log
         // account is only needed when it lists.
         services.AddSingleton<ISelfCheckStore>(sp => new TableSelfCheckStore(
-            StorageAccounts.Tables(configuration, Storage(sp).StateConnection, StorageAccounts.Configured(new TableClientOptions(), sp.GetRequiredService<StorageClock>())).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+            StateTables(configuration, sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton(sp => new FlowLogStateReader(
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
@@ -112,6 +112,16 @@ public static class FlowLogServiceCollectionExtensions
     public static IReadOnlyList<string> DescribeSinkRoutes(IConfiguration configuration) => SinkRoutes.Describe(configuration);
 
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+
+    // The app's own account, its clients configured as every client of the pipeline (retries, the storage clock).
+    private static TableServiceClient StateTables(IConfiguration configuration, IServiceProvider provider)
+        => StorageAccounts.Tables(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new TableClientOptions(), provider.GetRequiredService<StorageClock>()));
+
+    private static BlobServiceClient StateBlobs(IConfiguration configuration, IServiceProvider provider)
+        => StorageAccounts.Blobs(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new BlobClientOptions(), provider.GetRequiredService<StorageClock>()));
+
+    private static QueueServiceClient StateQueues(IConfiguration configuration, IServiceProvider provider)
+        => StorageAccounts.Queues(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new QueueClientOptions(), provider.GetRequiredService<StorageClock>()));
 
     // The self-check reads every setting when it runs, not when it is built, so that a bad one fails its check by name.
     private static void AddSelfCheck(IServiceCollection services, IConfiguration configuration)

@@ -14,7 +14,6 @@ internal readonly record struct AnnouncedCommit(long Length, string? ETag)
     public bool IsReadBy(BlobCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        return (ETag is { } etag && checkpoint.BlobETag is { } read && string.Equals(etag.Trim('"'), read.Trim('"'), StringComparison.Ordinal) && checkpoint.BlobLength == Length)
-            || Length < checkpoint.BlobLength;
+        return (checkpoint.IsAtETag(ETag) == true && checkpoint.BlobLength == Length) || Length < checkpoint.BlobLength;
     }
 }

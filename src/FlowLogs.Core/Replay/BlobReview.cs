@@ -58,6 +58,5 @@ internal readonly record struct BlobReview(BlobStanding Standing, bool Final, Da
 
     // Same length, another ETag: committed again since its checkpoint caught up (a rewrite in place, or the same blocks
     // committed again); read, so the processor's digest of the consumed blocks can tell which.
-    private static bool RewrittenSince(BlobCheckpoint checkpoint, CatalogBlob found)
-        => checkpoint.BlobETag is { } read && found.ETag is { } listed && !string.Equals(read.Trim('"'), listed.Trim('"'), StringComparison.Ordinal);
+    private static bool RewrittenSince(BlobCheckpoint checkpoint, CatalogBlob found) => checkpoint.IsAtETag(found.ETag) == false;
 }

@@ -37,12 +37,7 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
         => AskAsync(async () =>
         {
             BlobContainerClient client = StorageAccounts.Blobs(configuration, connection, Configure(new BlobClientOptions())).GetBlobContainerClient(container);
-            await foreach (Page<BlobItem> page in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken).AsPages(pageSizeHint: 1).ConfigureAwait(false))
-            {
-                return Answer(page.GetRawResponse());
-            }
-
-            return new StorageAnswer(200);
+            return await FirstPageAsync(client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <inheritdoc/>
@@ -50,12 +45,7 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
         => AskAsync(async () =>
         {
             TableClient client = StorageAccounts.Tables(configuration, connection, Configure(new TableClientOptions())).GetTableClient(table);
-            await foreach (Page<TableEntity> page in client.QueryAsync<TableEntity>(maxPerPage: 1, cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).ConfigureAwait(false))
-            {
-                return Answer(page.GetRawResponse());
-            }
-
-            return new StorageAnswer(200);
+            return await FirstPageAsync(client.QueryAsync<TableEntity>(maxPerPage: 1, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <inheritdoc/>
@@ -77,6 +67,18 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
     }
 
     private static StorageAnswer Answer(Response response) => new(response.Status, ServiceTime: response.Headers.Date);
+
+    // One page of at most one item: the answer to a list or a query is all the check needs.
+    private static async Task<StorageAnswer> FirstPageAsync<T>(AsyncPageable<T> items)
+        where T : notnull
+    {
+        await foreach (Page<T> page in items.AsPages(pageSizeHint: 1).ConfigureAwait(false))
+        {
+            return Answer(page.GetRawResponse());
+        }
+
+        return new StorageAnswer(200);
+    }
 
     // Every failure becomes an answer: the service's status and code, or why there was none. Messages are the
     // client's own words about the network (never a request URL: a SAS would be in it) or the failing type's name.

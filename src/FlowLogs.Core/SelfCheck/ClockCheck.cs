@@ -4,8 +4,8 @@ namespace FlowLogs.SelfCheck;
 
 /// <summary>
 /// This machine's clock against the storage service's (a response's Date header, whole seconds, taken as the middle of
-/// its second and compared with the middle of the request). Claims, the replay's graces and checkpoint times are this
-/// machine's; blob commit times are the service's: a clock far off makes the app wait too long, or not long enough.
+/// its second and compared with the middle of the request). Hours, claims and ages go by the service's time, so nothing
+/// is lost; but logs, metrics, timer schedules and the first moments of a process carry this machine's.
 /// </summary>
 internal static class ClockCheck
 {
@@ -15,7 +15,7 @@ internal static class ClockCheck
     /// <summary>Within this, the clocks agree (the Date header's second and a request's time are in it).</summary>
     public static readonly TimeSpan Agrees = TimeSpan.FromSeconds(30);
 
-    /// <summary>Beyond this, claims (5 min) and the trigger grace (5 min) are off by a large share.</summary>
+    /// <summary>Beyond this, logs and metrics are off by more than a delivery's usual lag: fix it before reading them.</summary>
     public static readonly TimeSpan FailsBeyond = TimeSpan.FromMinutes(2);
 
     /// <summary>The verdict on <paramref name="local"/> (this machine, mid-request) against <paramref name="serviceDate"/> (the Date header). Pure.</summary>
@@ -27,7 +27,7 @@ internal static class ClockCheck
             ? "this machine's clock agrees with the storage service's (within a second)"
             : string.Create(CultureInfo.InvariantCulture, $"this machine's clock is {UnreadCommitsCheck.Age(off)} {(skew > TimeSpan.Zero ? "ahead of" : "behind")} the storage service's");
         CheckVerdict verdict = off <= Agrees ? CheckVerdict.Pass : off <= FailsBeyond ? CheckVerdict.Warn : CheckVerdict.Fail;
-        string advice = verdict == CheckVerdict.Pass ? string.Empty : ": synchronise it (NTP); claims and the replay's graces go by it";
+        string advice = verdict == CheckVerdict.Pass ? string.Empty : ": synchronise it (NTP); hours and claims go by the storage service's time, but logs, metrics and schedules by this machine's";
         return new CheckResult { Name = Name, Verdict = verdict, Detail = words + advice };
     }
 

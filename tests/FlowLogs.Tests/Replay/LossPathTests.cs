@@ -21,17 +21,8 @@ public class LossPathTests
     public async Task AnAccountWhoseFirstWalkIsKilledAfterItsFoldersWereSavedStillGetsItsLookBack(bool killed)
     {
         const string Second = AzuriteServer.SecondAccount;
-        Action<ReplayOptions> dayBack = o => (o.FirstRunLookbackHours, o.RecheckAfter) = (24, TimeSpan.Zero);
         var w = new ReplayWorld(H.AddHours(-30), Account, Second);
-        var firstOnly = new RecordingCatalog(new SingleAccount(w.Blobs, Account), w.Listings);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
-        foreach (int h in new[] { -20, -19, -18, -17 })
-        {
-            w.WriteHour(H.AddHours(h), minutes: 1, resources: 4, account: Second);
-        }
-
-        w.At(Start);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
+        await w.RunBeforeAccountAddedAsync(Second, H.AddHours(-20), hours: 4, resources: 4, Start);
 
         // The second account is added; the run times out while walking its second container (NSG), after every VNet
         // folder was found and saved.
@@ -55,19 +46,19 @@ public class LossPathTests
         };
         if (killed)
         {
-            Assert.That(async () => await w.Replay(dayBack, cut).RunAsync(null, null, null, timeout.Token), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(async () => await w.Replay(DayBack, cut).RunAsync(null, null, null, timeout.Token), Throws.InstanceOf<OperationCanceledException>());
         }
         else
         {
-            await w.Replay(dayBack, cut).RunAsync(CancellationToken.None);
+            await w.Replay(DayBack, cut).RunAsync(CancellationToken.None);
         }
 
         Assert.That((await w.State.GetPrefixesAsync(CancellationToken.None)).Count(p => p.Account == Second), Is.EqualTo(4), "the folders were saved as found");
 
         w.At(Start.AddMinutes(10));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
         w.At(Start.AddHours(1));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
 
         Assert.That(w.Delivered, Is.EqualTo(w.TuplesWritten), "every blob of the added account, hours -20..-17");
     }
@@ -78,30 +69,29 @@ public class LossPathTests
     public async Task AnAccountRemovedAndAddedBackHasTheHoursItWasAwayReadBack()
     {
         const string Second = AzuriteServer.SecondAccount;
-        Action<ReplayOptions> dayBack = o => (o.FirstRunLookbackHours, o.RecheckAfter) = (24, TimeSpan.Zero);
         var w = new ReplayWorld(H.AddHours(-30), Account, Second);
         w.WriteHour(H.AddHours(-30), minutes: 1, resources: 2, account: Second);
         w.At(H.AddHours(-29));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
         Assert.That(w.Delivered, Is.EqualTo(w.TuplesWritten));
 
         // The second account is left out of the settings by a deployment for a while; Azure goes on writing into it.
-        var firstOnly = new RecordingCatalog(new SingleAccount(w.Blobs, Account), w.Listings);
+        RecordingCatalog firstOnly = w.FirstAccountOnly();
         foreach (int h in new[] { -20, -19, -18, -17 })
         {
             w.WriteHour(H.AddHours(h), minutes: 1, resources: 2, account: Second);
             w.At(H.AddHours(h + 1).AddMinutes(30));
-            await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
+            await w.Replay(DayBack, firstOnly).RunAsync(CancellationToken.None);
         }
 
         w.At(Start);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack, firstOnly).RunAsync(CancellationToken.None);
 
         // Put back.
         w.At(Start.AddMinutes(10));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
         w.At(Start.AddHours(2));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
 
         Assert.That(w.Delivered, Is.EqualTo(w.TuplesWritten), "the second account's hours -20..-17, within MaxLookbackHours");
     }
@@ -167,24 +157,16 @@ public class LossPathTests
     public async Task AReadBackOwedByOneRoundSurvivesAnotherRoundEndingMeanwhile(bool concurrent)
     {
         const string Second = AzuriteServer.SecondAccount;
-        Action<ReplayOptions> dayBack = o => (o.FirstRunLookbackHours, o.RecheckAfter) = (24, TimeSpan.Zero);
         var w = new ReplayWorld(H.AddHours(-30), Account, Second);
         w.WriteHour(H.AddHours(-30), minutes: 1, resources: 2);
-        var firstOnly = new RecordingCatalog(new SingleAccount(w.Blobs, Account), w.Listings);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
-        foreach (int h in new[] { -20, -19, -18, -17 })
-        {
-            w.WriteHour(H.AddHours(h), minutes: 1, resources: 4, account: Second);
-        }
-
-        w.At(Start);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
+        await w.RunBeforeAccountAddedAsync(Second, H.AddHours(-20), hours: 4, resources: 4, Start);
 
         // Replica Q, still configured with the first account alone, is in the middle of a round.
         using var gate = new ManualResetEventSlim(false);
         using var entered = new ManualResetEventSlim(false);
-        var slow = new RecordingCatalog(new SingleAccount(w.Blobs, Account), w.Listings)
+        var slow = new RecordingCatalog(w.Blobs, w.Listings)
         {
+            Accounts = [Account],
             OnListing = _ =>
             {
                 entered.Set();
@@ -194,7 +176,7 @@ public class LossPathTests
         Task<ReplayReport>? q = null;
         if (concurrent)
         {
-            q = Task.Run(() => w.Replay(dayBack, slow).RunAsync(CancellationToken.None));
+            q = Task.Run(() => w.Replay(DayBack, slow).RunAsync(CancellationToken.None));
             entered.Wait();
         }
 
@@ -211,7 +193,7 @@ public class LossPathTests
                 }
             },
         };
-        Assert.That(async () => await w.Replay(dayBack, killed).RunAsync(null, null, null, kill.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await w.Replay(DayBack, killed).RunAsync(null, null, null, kill.Token), Throws.InstanceOf<OperationCanceledException>());
 
         // Q ends its round.
         gate.Set();
@@ -221,9 +203,9 @@ public class LossPathTests
         }
 
         w.At(Start.AddMinutes(10));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
         w.At(Start.AddHours(1));
-        await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        await w.Replay(DayBack).RunAsync(CancellationToken.None);
 
         Assert.That(w.Delivered, Is.EqualTo(w.TuplesWritten), "the second account's hours -20..-17");
     }
@@ -265,14 +247,5 @@ public class LossPathTests
             Assert.That(result.WaitingForRecord, Is.False, "nothing waits any more");
             Assert.That(saved.BlobLength, Is.EqualTo((await w.Blobs.GetCommittedBlocksAsync(blob, CancellationToken.None))!.Length));
         });
-    }
-
-    private sealed class SingleAccount(IFlowLogBlobCatalog inner, string account) : IFlowLogBlobCatalog
-    {
-        public IReadOnlyList<string> Accounts => [account];
-
-        public IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, CancellationToken cancellationToken) => inner.ListChildPrefixesAsync(account, container, prefix, cancellationToken);
-
-        public IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, CancellationToken cancellationToken) => inner.ListBlobsAsync(account, container, prefix, cancellationToken);
     }
 }

@@ -425,19 +425,10 @@ public class MissedHourReplayTests
     public async Task AnAccountWhoseFirstWalkIsCutIsReadAsFarBackAsAFirstRunOnceItsWalkResumes()
     {
         const string Second = AzuriteServer.SecondAccount;
-        Action<ReplayOptions> dayBack = o => (o.FirstRunLookbackHours, o.RecheckAfter) = (24, TimeSpan.Zero);
         var w = new ReplayWorld(H.AddHours(-30), Account, Second);
 
         // The app runs with the first account; the second's four folders hold hours it never read.
-        var firstOnly = new RecordingCatalog(new SingleAccount(w.Blobs, Account), w.Listings);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
-        foreach (int h in new[] { -20, -19, -18, -17 })
-        {
-            w.WriteHour(H.AddHours(h), minutes: 1, resources: 4, account: Second);
-        }
-
-        w.At(Start);
-        await w.Replay(dayBack, firstOnly).RunAsync(CancellationToken.None);
+        await w.RunBeforeAccountAddedAsync(Second, H.AddHours(-20), hours: 4, resources: 4, Start);
 
         // The second account is added; its first walk fails (a 503) once it found two of its four folders.
         var cut = new RecordingCatalog(w.Blobs, w.Listings)
@@ -450,12 +441,12 @@ public class MissedHourReplayTests
                 }
             },
         };
-        ReplayReport first = await w.Replay(dayBack, cut).RunAsync(CancellationToken.None);
+        ReplayReport first = await w.Replay(DayBack, cut).RunAsync(CancellationToken.None);
         Assert.That(first.BlobsFailed, Is.EqualTo(1), "the account that could not be walked is counted");
         Assert.That(first.ResourcePrefixes, Is.EqualTo(2), "two folders found before the cut");
 
         w.At(Start.AddMinutes(10));
-        ReplayReport resumed = await w.Replay(dayBack).RunAsync(CancellationToken.None);
+        ReplayReport resumed = await w.Replay(DayBack).RunAsync(CancellationToken.None);
 
         Assert.That(resumed.ResourcePrefixes, Is.EqualTo(4));
         Assert.That(w.Delivered, Is.EqualTo(w.TuplesWritten), "every blob of the added account, the folders its cut walk missed included");
@@ -475,12 +466,4 @@ public class MissedHourReplayTests
     }
 
     /// <summary>A catalog that lists one account only, as an app configured with it alone.</summary>
-    private sealed class SingleAccount(IFlowLogBlobCatalog inner, string account) : IFlowLogBlobCatalog
-    {
-        public IReadOnlyList<string> Accounts => [account];
-
-        public IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, CancellationToken cancellationToken) => inner.ListChildPrefixesAsync(account, container, prefix, cancellationToken);
-
-        public IAsyncEnumerable<CatalogBlob> ListBlobsAsync(string account, string container, string prefix, CancellationToken cancellationToken) => inner.ListBlobsAsync(account, container, prefix, cancellationToken);
-    }
 }

@@ -137,6 +137,30 @@ internal sealed class ReplayWorld
     public BlobProcessor Processor(BlobProcessorOptions? options = null)
         => new(Blobs, new BlobClaims(Checkpoints, Clock, new CapturingLogger<BlobClaims>()), Sink, DeadLetters, Options.Create(options ?? new BlobProcessorOptions()), new CapturingLogger<BlobProcessor>(), Clock);
 
+    /// <summary>Replay options where a first run looks back a day and a complete hour is never listed again.</summary>
+    public static void DayBack(ReplayOptions options) => (options.FirstRunLookbackHours, options.RecheckAfter) = (24, TimeSpan.Zero);
+
+    /// <summary>Listings of <see cref="Account"/> alone, recorded: the settings before another account is added.</summary>
+    public RecordingCatalog FirstAccountOnly() => new(Blobs, Listings) { Accounts = [Account] };
+
+    /// <summary>
+    /// The app runs with <see cref="Account"/> alone (<see cref="DayBack"/>) while <paramref name="added"/>, not yet in
+    /// its settings, gets <paramref name="resources"/> folders holding <paramref name="hours"/> hours from
+    /// <paramref name="first"/>; then it runs once more at <paramref name="now"/>.
+    /// </summary>
+    public async Task RunBeforeAccountAddedAsync(string added, DateTimeOffset first, int hours, int resources, DateTimeOffset now)
+    {
+        RecordingCatalog firstOnly = FirstAccountOnly();
+        await Replay(DayBack, firstOnly).RunAsync(CancellationToken.None);
+        for (int h = 0; h < hours; h++)
+        {
+            WriteHour(first.AddHours(h), minutes: 1, resources: resources, account: added);
+        }
+
+        At(now);
+        await Replay(DayBack, firstOnly).RunAsync(CancellationToken.None);
+    }
+
     public MissedHourReplay Replay(Action<ReplayOptions>? configure = null, IFlowLogBlobCatalog? catalog = null, BlobProcessor? processor = null)
     {
         var options = new ReplayOptions { FirstRunLookbackHours = 6, WindowHours = 3, TriggerGrace = TimeSpan.Zero };
@@ -165,7 +189,8 @@ internal sealed class RecordingCatalog(IFlowLogBlobCatalog inner, ConcurrentQueu
     /// <summary>Called at each folder the walk lists, with the account: throw from it to cut the walk.</summary>
     public Action<string, string>? OnWalk { get; set; }
 
-    public IReadOnlyList<string> Accounts => inner.Accounts;
+    /// <summary>The accounts in the settings: the inner catalog's unless set (before another account is added).</summary>
+    public IReadOnlyList<string> Accounts { get; init; } = inner.Accounts;
 
     public async IAsyncEnumerable<string> ListChildPrefixesAsync(string account, string container, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
