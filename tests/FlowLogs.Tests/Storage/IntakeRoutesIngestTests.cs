@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Specialized;
 using FlowLogs.BlobSource;
 using FlowLogs.Cli;
 using FlowLogs.Ecs;
@@ -197,22 +196,10 @@ public class IntakeRoutesIngestTests
     // A head block, a block per record (each after the first starting with a comma), a tail block; returns the blob.
     private static async Task<byte[]> CommitAsAzureDoesAsync(BlobServiceClient service, FlowLogBlob blob, JsonArray records)
     {
-        BlobContainerClient container = service.GetBlobContainerClient(blob.Container);
-        await container.CreateIfNotExistsAsync();
-        BlockBlobClient client = container.GetBlockBlobClient(blob.Name);
         List<byte[]> blocks = [Encoding.UTF8.GetBytes("{\"records\":[")];
         blocks.AddRange(records.Select((r, i) => Encoding.UTF8.GetBytes((i > 0 ? "," : string.Empty) + r!.ToJsonString())));
         blocks.Add(Encoding.UTF8.GetBytes("]}"));
-        var ids = new List<string>();
-        foreach (byte[] block in blocks)
-        {
-            string id = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
-            using var stream = new MemoryStream(block);
-            await client.StageBlockAsync(id, stream);
-            ids.Add(id);
-        }
-
-        await client.CommitBlockListAsync(ids);
+        await StorageHarness.WriteBlocksAsync(service, blob, blocks);
         return [.. blocks.SelectMany(b => b)];
     }
 

@@ -62,9 +62,12 @@ internal sealed class StorageHarness
     public SimulatedNic Nic(int index) => new(index, SubscriptionId);
 
     /// <summary>Stages each of <paramref name="blocks"/> and commits them as the blob's block list; returns the block ids.</summary>
-    public async Task<string[]> WriteBlocksAsync(FlowLogBlob blob, params byte[][] blocks)
+    public Task<string[]> WriteBlocksAsync(FlowLogBlob blob, params byte[][] blocks) => WriteBlocksAsync(Blobs, blob, blocks);
+
+    /// <summary>As <see cref="WriteBlocksAsync(FlowLogBlob, byte[][])"/>, in the account of <paramref name="service"/>.</summary>
+    public static async Task<string[]> WriteBlocksAsync(BlobServiceClient service, FlowLogBlob blob, IEnumerable<byte[]> blocks)
     {
-        BlobContainerClient container = Blobs.GetBlobContainerClient(blob.Container);
+        BlobContainerClient container = service.GetBlobContainerClient(blob.Container);
         await container.CreateIfNotExistsAsync();
         BlockBlobClient client = container.GetBlockBlobClient(blob.Name);
         var ids = new List<string>();
