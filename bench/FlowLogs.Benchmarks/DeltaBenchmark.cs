@@ -181,10 +181,10 @@ internal static class DeltaBenchmark
 
         public long Events => Interlocked.Read(ref _events);
 
-        public ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+        public ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
         {
             Interlocked.Add(ref _events, batch.Count);
-            return ValueTask.CompletedTask;
+            return ValueTask.FromResult(DeliveryReceipt.AllAccepted);
         }
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
-using FlowLogs.DeadLetters;
 using FlowLogs.Ecs;
 using FlowLogs.Parsing;
 using FlowLogs.Simulation;
@@ -200,7 +199,6 @@ internal static class SinkBenchmark
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddSingleton<IDeadLetterStore, NoDeadLetters>();
         services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
         if (handler is not null)
         {
@@ -216,13 +214,6 @@ internal static class SinkBenchmark
     }
 
     private readonly record struct Result(long Events, double Seconds, long Allocated, int Requests, long BodyBytes, long GzipBytes);
-
-    private sealed class NoDeadLetters : IDeadLetterStore
-    {
-        public Task WriteAsync(BlobSource.FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 
     /// <summary>
     /// Answers <c>POST /batch</c> as the intake does, in process and synchronously: the sink's content is produced

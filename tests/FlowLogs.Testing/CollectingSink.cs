@@ -23,6 +23,9 @@ internal sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : 
     /// <summary>Called after each batch is acknowledged (the events count as received); throw to simulate a crash then.</summary>
     public Action<EventBatch>? AfterAcknowledge { get; set; }
 
+    /// <summary>Says why the receiver refuses an event (its JSON), or null to acknowledge it; refused events are not kept.</summary>
+    public Func<string, string?>? Refuse { get; set; }
+
     /// <summary>Every acknowledged event's <c>event.id</c>, in delivery order.</summary>
     public IReadOnlyCollection<string> EventIds => _ids;
 
@@ -30,7 +33,7 @@ internal sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : 
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <inheritdoc/>
-    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (BeforeAcknowledge is not null)
@@ -38,13 +41,22 @@ internal sealed class CollectingSink(EventPayload payload = EventPayload.Ecs) : 
             await BeforeAcknowledge(batch).ConfigureAwait(false);
         }
 
-        foreach (ReadOnlyMemory<byte> line in batch.Events())
+        var refused = new List<RefusedEvent>();
+        for (int i = 0; i < batch.Count; i++)
         {
+            ReadOnlyMemory<byte> line = batch.EventJson(i);
+            if (Refuse?.Invoke(System.Text.Encoding.UTF8.GetString(line.Span)) is { } reason)
+            {
+                refused.Add(new RefusedEvent(i, reason));
+                continue;
+            }
+
             using JsonDocument document = JsonDocument.Parse(line);
             _ids.Enqueue(document.RootElement.GetProperty("event").GetProperty("id").GetString()!);
         }
 
         Interlocked.Increment(ref _batches);
         AfterAcknowledge?.Invoke(batch);
+        return DeliveryReceipt.Refusing(refused);
     }
 }

@@ -52,7 +52,7 @@ internal sealed record BlobCheckpoint
     /// <summary>Events delivered from this blob so far.</summary>
     public long EventsDelivered { get; init; }
 
-    /// <summary>Skipped items sent to the dead-letter store so far.</summary>
+    /// <summary>Items sent to the dead-letter store so far: bad bytes, and events the sink refused.</summary>
     public long DeadLettered { get; init; }
 
     /// <summary>The last anomaly met on this blob, for operators.</summary>

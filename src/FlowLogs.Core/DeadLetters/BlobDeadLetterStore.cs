@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using FlowLogs.BlobSource;
 using FlowLogs.Parsing;
+using FlowLogs.Sinks;
 
 namespace FlowLogs.DeadLetters;
 
@@ -14,22 +15,8 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
 {
     private readonly BlobContainerClient _container = container ?? throw new ArgumentNullException(nameof(container));
 
-    // Whoever wants to know what this flow of work dead-letters (the redrive: did the sink refuse an event again?).
-    private readonly AsyncLocal<Action<string, string>?> _observer = new();
-
     /// <summary>The container the dead letters are in.</summary>
     public BlobContainerClient Container => _container;
-
-    /// <summary>
-    /// Reports every dead letter written by the current asynchronous flow (name in the container, reason) to
-    /// <paramref name="written"/> until the result is disposed.
-    /// </summary>
-    public IDisposable Observe(Action<string, string> written)
-    {
-        Action<string, string>? previous = _observer.Value;
-        _observer.Value = written;
-        return new Restore(() => _observer.Value = previous);
-    }
 
     /// <summary>Creates the container if needed.</summary>
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken) => await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -46,29 +33,41 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
         return string.Create(CultureInfo.InvariantCulture, $"{blob.Account}/{blob.Container}/{name}/{first.Offset:D15}-{first.TupleOrdinal + 1:D6}-{count:D6}-{first.Kind}.json");
     }
 
-    /// <inheritdoc/>
-    public async Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+    // Named by the event's own bytes: the same event refused again overwrites its dead letter.
+    private static string NameOf(string source, long rangeStart, ReadOnlySpan<byte> eventJson)
     {
         ArgumentNullException.ThrowIfNull(source);
         string stem = source.EndsWith(".json", StringComparison.Ordinal) ? source[..^".json".Length] : source;
-        string name = string.Create(CultureInfo.InvariantCulture, $"{stem}/events/{rangeStart:D15}-{System.IO.Hashing.XxHash64.HashToUInt64(eventJson.Span):x16}.json");
-        using var content = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("source", source);
-            writer.WriteString("kind", "UnsentEvent");
-            writer.WriteString("reason", reason);
-            writer.WriteNumber("record_range_start", rangeStart);
-            writer.WriteNumber("record_range_end", rangeEnd);
-            writer.WriteNumber("length", eventJson.Length);
-            writer.WriteBase64String("event", eventJson.Span);
-            writer.WriteEndObject();
-        }
+        return string.Create(CultureInfo.InvariantCulture, $"{stem}/events/{rangeStart:D15}-{System.IO.Hashing.XxHash64.HashToUInt64(eventJson):x16}.json");
+    }
 
-        content.Position = 0;
-        await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
-        _observer.Value?.Invoke(name, reason);
+    /// <inheritdoc/>
+    public async Task WriteRefusedAsync(EventBatch batch, IReadOnlyList<RefusedEvent> refused, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(refused);
+        foreach (RefusedEvent e in refused)
+        {
+            // The dead letter holds the event's own JSON, unescaped from its framing: what the redrive sends again.
+            ReadOnlyMemory<byte> eventJson = batch.EventJson(e.Index);
+            using var content = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("source", batch.Source);
+                writer.WriteString("kind", "UnsentEvent");
+                writer.WriteString("reason", e.Reason);
+                writer.WriteNumber("record_range_start", batch.Start);
+                writer.WriteNumber("record_range_end", batch.End);
+                writer.WriteNumber("length", eventJson.Length);
+                writer.WriteBase64String("event", eventJson.Span);
+                writer.WriteEndObject();
+            }
+
+            content.Position = 0;
+            string name = NameOf(batch.Source, batch.Start, eventJson.Span);
+            await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
@@ -106,13 +105,7 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
             content.Position = 0;
             string name = NameOf(blob, issues[first], count);
             await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
-            _observer.Value?.Invoke(name, issues[first].Reason);
             first += count;
         }
-    }
-
-    private sealed class Restore(Action restore) : IDisposable
-    {
-        public void Dispose() => restore();
     }
 }

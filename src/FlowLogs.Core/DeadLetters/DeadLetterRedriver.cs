@@ -128,7 +128,6 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
             }
 
             report.DeadLetters++;
-            bool rewrittenBySink = false;
             bool recorded = false;
             List<DeadLetterItem> loneTuples = [.. letter.Items.Where(i => !i.IsEvent && i.Outcome != DeadLetterItem.Delivered && i.Kind == nameof(ParseIssueKind.InvalidTuple))];
             Dictionary<DeadLetterItem, (long Sent, long Refused, string? Failure)> tuples = loneTuples.Count == 0
@@ -143,12 +142,11 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
                     continue;
                 }
 
-                (long sent, long refused, string? failure, bool rewritten) = tuples.TryGetValue(item, out (long Sent, long Refused, string? Failure) tuple)
-                    ? (tuple.Sent, tuple.Refused, tuple.Failure, false)
+                (long sent, long refused, string? failure) = tuples.TryGetValue(item, out (long Sent, long Refused, string? Failure) tuple)
+                    ? tuple
                     : item.IsEvent
                     ? await SendEventAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false)
                     : await SendBytesAsync(letter, item, dryRun, cancellationToken).ConfigureAwait(false);
-                rewrittenBySink |= rewritten;
                 if (failure is null)
                 {
                     report.ItemsRedriven++;
@@ -168,7 +166,7 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
 
             // A dead letter all delivered earlier but not moved (it changed meanwhile) is moved now.
             bool allDelivered = letter.Items.All(i => i.Outcome == DeadLetterItem.Delivered);
-            if (!dryRun && (recorded || allDelivered) && !await SaveAsync(letter, rewrittenBySink, report, cancellationToken).ConfigureAwait(false))
+            if (!dryRun && (recorded || allDelivered) && !await SaveAsync(letter, report, cancellationToken).ConfigureAwait(false))
             {
                 report.Skipped++;
             }
@@ -192,12 +190,12 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
 
     // Bytes the parser skipped: parsed again as a delta of the source blob at the item's offset; all of the item's
     // events are sent, or none (a record still partly bad is left whole for a later fix).
-    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> SendBytesAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
+    private async Task<(long Sent, long Refused, string? Failure)> SendBytesAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
     {
         byte[] bytes = item.Bytes;
         if (item.Length > bytes.Length)
         {
-            return (0, 0, string.Create(CultureInfo.InvariantCulture, $"only the first {bytes.Length} of the record's {item.Length} bytes were kept: it cannot be read again from the dead letter"), false);
+            return (0, 0, string.Create(CultureInfo.InvariantCulture, $"only the first {bytes.Length} of the record's {item.Length} bytes were kept: it cannot be read again from the dead letter"));
         }
 
         var issues = new List<ParseIssue>();
@@ -217,20 +215,20 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         if (issues.Count > 0)
         {
             string more = issues.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" (and {issues.Count - 1} more issues)") : string.Empty;
-            return (0, 0, $"today's parser still skips it: {issues[0].Kind}: {issues[0].Reason}{more}", false);
+            return (0, 0, $"today's parser still skips it: {issues[0].Kind}: {issues[0].Reason}{more}");
         }
 
         if (records == 0)
         {
-            return (0, 0, "today's parser finds no flow-log record in these bytes", false);
+            return (0, 0, "today's parser finds no flow-log record in these bytes");
         }
 
         if (target is null || batch is null || batch.Count == 0)
         {
-            return (tuples, 0, null, false);
+            return (tuples, 0, null);
         }
 
-        return await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+        return await DeliverAsync(target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
     }
 
     // Lone tuples carry none of their record's fields (time, MAC address, rule): their records are read again from the
@@ -324,17 +322,26 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
             return outcomes;
         }
 
-        long refused = 0;
-        string? failure = null;
-        if (target is not null && batch is not null)
+        if (target is null || batch is null)
         {
-            (_, refused, failure, _) = await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+            found.ForEach(i => outcomes[i] = (1, 0, null));
+            return outcomes;
         }
 
-        for (int i = 0; i < found.Count; i++)
+        // One event a found tuple, in the order found: the receipt's indexes name the items.
+        EventBatch events = batch.Build(letter.Source);
+        (DeliveryReceipt? receipt, string? failure) = await SendAsync(target, events, cancellationToken).ConfigureAwait(false);
+        if (receipt is null)
         {
-            // Which of the tuples the intake refused is not known here: each was dead-lettered anew with its event.
-            outcomes[found[i]] = failure is not null ? (0L, 0L, failure) : i < refused ? (0L, 1L, (string?)null) : (1L, 0L, (string?)null);
+            found.ForEach(i => outcomes[i] = (0, 0, failure));
+            return outcomes;
+        }
+
+        await store.WriteRefusedAsync(events, receipt.Refused, cancellationToken).ConfigureAwait(false);
+        found.ForEach(i => outcomes[i] = (1, 0, null));
+        foreach (RefusedEvent refused in receipt.Refused)
+        {
+            outcomes[found[refused.Index]] = (0, 1, null);
         }
 
         return outcomes;
@@ -356,77 +363,67 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
         return false;
     }
 
-    // An event the sink could not send: sent again byte for byte.
-    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> SendEventAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
+    // An event the sink could not send: sent again byte for byte. Refused again, it stays in this dead letter with the
+    // new answer (a new dead letter would be this one: it is named by the event's bytes).
+    private async Task<(long Sent, long Refused, string? Failure)> SendEventAsync(DeadLetter letter, DeadLetterItem item, bool dryRun, CancellationToken cancellationToken)
     {
         byte[] json = item.Bytes;
         if (json.Length == 0)
         {
-            return (0, 0, "the dead letter holds no event", false);
+            return (0, 0, "the dead letter holds no event");
         }
 
         if (dryRun)
         {
-            return (1, 0, null, false);
+            return (1, 0, null);
         }
 
         IEventSink target = sink();
         using EventBatchBuilder batch = target.CreateBatch();
         batch.AddEncoded(json, item.Offset, item.RangeEnd);
-        return await DeliverAsync(letter, target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+        (DeliveryReceipt? receipt, string? failure) = await SendAsync(target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+        return receipt switch
+        {
+            null => (0, 0, failure),
+            { Refused: [RefusedEvent again, ..] } => (0, 0, $"refused again: {again.Reason}"),
+            _ => (1, 0, null),
+        };
     }
 
-    // Hands the batch to the sink, watching what it dead-letters meanwhile: an event the intake refuses is written as a
-    // new dead letter (this one, for an event refused again), not thrown.
-    private async Task<(long Sent, long Refused, string? Failure, bool Rewritten)> DeliverAsync(DeadLetter letter, IEventSink target, EventBatch batch, CancellationToken cancellationToken)
+    // Hands the batch to the sink; the events it refuses are dead-lettered anew, with its answer.
+    private async Task<(long Sent, long Refused, string? Failure)> DeliverAsync(IEventSink target, EventBatch batch, CancellationToken cancellationToken)
     {
-        var written = new List<(string Name, string Reason)>();
+        (DeliveryReceipt? receipt, string? failure) = await SendAsync(target, batch, cancellationToken).ConfigureAwait(false);
+        if (receipt is null)
+        {
+            return (0, 0, failure);
+        }
+
+        await store.WriteRefusedAsync(batch, receipt.Refused, cancellationToken).ConfigureAwait(false);
+        return (receipt.AcceptedOf(batch.Count), receipt.Refused.Count, null);
+    }
+
+    // The sink's receipt, or why it failed: a failed delivery is the item's outcome, not the redrive's end.
+    private static async Task<(DeliveryReceipt? Receipt, string? Failure)> SendAsync(IEventSink target, EventBatch batch, CancellationToken cancellationToken)
+    {
         try
         {
-            using (store.Observe((name, reason) =>
-            {
-                lock (written)
-                {
-                    written.Add((name, reason));
-                }
-            }))
-            {
-                await target.DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
+            return (await target.DeliverAsync(batch, cancellationToken).ConfigureAwait(false), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The sink's messages name the setting to fix and never hold the key.
-            return (0, 0, $"the sink failed: {ex.Message}", false);
+            return (null, $"the sink failed: {ex.Message}");
         }
-
-        if (written.FirstOrDefault(w => w.Name == letter.Name) is { Name: not null } again)
-        {
-            return (0, 0, $"refused again: {again.Reason}", true);
-        }
-
-        return (batch.Count - written.Count, written.Count, null, false);
     }
 
     // Writes the outcomes: a dead letter with every item delivered moves under redriven/; one with an item still
     // failing is rewritten in place, unless it changed meanwhile (then it is left as it is and redriven next time).
-    private async Task<bool> SaveAsync(DeadLetter letter, bool rewrittenBySink, DeadLetterRedriveReport report, CancellationToken cancellationToken)
+    private async Task<bool> SaveAsync(DeadLetter letter, DeadLetterRedriveReport report, CancellationToken cancellationToken)
     {
         BlobClient blob = _container.GetBlobClient(letter.Name);
         ETag etag = letter.ETag;
         System.Text.Json.Nodes.JsonObject document = letter.Document;
-        if (rewrittenBySink)
-        {
-            // The sink wrote this dead letter again with the intake's new answer: record the outcome on what it wrote.
-            if (await ReadAsync(letter.Name, cancellationToken).ConfigureAwait(false) is not { } fresh)
-            {
-                return false;
-            }
-
-            fresh.Items[0].Node["redrive"] = letter.Items[0].Node["redrive"]?.DeepClone();
-            (etag, document) = (fresh.ETag, fresh.Document);
-        }
-
         var content = BinaryData.FromString(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         try
         {

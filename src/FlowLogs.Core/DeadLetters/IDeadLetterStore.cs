@@ -1,5 +1,6 @@
 using FlowLogs.BlobSource;
 using FlowLogs.Parsing;
+using FlowLogs.Sinks;
 
 namespace FlowLogs.DeadLetters;
 
@@ -13,8 +14,8 @@ internal interface IDeadLetterStore
     Task WriteAsync(FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores an event the sink could not send (too large for the intake), with the blob and byte range it came from;
-    /// the same event stored twice is kept once.
+    /// Stores each event of <paramref name="batch"/> its sink refused, with the reason, the blob and the byte range it
+    /// came from; the same event stored twice is kept once.
     /// </summary>
-    Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken);
+    Task WriteRefusedAsync(EventBatch batch, IReadOnlyList<RefusedEvent> refused, CancellationToken cancellationToken);
 }

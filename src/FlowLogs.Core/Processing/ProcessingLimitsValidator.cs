@@ -1,22 +1,20 @@
 using System.Globalization;
 using FlowLogs.Replay;
 using FlowLogs.Sinks;
-using FlowLogs.Sinks.Sekoia;
 using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Processing;
 
 /// <summary>
 /// Checks at start that the time limits fit together: one batch's delivery (its requests, each retried within the
-/// intake's budget) must fit in an invocation with room for the reads around it. Messages name every setting involved.
+/// sink's budget) must fit in an invocation with room for the reads around it. Messages name every setting involved.
 /// </summary>
-internal sealed class ProcessingLimitsValidator(IOptions<SinkOptions> sink, IServiceProvider services) : IValidateOptions<BlobProcessorOptions>
+internal sealed class ProcessingLimitsValidator(IServiceProvider services) : IValidateOptions<BlobProcessorOptions>
 {
     public ValidateOptionsResult Validate(string? name, BlobProcessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         const string P = BlobProcessorOptions.SectionName;
-        const string S = SekoiaIntakeOptions.SectionName;
         var failures = new List<string>();
         if (options.InvocationTimeout is { } timeout)
         {
@@ -25,18 +23,19 @@ internal sealed class ProcessingLimitsValidator(IOptions<SinkOptions> sink, ISer
                 failures.Add($"{P}:ClaimDuration ({options.ClaimDuration}) must be shorter than {P}:InvocationTimeout ({timeout}): a blob whose invocation was cut off would stay claimed past it");
             }
 
-            if (sink.Value.Kind == "sekoia" && services.GetService(typeof(IOptions<SekoiaIntakeOptions>)) is IOptions<SekoiaIntakeOptions> { Value: { } intake })
+            // Only a sink that sends requests has limits; a local file or stdout has none.
+            if (services.GetService(typeof(SinkRequestLimits)) is SinkRequestLimits limits)
             {
                 // Escaping makes a request body up to ~15% larger than its events (measured: ECS 12–14%, Raw 7–8%), and
-                // an event over the intake's limit ends a request early: 20% covers both. Requests of one batch go one
+                // an event over the receiver's limit ends a request early: 20% covers both. Requests of one batch go one
                 // after another.
-                int requests = (int)Math.Ceiling(options.MaxBatchBytes * 1.2 / intake.MaxRequestBytes);
-                TimeSpan longest = intake.RetryBudget * requests;
+                int requests = (int)Math.Ceiling(options.MaxBatchBytes * 1.2 / limits.MaxRequestBytes);
+                TimeSpan longest = limits.RetryBudget * requests;
                 if (longest * 2 > timeout)
                 {
                     failures.Add(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"{P}:InvocationTimeout ({timeout}) must be at least twice the longest delivery of one batch: {S}:RetryBudget ({intake.RetryBudget}) × {requests} requests for {P}:MaxBatchBytes ({options.MaxBatchBytes}) over {S}:MaxRequestBytes ({intake.MaxRequestBytes}); lower the budget or the batch, or raise the timeout"));
+                        $"{P}:InvocationTimeout ({timeout}) must be at least twice the longest delivery of one batch: {limits.RetryBudgetSetting} ({limits.RetryBudget}) × {requests} requests for {P}:MaxBatchBytes ({options.MaxBatchBytes}) over {limits.MaxRequestBytesSetting} ({limits.MaxRequestBytes}); lower the budget or the batch, or raise the timeout"));
                 }
             }
         }

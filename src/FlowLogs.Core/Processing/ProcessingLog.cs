@@ -15,6 +15,9 @@ internal static partial class ProcessingLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Kind} at byte {Offset} of {Blob}: {Reason}")]
     public static partial void DeadLettered(ILogger logger, string blob, ParseIssueKind kind, long offset, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
+    public static partial void EventRefused(ILogger logger, string blob, long start, long end, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {More} more items of {Blob} in the same read")]
     public static partial void MoreDeadLettered(ILogger logger, string blob, int more);
 

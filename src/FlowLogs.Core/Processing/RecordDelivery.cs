@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace FlowLogs.Processing;
 
 /// <summary>
-/// The step every reader shares: records in, events batched, batches delivered to the sink, bad bytes dead-lettered,
-/// and the cursor marked as each batch is acknowledged, so a failure later re-sends only what was never acknowledged.
-/// Also keeps the call's figures.
+/// The step every reader shares: records in, events batched, batches delivered to the sink, bad bytes and the events the
+/// sink refused dead-lettered, and the cursor marked as each batch is acknowledged, so a failure later re-sends only what
+/// was never acknowledged. Also keeps the call's figures.
 /// </summary>
 internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDeadLetterStore deadLetters, BlobProcessorOptions options, ILogger logger) : IDisposable
 {
@@ -99,7 +99,7 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
         issues.Clear();
     }
 
-    /// <summary>Hands what is batched to the sink and counts it once acknowledged.</summary>
+    /// <summary>Hands what is batched to the sink, dead-letters the events it refused, and counts both.</summary>
     public async Task DeliverAsync(CancellationToken cancellationToken)
     {
         if (_batch.Count == 0)
@@ -107,10 +107,32 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
             return;
         }
 
-        await sink.DeliverAsync(_batch.Build(cursor.Blob.FullName), cancellationToken).ConfigureAwait(false);
-        Events += _batch.Count;
-        FlowLogMetrics.EventsDelivered.Add(_batch.Count);
-        cursor.Delivered(_batch.Count);
+        EventBatch batch = _batch.Build(cursor.Blob.FullName);
+        DeliveryReceipt receipt = await sink.DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RefusedEvent> refused = receipt.Refused;
+        if (refused.Count > 0)
+        {
+            // Kept before the batch is reset: the dead letters hold the events' bytes.
+            await deadLetters.WriteRefusedAsync(batch, refused, cancellationToken).ConfigureAwait(false);
+            for (int i = 0; i < Math.Min(refused.Count, MaxDeadLetterLines); i++)
+            {
+                ProcessingLog.EventRefused(logger, batch.Source, batch.Start, batch.End, refused[i].Reason);
+            }
+
+            if (refused.Count > MaxDeadLetterLines)
+            {
+                ProcessingLog.MoreDeadLettered(logger, batch.Source, refused.Count - MaxDeadLetterLines);
+            }
+
+            DeadLetteredItems += refused.Count;
+            FlowLogMetrics.DeadLettered.Add(refused.Count);
+            cursor.DeadLettered(refused.Count);
+        }
+
+        int accepted = receipt.AcceptedOf(batch.Count);
+        Events += accepted;
+        FlowLogMetrics.EventsDelivered.Add(accepted);
+        cursor.Delivered(accepted);
         _batch.Reset();
     }
 

@@ -35,7 +35,7 @@ internal sealed class EventBatch(string source, long start, long end, ReadOnlyMe
     /// <summary>Which of the sink's destinations event <paramref name="index"/> goes to.</summary>
     public byte Destination(int index) => Destinations.IsEmpty ? (byte)0 : Destinations.Span[index];
 
-    /// <summary>Why the sink cannot send event <paramref name="index"/> (it dead-letters it instead), or null.</summary>
+    /// <summary>Why the sink cannot send event <paramref name="index"/> (it refuses it in its receipt), or null.</summary>
     public string? Unsendable(int index) => UnsendableReasons is { Count: > 0 } reasons && reasons.TryGetValue(index, out string? reason) ? reason : null;
 
     /// <summary>Every event, framed, each followed by the separator (for NDJSON: the lines as a file holds them).</summary>

@@ -7,7 +7,7 @@ namespace FlowLogs.Sinks;
 /// <summary>What a framing wrote for one event: the length of the event's own JSON, and where the sink sends it.</summary>
 /// <param name="JsonLength">Bytes of the event's own JSON, whatever its framing.</param>
 /// <param name="Destination">Which of the sink's destinations the event goes to; 0 for a sink with one.</param>
-/// <param name="Unsendable">Why the sink cannot send the event (it dead-letters it instead), or null.</param>
+/// <param name="Unsendable">Why the sink cannot send the event (it refuses it in its receipt), or null.</param>
 internal readonly record struct FramedEvent(int JsonLength, byte Destination = 0, string? Unsendable = null);
 
 /// <summary>

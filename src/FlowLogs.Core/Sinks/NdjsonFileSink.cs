@@ -32,7 +32,7 @@ internal sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
     public long Events { get; private set; }
 
     /// <inheritdoc/>
-    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         NdjsonFraming.Check(batch);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -46,6 +46,8 @@ internal sealed class NdjsonFileSink : IEventSink, IAsyncDisposable, IDisposable
         {
             _gate.Release();
         }
+
+        return DeliveryReceipt.AllAccepted;
     }
 
     /// <inheritdoc/>

@@ -43,7 +43,7 @@ internal static class SinkServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers <see cref="SekoiaIntakeSink"/> with its HTTP client and the standard resilience handler, and the start-up log of its routes.</summary>
+    /// <summary>Registers <see cref="SekoiaIntakeSink"/> with its HTTP client and the standard resilience handler, its <see cref="SinkRequestLimits"/>, and the start-up log of its routes.</summary>
     public static IServiceCollection AddSekoiaIntakeSink(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -86,6 +86,7 @@ internal static class SinkServiceCollectionExtensions
             });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IEventSink, SekoiaIntakeSink>();
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<SekoiaIntakeOptions>>().Value.RequestLimits());
         services.AddHostedService<IntakeRoutesAnnouncement>();
         return services;
     }

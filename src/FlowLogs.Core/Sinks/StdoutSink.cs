@@ -18,7 +18,7 @@ internal sealed class StdoutSink(Stream output, EventPayload payload = EventPayl
     public void Dispose() => _gate.Dispose();
 
     /// <inheritdoc/>
-    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         NdjsonFraming.Check(batch);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -31,5 +31,7 @@ internal sealed class StdoutSink(Stream output, EventPayload payload = EventPayl
         {
             _gate.Release();
         }
+
+        return DeliveryReceipt.AllAccepted;
     }
 }

@@ -30,7 +30,7 @@ public partial class BicepTemplateTests
                 host["extensions"]!["blobs"]!["maxDegreeOfParallelism"]!.GetValue<int>(),
                 queues["batchSize"]!.GetValue<int>() + queues["newBatchThreshold"]!.GetValue<int>()));
         int calls = triggers + new ReplayOptions().Parallelism;
-        long perCall = ProcessingMemory.WorstCaseBytesPerCall(new BlobProcessorOptions(), new SekoiaIntakeOptions());
+        long perCall = ProcessingMemory.WorstCaseBytesPerCall(new BlobProcessorOptions(), new SekoiaIntakeOptions().RequestLimits());
         long needed = RuntimeBytes + (calls * perCall);
 
         Assert.Multiple(() =>

@@ -38,6 +38,33 @@ public class BlobProcessorStateTests
     }
 
     [Test]
+    public async Task AnEventTheSinkRefusesIsDeadLetteredByTheProcessorWithItsRangeAndTheBlobStillCatchesUp()
+    {
+        var p = new Pipeline();
+        p.Sink.Refuse = e => e.Contains("1002", StringComparison.Ordinal) ? "the receiver refused this event (400): bad field" : null;
+        p.Blobs.Write(Blob, "{\"records\":[", Record(1), "," + Record(2), "," + Record(3), "]}");
+
+        BlobProcessResult result = await p.Processor().ProcessAsync(Blob, CancellationToken.None);
+
+        BlobCheckpoint checkpoint = (await p.Checkpoints.GetAsync(Blob.FullName, CancellationToken.None))!.Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Outcome, Is.EqualTo(BlobProcessOutcome.CaughtUp));
+            Assert.That((result.Events, result.DeadLettered), Is.EqualTo((2L, 1)), "acknowledged and refused counted apart");
+            Assert.That(p.Sink.EventIds, Has.Count.EqualTo(2));
+            (string source, long start, long end, int length, string reason) = p.DeadLetters.Events.Single();
+            Assert.That((source, reason), Is.EqualTo((Blob.FullName, "the receiver refused this event (400): bad field")));
+            Assert.That(start, Is.LessThan(end));
+            Assert.That(length, Is.GreaterThan(0));
+            Assert.That((checkpoint.EventsDelivered, checkpoint.DeadLettered), Is.EqualTo((2L, 1L)));
+        });
+
+        // Read again, nothing is sent or dead-lettered twice.
+        BlobProcessResult again = await p.Processor().ProcessAsync(Blob, CancellationToken.None);
+        Assert.That((again.Events, again.DeadLettered, p.DeadLetters.Events.Count), Is.EqualTo((0L, 0, 1)));
+    }
+
+    [Test]
     public async Task ARewrittenBlobIsReadAgainFromByteZeroWithTheRestartCounted()
     {
         var p = new Pipeline();

@@ -29,7 +29,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, List<string> sent) = Batch(300, EventPayload.Ecs);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent), "every event, as sent, in order");
         Assert.That(intake.Requests, Is.EqualTo(1));
@@ -44,7 +44,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("MaxRequestBytes", "262144"), ("MaxEventBytes", "100000"));
         (EventBatch batch, List<string> sent) = Batch(1500, EventPayload.Ecs);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent));
         Assert.That(intake.Requests, Is.GreaterThan(5));
@@ -60,7 +60,7 @@ public class SekoiaIntakeSinkTests
         string huge = "{\"a\":\"" + new string('x', 260_000) + "\",\"b\":\"\\\"q\\\\\"}";
         EventBatch batch = RawBatch("c/blob/PT1H.json", small, huge, small);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(new[] { small, small }));
         (string source, long start, long end, int length, string reason) = harness.DeadLetters.Events.Single();
@@ -77,11 +77,15 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("MaxEventBytes", "1024"));
         string[] events = [.. Enumerable.Range(0, 10).Select(i => i is 0 or 4 or 9 ? "{\"big\":\"" + new string('y', 1100) + "\"}" : $"{{\"n\":{i}}}")];
 
-        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+        DeliveryReceipt receipt = await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
 
+        Assert.That(receipt.Refused.Select(r => r.Index), Is.EqualTo(new[] { 0, 4, 9 }), "the sink answers which events it refused, by index, and writes nothing itself");
+        Assert.That(receipt.AcceptedOf(events.Length), Is.EqualTo(7));
+        Assert.That(harness.DeadLetters.Events, Is.Empty);
         Assert.That(intake.Events, Is.EqualTo(events.Where((_, i) => i is not (0 or 4 or 9))));
+        await harness.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
         Assert.That(harness.DeadLetterJson, Is.EqualTo(new[] { events[0], events[4], events[9] }));
-        Assert.That(intake.Requests, Is.EqualTo(2), "the runs 1-3 and 5-8");
+        Assert.That(intake.Requests, Is.EqualTo(4), "the runs 1-3 and 5-8, twice");
     }
 
     [Test]
@@ -92,7 +96,7 @@ public class SekoiaIntakeSinkTests
         using var ndjson = new EventBatchBuilder(EventPayload.Raw);
         ndjson.AddEncoded("{\"a\":1}"u8, 0, 1);
 
-        Assert.That(async () => await harness.Sink.DeliverAsync(ndjson.Build("c/blob/PT1H.json"), CancellationToken.None), Throws.ArgumentException);
+        Assert.That(async () => await harness.DeliverAsync(ndjson.Build("c/blob/PT1H.json"), CancellationToken.None), Throws.ArgumentException);
         Assert.That(intake.Requests, Is.Zero);
     }
 
@@ -109,7 +113,7 @@ public class SekoiaIntakeSinkTests
         (EventBatch batch, List<string> sent) = Batch(50, EventPayload.Raw);
         var stopwatch = Stopwatch.StartNew();
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent));
         Assert.That(intake.Requests, Is.EqualTo(3));
@@ -129,7 +133,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, List<string> sent) = Batch(40, EventPayload.Raw);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent.Concat(sent)));
         Assert.That(intake.StoredWithoutAcknowledgement, Is.EqualTo(40));
@@ -141,13 +145,13 @@ public class SekoiaIntakeSinkTests
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch warmUp, _) = Batch(1, EventPayload.Raw);
-        await harness.Sink.DeliverAsync(warmUp, CancellationToken.None);
+        await harness.DeliverAsync(warmUp, CancellationToken.None);
         (EventBatch batch, List<string> sent) = Batch(16, EventPayload.Raw);
         string kept = sent[11];
         intake.LeaveUnacknowledged = e => e == kept;
         int before = intake.Requests;
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -165,7 +169,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, _) = Batch(10, EventPayload.Raw);
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(batch, CancellationToken.None));
         Assert.That(error!.Message, Does.Contain("accepted none of the events").And.Contain("acknowledged 0 of 1 events").And.Contain("FlowLogs:Sekoia:BaseUrl"));
         Assert.That(harness.DeadLetters.Events, Is.Empty, "a misconfigured intake is not the events' fault: they stay unread and are retried");
     }
@@ -178,7 +182,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, List<string> sent) = Batch(21, EventPayload.Ecs);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent));
         Assert.That(intake.Requests, Is.EqualTo(3));
@@ -191,7 +195,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, _) = Batch(5, EventPayload.Raw);
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(batch, CancellationToken.None));
 
         Assert.That(error!.Message, Does.Contain("FlowLogs:Sekoia:IntakeKey"));
         Assert.That(error.IsConfigurationError, Is.True);
@@ -207,7 +211,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(new Uri(intake.BaseUrl, "/elsewhere"));
         (EventBatch batch, _) = Batch(5, EventPayload.Raw);
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(batch, CancellationToken.None));
 
         Assert.That(error!.Message, Does.Contain("FlowLogs:Sekoia:BaseUrl"));
         Assert.That(intake.Requests, Is.Zero);
@@ -220,7 +224,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, List<string> sent) = Batch(5, EventPayload.Raw);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.Events, Is.EqualTo(sent));
         Assert.That(SekoiaIntakeSink.BatchUrl(new Uri("https://intake.fra2.sekoia.io/api/v1/intake-http/")).AbsoluteUri, Is.EqualTo("https://intake.fra2.sekoia.io/api/v1/intake-http/batch"));
@@ -234,7 +238,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("RetryBudget", "00:00:02"));
         (EventBatch batch, _) = Batch(5, EventPayload.Raw);
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(batch, CancellationToken.None));
 
         Assert.That(error!.IsConfigurationError, Is.False);
         Assert.That(intake.Requests, Is.GreaterThan(2), "it did retry");
@@ -250,7 +254,7 @@ public class SekoiaIntakeSinkTests
         string[] events = [.. Enumerable.Range(0, 100).Select(i => $"{{\"n\":{i}}}")];
         intake.RefuseEvent = e => e == "{\"n\":37}";
 
-        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -270,7 +274,7 @@ public class SekoiaIntakeSinkTests
         intake.RefuseEvent = _ => true;
         string[] events = [.. Enumerable.Range(0, 2000).Select(i => $"{{\"n\":{i}}}")];
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None));
 
         Assert.That(error!.IsConfigurationError, Is.True);
         Assert.That(error.Message, Does.Contain("FlowLogs:Sekoia:BaseUrl"));
@@ -286,7 +290,7 @@ public class SekoiaIntakeSinkTests
         string[] events = [.. Enumerable.Range(0, 64).Select(i => $"{{\"n\":{i}}}")];
         intake.RefuseEvent = e => int.Parse(e[5..^1], System.Globalization.CultureInfo.InvariantCulture) < 6;
 
-        await harness.Sink.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/blob/PT1H.json", events), CancellationToken.None);
 
         Assert.That(intake.Events, Is.EquivalentTo(events[6..]));
         Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(6));
@@ -297,12 +301,12 @@ public class SekoiaIntakeSinkTests
     {
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         using Harness harness = Harness.Create(intake.BaseUrl);
-        await harness.Sink.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
 
         // Every event of this blob is malformed for the intake (one resource, one bad field), and there are many.
         intake.RefuseEvent = e => e.Contains("bad", StringComparison.Ordinal);
         string[] bad = [.. Enumerable.Range(0, 300).Select(i => $"{{\"bad\":{i}}}")];
-        await harness.Sink.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
 
         Assert.Multiple(() =>
         {
@@ -317,18 +321,18 @@ public class SekoiaIntakeSinkTests
         await using LoopbackIntake intake = await LoopbackIntake.StartAsync(Key);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         using Harness harness = Harness.Create(intake.BaseUrl, time);
-        await harness.Sink.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/good/PT1H.json", "{\"ok\":1}"), CancellationToken.None);
         intake.RefuseEvent = e => e.Contains("bad", StringComparison.Ordinal);
         string[] bad = [.. Enumerable.Range(0, 20).Select(i => $"{{\"bad\":{i}}}")];
 
         // Just inside the window: the intake works, these events are what it refuses; each is kept.
         time.Advance(SekoiaIntakeSink.AcceptedLately - TimeSpan.FromSeconds(1));
-        await harness.Sink.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
+        await harness.DeliverAsync(RawBatch("c/bad/PT1H.json", bad), CancellationToken.None);
         Assert.That(harness.DeadLetters.Events, Has.Count.EqualTo(20));
 
         // Past it, with nothing accepted since: it is the requests the intake refuses (a wrong URL or payload).
         time.Advance(TimeSpan.FromSeconds(2));
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(RawBatch("c/bad2/PT1H.json", bad), CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(RawBatch("c/bad2/PT1H.json", bad), CancellationToken.None));
         Assert.Multiple(() =>
         {
             Assert.That(error!.IsConfigurationError, Is.True);
@@ -347,7 +351,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("RetryBaseDelay", "00:00:00.050"), ("RetryBudget", "00:01:00"), ("MaxConcurrentRequests", "8"));
         (EventBatch batch, List<string> sent) = Batch(20, EventPayload.Raw);
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => harness.Sink.DeliverAsync(batch, CancellationToken.None).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => harness.DeliverAsync(batch, CancellationToken.None).AsTask()));
 
         Assert.That(intake.Events, Has.Count.EqualTo(8 * sent.Count));
         Assert.That(intake.FaultsServed[IntakeFault.ServerError], Is.EqualTo(22));
@@ -362,7 +366,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("MaxConcurrentRequests", "2"));
         (EventBatch batch, _) = Batch(200, EventPayload.Ecs);
 
-        await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => harness.Sink.DeliverAsync(batch, CancellationToken.None).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => harness.DeliverAsync(batch, CancellationToken.None).AsTask()));
 
         Assert.That(intake.Events, Has.Count.EqualTo(12 * 200));
         Assert.That(intake.MaxConcurrentRequests, Is.LessThanOrEqualTo(2));
@@ -375,7 +379,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
         (EventBatch batch, List<(FlowLogKind Kind, string Event)> sent) = MixedBatch(harness.Sink, FlowLogKind.VirtualNetwork, FlowLogKind.NetworkSecurityGroup, FlowLogKind.VirtualNetwork);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         List<(string Key, string Event)> received = [.. intake.KeyedEvents];
         Assert.That(received.Where(r => r.Key == Key).Select(r => r.Event), Is.EqualTo(sent.Where(s => s.Kind == FlowLogKind.VirtualNetwork).Select(s => s.Event)));
@@ -394,7 +398,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl);
         (EventBatch batch, List<(FlowLogKind Kind, string Event)> sent) = MixedBatch(harness.Sink, FlowLogKind.NetworkSecurityGroup, FlowLogKind.VirtualNetwork);
 
-        await harness.Sink.DeliverAsync(batch, CancellationToken.None);
+        await harness.DeliverAsync(batch, CancellationToken.None);
 
         Assert.That(intake.KeyedEvents.Select(e => e.Key), Has.All.EqualTo(Key));
         Assert.That(intake.Events, Is.EqualTo(sent.Select(s => s.Event)));
@@ -418,7 +422,7 @@ public class SekoiaIntakeSinkTests
             }
         }
 
-        await harness.Sink.DeliverAsync(builder.Build("c/nsg/PT1H.json"), CancellationToken.None);
+        await harness.DeliverAsync(builder.Build("c/nsg/PT1H.json"), CancellationToken.None);
 
         Assert.That(intake.KeyedEvents.Select(e => JsonNode.Parse(e.Event)!["flow.0"]!.GetValue<string>().Split(',')[5]), Is.EqualTo(new[] { "T", "U" }));
         (string _, long _, long _, int _, string reason) = harness.DeadLetters.Events.Single();
@@ -434,7 +438,7 @@ public class SekoiaIntakeSinkTests
         using Harness harness = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
         (EventBatch batch, _) = MixedBatch(harness.Sink, FlowLogKind.NetworkSecurityGroup);
 
-        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.Sink.DeliverAsync(batch, CancellationToken.None));
+        IntakeException? error = Assert.ThrowsAsync<IntakeException>(async () => await harness.DeliverAsync(batch, CancellationToken.None));
 
         Assert.That(error!.Message, Does.Contain("check FlowLogs:Sekoia:NsgIntakeKey"));
         Assert.That(error.Message, Does.Not.Contain(NsgKey).And.Not.Contain(Key));
@@ -458,7 +462,7 @@ public class SekoiaIntakeSinkTests
                 builder.AddEncoded(Encoding.UTF8.GetBytes(e), 100, 200);
             }
 
-            await translated.Sink.DeliverAsync(builder.Build("c/dl/PT1H.json"), CancellationToken.None);
+            await translated.DeliverAsync(builder.Build("c/dl/PT1H.json"), CancellationToken.None);
             List<(string Key, string Event)> received = [.. intake.KeyedEvents];
             Assert.That(received.Select(r => r.Key), Is.EqualTo(new[] { Key, Key }));
             JsonObject expected = JsonNode.Parse(Record)!.AsObject();
@@ -477,7 +481,7 @@ public class SekoiaIntakeSinkTests
         using Harness own = Harness.Create(intake.BaseUrl, ("NsgIntakeKey", NsgKey));
         EventBatchBuilder again = own.Sink.CreateBatch();
         again.AddEncoded(Encoding.UTF8.GetBytes(Record), 100, 200);
-        await own.Sink.DeliverAsync(again.Build("c/dl/PT1H.json"), CancellationToken.None);
+        await own.DeliverAsync(again.Build("c/dl/PT1H.json"), CancellationToken.None);
         Assert.That(intake.KeyedEvents.Single(), Is.EqualTo((NsgKey, Record)), "to the NSG intake, as it is");
     }
 
@@ -588,6 +592,14 @@ public class SekoiaIntakeSinkTests
 
         public IEventSink Sink => Provider.GetRequiredService<IEventSink>();
 
+        /// <summary>Delivers through the sink and, as the processor does, dead-letters the events its receipt refuses.</summary>
+        public async ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+        {
+            DeliveryReceipt receipt = await Sink.DeliverAsync(batch, cancellationToken);
+            await _kept.WriteRefusedAsync(batch, receipt.Refused, cancellationToken);
+            return receipt;
+        }
+
         public IReadOnlyCollection<string> Logs => _logs.Lines;
 
         public static Harness Create(Uri baseUrl, params (string Name, string Value)[] settings) => Create(baseUrl, null, settings);
@@ -612,7 +624,6 @@ public class SekoiaIntakeSinkTests
             var services = new ServiceCollection();
             var logs = new CapturingLoggerProvider();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
-            services.AddSingleton<IDeadLetterStore>(deadLetters);
             if (time is not null)
             {
                 services.AddSingleton(time);
@@ -640,10 +651,14 @@ public class SekoiaIntakeSinkTests
 
         public Task WriteAsync(FlowLogs.BlobSource.FlowLogBlob blob, IReadOnlyList<ParseIssue> issues, CancellationToken cancellationToken) => Inner.WriteAsync(blob, issues, cancellationToken);
 
-        public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+        public Task WriteRefusedAsync(EventBatch batch, IReadOnlyList<RefusedEvent> refused, CancellationToken cancellationToken)
         {
-            Json.Enqueue(Encoding.UTF8.GetString(eventJson.Span));
-            return Inner.WriteEventAsync(source, rangeStart, rangeEnd, eventJson, reason, cancellationToken);
+            foreach (RefusedEvent e in refused)
+            {
+                Json.Enqueue(Encoding.UTF8.GetString(batch.EventJson(e.Index).Span));
+            }
+
+            return Inner.WriteRefusedAsync(batch, refused, cancellationToken);
         }
     }
 }

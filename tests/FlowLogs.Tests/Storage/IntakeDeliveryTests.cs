@@ -103,7 +103,6 @@ public class IntakeDeliveryTests
         var services = new ServiceCollection();
         services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>));
         services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(NullLoggerFactory.Instance);
-        services.AddSingleton<IDeadLetterStore, Support.MemoryDeadLetterStore>();
         services.AddSekoiaIntakeSink(configuration.GetSection(SekoiaIntakeOptions.SectionName));
         return services.BuildServiceProvider();
     }

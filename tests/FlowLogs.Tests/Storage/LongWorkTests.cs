@@ -303,7 +303,7 @@ public class LongWorkTests
     {
         public FlowLogs.Sinks.EventBatchBuilder CreateBatch() => inner.CreateBatch();
 
-        public async ValueTask DeliverAsync(FlowLogs.Sinks.EventBatch batch, CancellationToken cancellationToken)
+        public async ValueTask<FlowLogs.Sinks.DeliveryReceipt> DeliverAsync(FlowLogs.Sinks.EventBatch batch, CancellationToken cancellationToken)
             => await inner.DeliverAsync(batch, cancellationToken).AsTask().WaitAsync(cancellationToken);
     }
 }

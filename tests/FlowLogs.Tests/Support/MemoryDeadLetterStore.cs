@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FlowLogs.BlobSource;
 using FlowLogs.DeadLetters;
 using FlowLogs.Parsing;
+using FlowLogs.Sinks;
 
 namespace FlowLogs.Tests.Support;
 
@@ -25,9 +26,13 @@ internal sealed class MemoryDeadLetterStore : IDeadLetterStore
         return Task.CompletedTask;
     }
 
-    public Task WriteEventAsync(string source, long rangeStart, long rangeEnd, ReadOnlyMemory<byte> eventJson, string reason, CancellationToken cancellationToken)
+    public Task WriteRefusedAsync(EventBatch batch, IReadOnlyList<RefusedEvent> refused, CancellationToken cancellationToken)
     {
-        Events.Enqueue((source, rangeStart, rangeEnd, eventJson.Length, reason));
+        foreach (RefusedEvent e in refused)
+        {
+            Events.Enqueue((batch.Source, batch.Start, batch.End, batch.JsonLength(e.Index), e.Reason));
+        }
+
         return Task.CompletedTask;
     }
 }

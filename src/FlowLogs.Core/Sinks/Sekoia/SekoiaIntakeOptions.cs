@@ -30,7 +30,7 @@ internal sealed class SekoiaIntakeOptions
     /// <summary>Most bytes of one request before compression.</summary>
     public int MaxRequestBytes { get; set; } = MaxIntakeRequestBytes;
 
-    /// <summary>Events larger than this are not sent but dead-lettered.</summary>
+    /// <summary>Events larger than this are not sent but refused, and so dead-lettered.</summary>
     public int MaxEventBytes { get; set; } = MaxIntakeEventBytes;
 
     /// <summary>Timeout of one attempt.</summary>
@@ -38,6 +38,9 @@ internal sealed class SekoiaIntakeOptions
 
     /// <summary>Retries of one request stop after this long; the data then goes out with a later trigger or the replay. With FlowLogs:Processing:InvocationTimeout set, one batch of requests must fit twice in it.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The request limits, described for the processor's start-up checks.</summary>
+    public SinkRequestLimits RequestLimits() => new(MaxRequestBytes, $"{SectionName}:MaxRequestBytes", RetryBudget, $"{SectionName}:RetryBudget");
 
     /// <summary>First retry delay; it doubles (with jitter) up to 30 s, or what Retry-After says.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using FlowLogs.DeadLetters;
-using FlowLogs.Diagnostics;
 using FlowLogs.Ecs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +16,8 @@ namespace FlowLogs.Sinks.Sekoia;
 /// acknowledged by id. Each event goes to the intake its route names (<see cref="IntakeRoutes"/>: NSG tuples to their
 /// own intake when it has a key), each request to one intake. Transient failures (timeouts, resets, 429, 5xx) are
 /// retried by the HTTP client's standard resilience handler, honouring Retry-After, within the retry budget; a wrong key
-/// or URL fails at once with the setting to fix. Intake keys are never logged.
+/// or URL fails at once with the setting to fix. Events the intake refuses alone come back in the receipt with its
+/// answer. Intake keys are never logged.
 /// </summary>
 internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 {
@@ -28,7 +27,6 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     private readonly IHttpClientFactory _clients;
-    private readonly IDeadLetterStore _deadLetters;
     private readonly SekoiaIntakeOptions _options;
     private readonly ILogger<SekoiaIntakeSink> _logger;
     private readonly SemaphoreSlim _inFlight;
@@ -46,11 +44,10 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     private readonly long[] _lastAccepted = new long[2];
 
     /// <summary>Creates the sink.</summary>
-    public SekoiaIntakeSink(IHttpClientFactory clients, IDeadLetterStore deadLetters, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger, TimeProvider? time = null)
+    public SekoiaIntakeSink(IHttpClientFactory clients, IOptions<SekoiaIntakeOptions> options, ILogger<SekoiaIntakeSink> logger, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
         _clients = clients ?? throw new ArgumentNullException(nameof(clients));
-        _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _inFlight = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
@@ -70,7 +67,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<DeliveryReceipt> DeliverAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Framing is not JsonStringFraming)
@@ -83,6 +80,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         // at most half a request before escaping (an event of nothing but quotes could pass MaxRequestBytes escaped,
         // still far under the intake's own 10 MiB). An event over that limit, or one its route cannot carry, is never
         // sent, so it ends the run before it; so does an event for the other intake.
+        var refused = new List<RefusedEvent>();
         int first = 0;
         long length = 0;
         for (int i = 0; i < batch.Count; i++)
@@ -92,15 +90,15 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
                 : null);
             if (unsent is not null)
             {
-                await DeadLetterAsync(batch, i, unsent, cancellationToken).ConfigureAwait(false);
-                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                refused.Add(new RefusedEvent(i, unsent));
+                await SendRequestAsync(batch, first, i - first, refused, cancellationToken).ConfigureAwait(false);
                 first = i + 1;
                 continue;
             }
 
             if (i > first && batch.Destination(i) != batch.Destination(first))
             {
-                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                await SendRequestAsync(batch, first, i - first, refused, cancellationToken).ConfigureAwait(false);
                 first = i;
             }
 
@@ -112,7 +110,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             int framed = batch.FramedLength(i);
             if (i > first && length + 1 + framed + IntakeRequestBody.Suffix.Length > _options.MaxRequestBytes)
             {
-                await SendRequestAsync(batch, first, i - first, cancellationToken).ConfigureAwait(false);
+                await SendRequestAsync(batch, first, i - first, refused, cancellationToken).ConfigureAwait(false);
                 first = i;
                 length = Body(batch.Destination(i)).PrefixLength;
             }
@@ -120,13 +118,14 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             length += (i > first ? 1 : 0) + framed;
         }
 
-        await SendRequestAsync(batch, first, batch.Count - first, cancellationToken).ConfigureAwait(false);
+        await SendRequestAsync(batch, first, batch.Count - first, refused, cancellationToken).ConfigureAwait(false);
+        return DeliveryReceipt.Refusing(refused);
     }
 
-    // One request, and whatever splitting a 400 or 413 calls for. Events the intake refused alone are dead-lettered
-    // once the split is over, unless the intake accepted nothing, here or from this process for a while: then it is
-    // refusing the requests (a wrong URL or payload), not these events, and the delivery fails naming the settings.
-    private async Task SendRequestAsync(EventBatch batch, int first, int count, CancellationToken cancellationToken)
+    // One request, and whatever splitting a 400 or 413 calls for. Events the intake refused alone are refused in the
+    // receipt once the split is over, unless the intake accepted nothing, here or from this process for a while: then it
+    // is refusing the requests (a wrong URL or payload), not these events, and the delivery fails naming the settings.
+    private async Task SendRequestAsync(EventBatch batch, int first, int count, List<RefusedEvent> refused, CancellationToken cancellationToken)
     {
         if (count == 0)
         {
@@ -136,6 +135,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         var intake = (SekoiaIntake)batch.Destination(first);
         var rejections = new Rejections(intake, IntakeWorks(intake));
         await SendAsync(batch, first, count, rejections, cancellationToken).ConfigureAwait(false);
+        refused.AddRange(rejections.TooLarge);
         if (rejections.Refused.Count == 0)
         {
             return;
@@ -143,13 +143,10 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
 
         if (rejections.Accepted == 0 && !IntakeWorks(intake))
         {
-            throw RefusedEverything(rejections.Refused[0].Answer);
+            throw RefusedEverything(rejections.Refused[0].Reason);
         }
 
-        foreach ((int index, string answer) in rejections.Refused)
-        {
-            await DeadLetterAsync(batch, index, answer, cancellationToken).ConfigureAwait(false);
-        }
+        refused.AddRange(rejections.Refused);
     }
 
     // Whether this intake accepted a request from this process lately: evidence that a 400 is about the events, not the requests.
@@ -166,7 +163,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     public void Dispose() => _inFlight.Dispose();
 
     // Sends one request whose body holds exactly events first..first+count-1; a 413 or a 400 is answered by sending
-    // halves, so one event the intake refuses is found and dead-lettered with its answer instead of blocking its blob.
+    // halves, so one event the intake refuses is found and refused with its answer instead of blocking its blob.
     private async Task SendAsync(EventBatch batch, int first, int count, Rejections rejections, CancellationToken cancellationToken)
     {
         ReadOnlyMemory<byte> events = batch.Slice(first, count);
@@ -215,7 +212,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             if (acknowledged < count)
             {
                 // Which events the intake kept, it does not say: halves are sent until those it does not acknowledge
-                // are found alone and dead-lettered. Sent again whole, the same batch would come back on every trigger.
+                // are found alone and refused. Sent again whole, the same batch would come back on every trigger.
                 string answer = acknowledged < 0
                     ? $"the intake answered {status} without the event ids it acknowledges events with"
                     : string.Create(CultureInfo.InvariantCulture, $"the intake answered {status} but acknowledged {acknowledged} of {count} events");
@@ -234,7 +231,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
     {
         if (count == 1 && status == 413)
         {
-            await DeadLetterAsync(batch, first, "the intake answered 413 (too large) for this event alone", cancellationToken).ConfigureAwait(false);
+            rejections.TooLarge.Add(new RefusedEvent(first, "the intake answered 413 (too large) for this event alone"));
             return;
         }
 
@@ -244,7 +241,7 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
             string why = count == 1 ? answer : $"{answer} (sent with {count - 1} others; not isolated further)";
             for (int i = first; i < first + count; i++)
             {
-                rejections.Refused.Add((i, why));
+                rejections.Refused.Add(new RefusedEvent(i, why));
             }
 
             // Nothing accepted and no sign the intake accepts anything: stop early, it is the requests it refuses.
@@ -312,19 +309,8 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         return -1;
     }
 
-    // The dead letter holds the event's own JSON, unescaped from its framing: what the redrive sends again.
-    private async Task DeadLetterAsync(EventBatch batch, int index, string reason, CancellationToken cancellationToken)
-    {
-        await _deadLetters.WriteEventAsync(batch.Source, batch.Start, batch.End, batch.EventJson(index), reason, cancellationToken).ConfigureAwait(false);
-        FlowLogMetrics.DeadLettered.Add(1);
-        LogUnsent(_logger, batch.Source, batch.Start, batch.End, reason);
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sent {Events} events ({Bytes} bytes, {Compressed} gzipped) from {Blob} to the {Intake} intake in {ElapsedMs} ms")]
     private static partial void LogSent(ILogger logger, int events, int bytes, int compressed, string blob, SekoiaIntake intake, long elapsedMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event of {Blob} (records at bytes {Start}-{End}) not sent and dead-lettered: {Reason}")]
-    private static partial void LogUnsent(ILogger logger, string blob, long start, long end, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The intake answered {Status} for {Events} events without accepting them all; sending them in two halves to find what it refuses")]
     private static partial void LogSplit(ILogger logger, int status, int events);
@@ -346,6 +332,10 @@ internal sealed partial class SekoiaIntakeSink : IEventSink, IDisposable
         /// <summary>Splits (each two requests) left: a batch full of refused events costs at most this many.</summary>
         public int SplitsLeft { get; set; } = 64;
 
-        public List<(int Index, string Answer)> Refused { get; } = [];
+        /// <summary>Events refused with a 400 or without an acknowledgement: about the events only if the intake accepts anything.</summary>
+        public List<RefusedEvent> Refused { get; } = [];
+
+        /// <summary>Events the intake answered 413 for alone: too large, whatever else it accepts.</summary>
+        public List<RefusedEvent> TooLarge { get; } = [];
     }
 }
