@@ -219,6 +219,38 @@ public class DeadLetterRedriveTests
     }
 
     [Test]
+    public async Task OfTwoLoneTuplesTheOneTheSinkRefusesIsTheOneRecordedRefusedAndDeadLetteredAnew()
+    {
+        StorageHarness storage = await StorageHarness.CreateAsync();
+        FlowLogBlob source = Blob(storage, "JJ");
+        string kept = VNetTuple(sport: 45671);
+        string refused = VNetTuple(sport: 45672);
+        string document = Document(SimpleVNet(VNetTuple(sport: 45670), kept, refused));
+        await storage.WriteBlocksAsync(source, Bytes(document));
+        JsonObject[] items = [.. new[] { kept, refused }.Select(tuple =>
+        {
+            JsonObject item = Item(source, "InvalidTuple", document.IndexOf(tuple, StringComparison.Ordinal), Bytes(tuple));
+            item["tuple_ordinal"] = TupleOf(Bytes(document), source.Path, tuple).Ordinal;
+            return item;
+        })];
+        await WriteDeadLetterAsync(storage, source, items);
+
+        // The receipt names the refused event by its index: the second tuple added, not the first.
+        var sink = new CollectingSink { Refuse = e => e.Contains("45672", StringComparison.Ordinal) ? "the receiver refused this event (400)" : null };
+        DeadLetterRedriveReport report = await Redriver(storage, sink).RedriveAsync(new DeadLetterFilter(), dryRun: false, CancellationToken.None);
+
+        Assert.That((report.ItemsRedriven, report.EventsSent, report.EventsRefused), Is.EqualTo((2, 1L, 1L)), report.ToString());
+        Assert.That(sink.EventIds, Is.EqualTo(new[] { TupleOf(Bytes(document), source.Path, kept).Id }));
+        DeadLetter moved = (await Redriver(storage, sink).ListAsync(new DeadLetterFilter(), CancellationToken.None)).Single();
+        Assert.That(moved.Kind, Is.EqualTo("UnsentEvent"), "the refused tuple's event, dead-lettered anew; the lone tuples' dead letter moved");
+        Assert.That(moved.Reason, Is.EqualTo("the receiver refused this event (400)"));
+        Assert.That(Encoding.UTF8.GetString(moved.Items[0].Bytes), Does.Contain("45672"));
+        List<string> redriven = await NamesAsync(storage, DeadLetter.RedrivenPrefix);
+        DeadLetter? letter = await Redriver(storage, sink).FindAsync(redriven.Single(), CancellationToken.None);
+        Assert.That(letter!.Items.Select(i => i.RedriveEvents), Is.EqualTo(new[] { 1L, 0L }), "the kept tuple's item sent its event, the refused one's none");
+    }
+
+    [Test]
     public async Task ADeadLetterPartlyDeliveredKeepsItsFailingItemAndNeverSendsTheDeliveredOneAgain()
     {
         StorageHarness storage = await StorageHarness.CreateAsync();
