@@ -8,7 +8,7 @@ internal sealed record BlobCheckpoint
 
     /// <summary>
     /// Bytes delivered up to: the end of the last consumed block (or, in document mode, record). In block mode, a record
-    /// that a block run ends inside of waits at <see cref="PartialRecordOffset"/>, within the block after this offset.
+    /// that a chunk ends inside of waits at <see cref="PartialRecordOffset"/>, within the block after this offset.
     /// </summary>
     public long Offset { get; init; }
 

@@ -18,7 +18,7 @@ namespace FlowLogs.Processing;
 /// announced commit already read one (the claim read).
 /// </summary>
 /// <remarks>
-/// The loop is claim → list → read (<see cref="BlockRunReader"/>, or <see cref="DocumentReader"/> for blobs not framed
+/// The loop is claim → list → read (<see cref="BlockChunkReader"/>, or <see cref="DocumentReader"/> for blobs not framed
 /// as Azure frames them) → deliver (<see cref="RecordDelivery"/>) → checkpoint (<see cref="DeliveryCursor"/>) → release.
 /// </remarks>
 public sealed class BlobProcessor
@@ -112,7 +112,7 @@ public sealed class BlobProcessor
     // and the loop lists again (or, announced after the release, its trigger reads it).
     private async Task<BlobProcessResult> RunAsync(DeliveryCursor cursor, RecordDelivery delivery, CancellationToken cancellationToken)
     {
-        var blockRuns = new BlockRunReader(cursor, delivery, _blobs, _options, _time, _logger);
+        var blockChunks = new BlockChunkReader(cursor, delivery, _blobs, _options, _time, _logger);
         var documents = new DocumentReader(cursor, delivery, _blobs, _options, _time);
         BlockListSnapshot? snapshot = await _blobs.GetCommittedBlocksAsync(cursor.Blob, cancellationToken).ConfigureAwait(false);
         while (true)
@@ -127,7 +127,7 @@ public sealed class BlobProcessor
                 ReadOutcome read;
                 try
                 {
-                    IBlobReader reader = cursor.Current.DocumentMode ? documents : blockRuns;
+                    IBlobReader reader = cursor.Current.DocumentMode ? documents : blockChunks;
                     read = await reader.ReadAsync(snapshot, cancellationToken).ConfigureAwait(false);
                 }
                 catch (BlobChangedException)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using FlowLogs.BlobSource;
 using FlowLogs.Checkpoints;
@@ -13,7 +14,8 @@ namespace FlowLogs.Processing;
 /// <list type="bullet">
 /// <item>progress (offset, blocks consumed, the partial-record mark) only moves once the sink acknowledged what lies
 /// before it, and only forward: the offset moves back only through <see cref="Restart"/>, which counts it, and the
-/// mark never moves back while the offset stays (a run read again after a new commit finds the same cut record);</item>
+/// mark never moves back while the offset stays (a chunk read again after a new commit finds the same cut record).
+/// A move backwards by any other way throws: it would send data twice or skip it;</item>
 /// <item>a change not yet written makes the cursor unsaved; <see cref="SaveAsync"/> writes it and renews the claim,
 /// <see cref="ReleaseAsync"/> writes it and lets go (or keeps the claim when another process marked the blob
 /// pending, so the caller looks again);</item>
@@ -59,7 +61,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     }
 
     /// <summary>The blob was rewritten or shortened: read it again from byte 0, counting the restart.</summary>
-    public void Restart() => Move(Current with
+    public void Restart() => Move(restart: true, next: Current with
     {
         Offset = 0,
         BlocksConsumed = 0,
@@ -113,7 +115,7 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
     }
 
     /// <summary>
-    /// A block run ends inside the record at <paramref name="recordOffset"/>, which Azure may still finish with its next
+    /// A chunk ends inside the record at <paramref name="recordOffset"/>, which Azure may still finish with its next
     /// commit: every record before it was delivered, and reading resumes at it, in block <paramref name="block"/>
     /// (starting at byte <paramref name="blockStart"/>, the first <paramref name="block"/> blocks making
     /// <paramref name="digest"/>). The blob's old length is kept, so the replay comes back to it.
@@ -205,8 +207,15 @@ internal sealed class DeliveryCursor(FlowLogBlob blob, BlobClaim held, BlobClaim
         }
     }
 
-    private void Move(BlobCheckpoint next)
+    private void Move(BlobCheckpoint next, bool restart = false)
     {
+        if (!restart && (next.Offset < Current.Offset || (next.Offset == Current.Offset && next.PartialRecordOffset is long to && Current.PartialRecordOffset is long from && to < from)))
+        {
+            throw new InvalidOperationException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the progress of {Blob.FullName} would move back (offset {Current.Offset} → {next.Offset}, record mark {Current.PartialRecordOffset} → {next.PartialRecordOffset}) other than by a restart"));
+        }
+
         Current = next;
         Unsaved = true;
     }

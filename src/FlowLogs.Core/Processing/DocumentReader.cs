@@ -95,7 +95,7 @@ internal sealed class DocumentReader(DeliveryCursor cursor, RecordDelivery deliv
             await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
             await delivery.DeliverAsync(cancellationToken).ConfigureAwait(false);
             delivery.Read(reader.Counts.Bytes);
-            delivery.ReadDelivered();
+            delivery.ChunkDelivered();
             cursor.DocumentDelivered(delivered, snapshot, awaitingCutRecord);
             return delivered != offset ? ReadOutcome.ReadSome : ReadOutcome.NothingNew;
         }

@@ -25,7 +25,7 @@ internal abstract record ReadOutcome
 /// <param name="Reason">What was found, in words.</param>
 internal sealed record NotFramed(string Reason) : ReadOutcome;
 
-/// <summary>A reader of one strategy (block runs, or a whole document).</summary>
+/// <summary>A reader of one strategy (chunks of blocks, or a whole document).</summary>
 internal interface IBlobReader
 {
     /// <summary>Reads what is new in <paramref name="snapshot"/> past the cursor, delivering it through the shared step.</summary>

@@ -34,8 +34,8 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
     /// <summary>Blob bytes read in this call.</summary>
     public long BytesRead { get; private set; }
 
-    /// <summary>Reads delivered in this call.</summary>
-    public int Reads { get; private set; }
+    /// <summary>Chunks delivered in this call.</summary>
+    public int Chunks { get; private set; }
 
     /// <summary>Reader options that report issues into <paramref name="issues"/> and reuse the call's record.</summary>
     public FlowLogReaderOptions ReaderOptions(List<ParseIssue> issues)
@@ -136,8 +136,8 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
         _batch.Reset();
     }
 
-    /// <summary>Counts a read delivered to its end.</summary>
-    public void ReadDelivered() => Reads++;
+    /// <summary>Counts a chunk (or a document) delivered to its end.</summary>
+    public void ChunkDelivered() => Chunks++;
 
     /// <summary>Drops what is batched and not delivered (the blob changed under the read: it is read again).</summary>
     public void Discard() => _batch.Reset();
@@ -148,7 +148,7 @@ internal sealed class RecordDelivery(DeliveryCursor cursor, IEventSink sink, IDe
         Outcome = outcome,
         Events = Events,
         BytesRead = BytesRead,
-        Chunks = Reads,
+        Chunks = Chunks,
         DeadLettered = DeadLetteredItems,
         Offset = cursor.Current.Offset,
         WaitingForRecord = cursor.AwaitingCutRecord,

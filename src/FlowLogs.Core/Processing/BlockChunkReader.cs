@@ -9,12 +9,12 @@ using Microsoft.Extensions.Logging;
 namespace FlowLogs.Processing;
 
 /// <summary>
-/// Reads a PT1H.json as Azure writes it: only the blocks committed since the checkpoint, in runs of whole blocks, each
-/// run read with one ranged request conditional on the listed ETag, delivered, then checkpointed. A record cut by the
-/// end of a run is carried into the next read instead of being read again; one cut by the end of the last commit is
+/// Reads a PT1H.json as Azure writes it: only the blocks committed since the checkpoint, in chunks of whole blocks, each
+/// chunk read with one ranged request conditional on the listed ETag, delivered, then checkpointed. A record cut by the
+/// end of a chunk is carried into the next read instead of being read again; one cut by the end of the last commit is
 /// waited for until the next commit finishes it, and dead-lettered only once the blob is final.
 /// </summary>
-internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery delivery, IFlowLogBlobStore blobs, BlobProcessorOptions options, TimeProvider time, ILogger logger) : IBlobReader
+internal sealed class BlockChunkReader(DeliveryCursor cursor, RecordDelivery delivery, IFlowLogBlobStore blobs, BlobProcessorOptions options, TimeProvider time, ILogger logger) : IBlobReader
 {
     private byte[] _buffer = [];
 
@@ -63,16 +63,16 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 }
             }
 
-            RunRead read = await ReadRunAsync(snapshot, chunk, carry, final, cancellationToken).ConfigureAwait(false);
+            ChunkRead read = await ReadChunkAsync(snapshot, chunk, carry, final, cancellationToken).ConfigureAwait(false);
             switch (read)
             {
-                case RunRead.Stopped:
+                case ChunkRead.Stopped:
                     return ReadOutcome.ClaimLost;
-                case RunRead.RecordAwaited:
+                case ChunkRead.RecordAwaited:
                     return ReadOutcome.ReadSome;
-                case RunRead.Framing framing:
+                case ChunkRead.Framing framing:
                     return new NotFramed(framing.Reason);
-                case RunRead.RecordRunsOn runsOn:
+                case ChunkRead.RecordRunsOn runsOn:
                     if (carry is null)
                     {
                         cursor.Anomaly("record-spans-blocks", string.Create(CultureInfo.InvariantCulture, $"a block ends inside the record at byte {runsOn.Carry.BlobOffset}; reading it together with the next block"));
@@ -86,7 +86,7 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
             int consumed = chunk.FirstBlock + chunk.BlockCount - (chunk.HasTail ? 1 : 0);
             cursor.BlocksDelivered(chunk.HasTail ? chunk.End - snapshot.Blocks[^1].Size : chunk.End, consumed, BlockDelta.DigestOf(snapshot.Blocks, consumed));
 
-            // The last run's checkpoint is written with the release (or before more reading): one write less a minute.
+            // The last chunk's checkpoint is written with the release (or before more reading): one write less a minute.
             if (i < chunks.Count - 1 && !await cursor.SaveAsync(cancellationToken).ConfigureAwait(false))
             {
                 return ReadOutcome.ClaimLost;
@@ -96,14 +96,14 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
         return ReadOutcome.ReadSome;
     }
 
-    // Reads one run of blocks (after the bytes carried from the last one, if any), delivers its events, dead-letters its bad bytes.
-    private async Task<RunRead> ReadRunAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, bool final, CancellationToken cancellationToken)
+    // Reads one chunk (after the bytes carried from the last one, if any), delivers its events, dead-letters its bad bytes.
+    private async Task<ChunkRead> ReadChunkAsync(BlockListSnapshot snapshot, DeltaChunk chunk, Carry? carry, bool final, CancellationToken cancellationToken)
     {
         int carried = carry?.Length ?? 0;
         if (chunk.Length + carried > MaxReadBytes)
         {
             // A block larger than a chunk and a record together (no writer of flow logs makes one) is streamed instead.
-            return new RunRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a block run of {chunk.Length} bytes is larger than one read holds ({MaxReadBytes})"));
+            return new ChunkRead.Framing(string.Create(CultureInfo.InvariantCulture, $"a chunk of {chunk.Length} bytes is larger than one read holds ({MaxReadBytes})"));
         }
 
         int length = carried + (int)chunk.Length;
@@ -116,15 +116,15 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
         int tail = chunk.HasTail ? (int)snapshot.Blocks[^1].Size : 0;
         if (head > 0 && !Pt1hFraming.IsHead(buffer.AsSpan(0, head)))
         {
-            return new RunRead.Framing("the first block is not the head block {\"records\":[");
+            return new ChunkRead.Framing("the first block is not the head block {\"records\":[");
         }
 
         if (chunk.HasTail && (head + tail > length || !Pt1hFraming.IsTail(buffer.AsSpan(length - tail, tail))))
         {
-            return new RunRead.Framing("the last block is not the tail block ]}");
+            return new ChunkRead.Framing("the last block is not the tail block ]}");
         }
 
-        // Every record before a partial-record mark inside the run was delivered: reading starts at the mark (a record's
+        // Every record before a partial-record mark inside the chunk was delivered: reading starts at the mark (a record's
         // first byte) instead of parsing them again.
         long dataEnd = chunk.End - tail;
         int skip = head;
@@ -141,7 +141,7 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
             {
                 if (!await delivery.AddAsync(reader.Current, cancellationToken).ConfigureAwait(false))
                 {
-                    return new RunRead.Stopped();
+                    return new ChunkRead.Stopped();
                 }
             }
 
@@ -157,7 +157,7 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 (int block, long blockStart) = BlockDelta.BlockAt(snapshot.Blocks, cut.Offset);
                 cursor.Anomaly("record-spans-commits", string.Create(CultureInfo.InvariantCulture, $"the last commit ends inside the record at byte {cut.Offset}; it is read once the next commit finishes it"));
                 cursor.AwaitRecord(cut.Offset, block, blockStart, BlockDelta.DigestOf(snapshot.Blocks, block), snapshot);
-                return new RunRead.RecordAwaited();
+                return new ChunkRead.RecordAwaited();
             }
 
             if (cutAtEnd && chunk.HasTail)
@@ -173,26 +173,26 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
                 await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
                 if (!await delivery.DeliverBeforeAsync(cut.Offset, cancellationToken).ConfigureAwait(false))
                 {
-                    return new RunRead.Stopped();
+                    return new ChunkRead.Stopped();
                 }
 
-                return new RunRead.RecordRunsOn(new Carry(head + (int)(cut.Offset - dataStart), (int)cut.Length, cut.Offset));
+                return new ChunkRead.RecordRunsOn(new Carry(head + (int)(cut.Offset - dataStart), (int)cut.Length, cut.Offset));
             }
 
             await delivery.DeadLetterAsync(issues, cancellationToken).ConfigureAwait(false);
             await delivery.DeliverAsync(cancellationToken).ConfigureAwait(false);
-            delivery.ReadDelivered();
+            delivery.ChunkDelivered();
             ProcessingLog.Chunk(logger, cursor.Blob.FullName, dataStart, chunk.End, reader.Counts.Events, stopwatch.ElapsedMilliseconds);
         }
 
         FlowLogMetrics.DeliveryDuration.Record(stopwatch.Elapsed.TotalSeconds);
-        return new RunRead.Delivered();
+        return new ChunkRead.Delivered();
     }
 
     // The most one read holds: a chunk and a record carried into it.
     private long MaxReadBytes => (long)options.MaxChunkBytes + options.MaxRecordBytes;
 
-    // One read buffer for every run of the call, grown to what is asked (never past MaxReadBytes), with the carried
+    // One read buffer for every chunk of the call, grown to what is asked (never past MaxReadBytes), with the carried
     // bytes (if any) moved to its start.
     private byte[] Buffer(int length, Carry? carry)
     {
@@ -211,25 +211,25 @@ internal sealed class BlockRunReader(DeliveryCursor cursor, RecordDelivery deliv
         return buffer;
     }
 
-    /// <summary>Bytes of a record that runs on past a run: where they sit in the read buffer and in the blob.</summary>
+    /// <summary>Bytes of a record that runs on past a chunk: where they sit in the read buffer and in the blob.</summary>
     private readonly record struct Carry(int Index, int Length, long BlobOffset);
 
-    /// <summary>How reading one run ended.</summary>
-    private abstract record RunRead
+    /// <summary>How reading one chunk ended.</summary>
+    private abstract record ChunkRead
     {
         /// <summary>Its events were delivered and its bad bytes dead-lettered: the checkpoint may move past it.</summary>
-        public sealed record Delivered : RunRead;
+        public sealed record Delivered : ChunkRead;
 
         /// <summary>It ends inside a record, which is carried into the next read.</summary>
-        public sealed record RecordRunsOn(Carry Carry) : RunRead;
+        public sealed record RecordRunsOn(Carry Carry) : ChunkRead;
 
         /// <summary>It ends inside a record that the blob's next commit may finish: waited for.</summary>
-        public sealed record RecordAwaited : RunRead;
+        public sealed record RecordAwaited : ChunkRead;
 
         /// <summary>The blob is not framed as Azure frames PT1H.json.</summary>
-        public sealed record Framing(string Reason) : RunRead;
+        public sealed record Framing(string Reason) : ChunkRead;
 
         /// <summary>The claim was lost midway.</summary>
-        public sealed record Stopped : RunRead;
+        public sealed record Stopped : ChunkRead;
     }
 }
