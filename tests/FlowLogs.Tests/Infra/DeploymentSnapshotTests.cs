@@ -713,20 +713,19 @@ public partial class BicepTemplateTests
 
     private static JsonObject Snapshot(string template, string parameters, string resourceGroup = AppGroup)
     {
-        (int exit, string json, string errors) = RunSnapshot(template, parameters, resourceGroup);
-        Assert.That(exit, Is.Zero, errors);
-        return JsonNode.Parse(json)!.AsObject();
+        (JsonObject? snapshot, string errors) = RunSnapshot(template, parameters, resourceGroup);
+        Assert.That(snapshot, Is.Not.Null, errors);
+        return snapshot!;
     }
 
     private static (int Exit, string Errors) SnapshotFailure(string template, string parameters)
     {
-        (int exit, _, string errors) = RunSnapshot(template, parameters, AppGroup);
-        return (exit, errors);
+        (JsonObject? snapshot, string errors) = RunSnapshot(template, parameters, AppGroup);
+        return (snapshot is null ? 1 : 0, errors);
     }
 
-    // A .bicepparam in a scratch folder (bicep writes the snapshot next to it), deployed as if into resourceGroup of
-    // the app's subscription.
-    private static (int Exit, string Json, string Errors) RunSnapshot(string template, string parameters, string resourceGroup)
+    // A .bicepparam in a scratch folder, its snapshot taken as if deployed into resourceGroup of the app's subscription.
+    private static (JsonObject? Snapshot, string Errors) RunSnapshot(string template, string parameters, string resourceGroup)
     {
         string folder = Directory.CreateTempSubdirectory("flowlogs-snapshot-").FullName;
         try
@@ -735,11 +734,7 @@ public partial class BicepTemplateTests
             string intakeKey = template == "main.bicep" && !parameters.Contains("intakeKey", StringComparison.Ordinal) ? "\nparam intakeKey = 'not-a-key'" : string.Empty;
             string file = Path.Combine(folder, "test.bicepparam");
             File.WriteAllText(file, $"using '{using_}'\n{parameters}{intakeKey}\n");
-            (int exit, string stdout, string stderr) = Bicep(
-                "snapshot", file, "--mode", "overwrite", "--subscription-id", AppSubscription, "--resource-group", resourceGroup,
-                "--location", "westeurope", "--tenant-id", "33333333-3333-3333-3333-333333333333");
-            string output = Path.Combine(folder, "test.snapshot.json");
-            return (exit, exit == 0 ? File.ReadAllText(output) : string.Empty, stdout + stderr);
+            return BicepCli.Instance.Snapshot(file, "33333333-3333-3333-3333-333333333333", AppSubscription, resourceGroup, "westeurope");
         }
         finally
         {
