@@ -32,7 +32,7 @@ internal static class ScenarioServices
 
     // The app's own client settings: its retries of throttled answers, its clock.
     private static T Observed<T>(T options, StorageClock clock)
-        where T : ClientOptions => StorageAccounts.Configured(options, clock);
+        where T : ClientOptions => StorageClientDefaults.Apply(options, clock);
 
     /// <summary>The machine's clock moved by a skew.</summary>
     private sealed class SkewedTime(TimeSpan skew) : TimeProvider

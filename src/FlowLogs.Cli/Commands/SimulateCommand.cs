@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Reflection;
 using Azure;
 using Azure.Storage.Blobs;
-using FlowLogs.Hosting;
 using FlowLogs.Parsing;
 using FlowLogs.Simulation;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -61,7 +62,7 @@ public static class SimulateCommand
 
             using IHost host = CliHost.Build(
                 new Dictionary<string, string?> { ["FlowLogStorage"] = result.GetValue(storage) },
-                (services, configuration) => services.AddSingleton(_ => StorageAccounts.Blobs(configuration, "FlowLogStorage")));
+                (services, configuration) => services.AddAzureClients(clients => clients.AddBlobServiceClient(configuration.GetSection("FlowLogStorage"))));
             SimulatedNic[] nicList = [.. Enumerable.Range(0, nicCount).Select(i => new SimulatedNic(i))];
             var progress = new LineProgress(line => stderr.WriteLine($"flowlogs simulate: {line}"));
             FlowLogSimulator simulator;
@@ -70,7 +71,7 @@ public static class SimulateCommand
                 simulator = new FlowLogSimulator(host.Services.GetRequiredService<BlobServiceClient>(), result.GetValue(seed), result.GetValue(tuples));
                 await simulator.RunAsync(nicList, kinds, first, minuteCount, result.GetValue(interval), progress, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException or InvalidOperationException or FormatException or ArgumentException)
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException or InvalidOperationException or FormatException or ArgumentException or TargetInvocationException)
             {
                 // The message never holds the connection string, only what the service said.
                 await stderr.WriteLineAsync($"flowlogs simulate: {StorageErrors.Describe(ex)}").ConfigureAwait(false);

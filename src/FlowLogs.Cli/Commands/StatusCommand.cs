@@ -110,7 +110,7 @@ public static class StatusCommand
         }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("storage connection '", StringComparison.Ordinal))
         {
-            // A connection not configured (StorageAccounts): the message names the settings, never a key.
+            // A connection not configured (StorageClientFactory): the message names the settings, never a key.
             await stderr.WriteLineAsync($"flowlogs status: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }

@@ -5,7 +5,7 @@ namespace FlowLogs.Diagnostics;
 
 /// <summary>
 /// Counts the storage answers that say a scalability target was passed (503 Server Busy, 500 Operation Timed Out):
-/// the client retries them (<see cref="Hosting.StorageAccounts"/> bounds how), the count shows they happen.
+/// the client retries them (<see cref="Hosting.StorageClientDefaults"/> bounds how), the count shows they happen.
 /// </summary>
 internal sealed class StorageThrottlingPolicy : HttpPipelineSynchronousPolicy
 {

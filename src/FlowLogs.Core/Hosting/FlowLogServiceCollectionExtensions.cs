@@ -11,6 +11,7 @@ using FlowLogs.SelfCheck;
 using FlowLogs.Sinks;
 using FlowLogs.Sinks.Sekoia;
 using FlowLogs.Inspection;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,22 +39,27 @@ public static class FlowLogServiceCollectionExtensions
         // every storage client set; the instance's own clock only moves it on between answers.
         services.AddSingleton(sp => new StorageClock(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StorageClock>>()));
 
+        // Storage clients come from the Azure SDK's component factory, which reads a connection's settings as the
+        // Functions host's storage extensions do.
+        services.AddAzureClientsCore();
+        services.TryAddSingleton(sp => new StorageClientFactory(configuration, sp.GetRequiredService<AzureComponentFactory>()));
+
         // Every flow-log account, each through its own connection; reads and listings go to the blob's own account.
-        services.AddSingleton(sp => FlowLogAccountsFrom(configuration, Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, sp.GetRequiredService<StorageClock>()));
+        services.AddSingleton(sp => FlowLogAccountsFrom(sp.GetRequiredService<StorageClientFactory>(), Storage(sp), sp.GetRequiredService<IOptions<ReplayOptions>>().Value.FlowLogContainers, sp.GetRequiredService<StorageClock>()));
         services.AddSingleton<IFlowLogBlobStore>(sp => sp.GetRequiredService<FlowLogAccounts>());
         services.AddSingleton<IFlowLogBlobCatalog>(sp => sp.GetRequiredService<FlowLogAccounts>());
-        services.AddSingleton(sp => new TableCheckpointStore(StateTables(configuration, sp).GetTableClient(Storage(sp).CheckpointTable)));
+        services.AddSingleton(sp => new TableCheckpointStore(StateTables(sp).GetTableClient(Storage(sp).CheckpointTable)));
         services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<TableCheckpointStore>());
         services.AddSingleton(sp => new TableReplayStateStore(
-            StateTables(configuration, sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+            StateTables(sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton<IReplayStateStore>(sp => sp.GetRequiredService<TableReplayStateStore>());
-        services.AddSingleton(sp => new BlobDeadLetterStore(StateBlobs(configuration, sp).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
+        services.AddSingleton(sp => new BlobDeadLetterStore(StateBlobs(sp).GetBlobContainerClient(Storage(sp).DeadLetterContainer)));
         services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<BlobDeadLetterStore>());
         services.AddHostedService(sp => new StorageInitializer(
             sp.GetRequiredService<TableCheckpointStore>(),
             sp.GetRequiredService<TableReplayStateStore>(),
             sp.GetRequiredService<BlobDeadLetterStore>(),
-            () => StateQueues(configuration, sp).GetQueueClient(BlobCreatedHandler.QueueName),
+            () => StateQueues(sp).GetQueueClient(BlobCreatedHandler.QueueName),
             sp.GetRequiredService<FlowLogAccounts>));
 
         services.AddSingleton(sp => new BlobClaims(sp.GetRequiredService<ICheckpointStore>(), sp.GetRequiredService<StorageClock>(), sp.GetRequiredService<ILogger<BlobClaims>>()));
@@ -79,7 +85,7 @@ public static class FlowLogServiceCollectionExtensions
         // Read-only, for `flowlogs status` (the app's last self-check with the rest) and the self-check; the flow-log
         // account is only needed when it lists.
         services.AddSingleton<ISelfCheckStore>(sp => new TableSelfCheckStore(
-            StateTables(configuration, sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
+            StateTables(sp).GetTableClient(sp.GetRequiredService<IOptions<ReplayOptions>>().Value.StateTable)));
         services.AddSingleton(sp => new FlowLogStateReader(
             sp.GetRequiredService<ICheckpointStore>(),
             sp.GetRequiredService<IReplayStateStore>(),
@@ -114,14 +120,14 @@ public static class FlowLogServiceCollectionExtensions
     private static StorageOptions Storage(IServiceProvider provider) => provider.GetRequiredService<IOptions<StorageOptions>>().Value;
 
     // The app's own account, its clients configured as every client of the pipeline (retries, the storage clock).
-    private static TableServiceClient StateTables(IConfiguration configuration, IServiceProvider provider)
-        => StorageAccounts.Tables(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new TableClientOptions(), provider.GetRequiredService<StorageClock>()));
+    private static TableServiceClient StateTables(IServiceProvider provider)
+        => provider.GetRequiredService<StorageClientFactory>().Tables(Storage(provider).StateConnection, o => StorageClientDefaults.Apply(o, provider.GetRequiredService<StorageClock>()));
 
-    private static BlobServiceClient StateBlobs(IConfiguration configuration, IServiceProvider provider)
-        => StorageAccounts.Blobs(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new BlobClientOptions(), provider.GetRequiredService<StorageClock>()));
+    private static BlobServiceClient StateBlobs(IServiceProvider provider)
+        => provider.GetRequiredService<StorageClientFactory>().Blobs(Storage(provider).StateConnection, o => StorageClientDefaults.Apply(o, provider.GetRequiredService<StorageClock>()));
 
-    private static QueueServiceClient StateQueues(IConfiguration configuration, IServiceProvider provider)
-        => StorageAccounts.Queues(configuration, Storage(provider).StateConnection, StorageAccounts.Configured(new QueueClientOptions(), provider.GetRequiredService<StorageClock>()));
+    private static QueueServiceClient StateQueues(IServiceProvider provider)
+        => provider.GetRequiredService<StorageClientFactory>().Queues(Storage(provider).StateConnection, o => StorageClientDefaults.Apply(o, provider.GetRequiredService<StorageClock>()));
 
     // The self-check reads every setting when it runs, not when it is built, so that a bad one fails its check by name.
     private static void AddSelfCheck(IServiceCollection services, IConfiguration configuration)
@@ -129,7 +135,7 @@ public static class FlowLogServiceCollectionExtensions
         services.AddOptions<SelfCheckOptions>().Bind(configuration.GetSection(SelfCheckOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(HttpIntakeProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddSingleton(sp => new SelfCheckRunner(
-            new AzureStorageProbe(configuration, sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value.Timeout),
+            new AzureStorageProbe(sp.GetRequiredService<StorageClientFactory>(), sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value.Timeout),
             new HttpIntakeProbe(sp.GetRequiredService<IHttpClientFactory>()),
             new SelfCheckSettings(
                 () => sp.GetRequiredService<IOptions<SelfCheckOptions>>().Value,
@@ -142,12 +148,12 @@ public static class FlowLogServiceCollectionExtensions
             new SelfCheckRecorder(sp.GetRequiredService<ISelfCheckStore>(), sp.GetRequiredService<ILogger<SelfCheckRecorder>>())));
     }
 
-    private static FlowLogAccounts FlowLogAccountsFrom(IConfiguration configuration, StorageOptions storage, IEnumerable<string> containers, StorageClock clock)
+    private static FlowLogAccounts FlowLogAccountsFrom(StorageClientFactory clients, StorageOptions storage, IEnumerable<string> containers, StorageClock clock)
     {
         var accounts = new List<AzureFlowLogBlobStore>();
         foreach (string connection in storage.FlowLogConnectionNames)
         {
-            var store = new AzureFlowLogBlobStore(StorageAccounts.Blobs(configuration, connection, StorageAccounts.Configured(new BlobClientOptions(), clock)));
+            var store = new AzureFlowLogBlobStore(clients.Blobs(connection, o => StorageClientDefaults.Apply(o, clock)));
             if (!BlobSource.StorageAccountName.IsValid(store.Account))
             {
                 throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");

@@ -8,23 +8,21 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FlowLogs.Hosting;
-using Microsoft.Extensions.Configuration;
 
 namespace FlowLogs.SelfCheck;
 
 /// <summary>
-/// <see cref="IStorageProbe"/> against the connections of <see cref="IConfiguration"/>, as the pipeline builds them
-/// (<see cref="StorageAccounts"/>), with one quick retry and a network time-out of <paramref name="timeout"/>: a check
-/// is a snapshot, not a delivery.
+/// <see cref="IStorageProbe"/> against the named connections, as the pipeline builds them (<see cref="StorageClientFactory"/>),
+/// with one quick retry and a network time-out of <paramref name="timeout"/>: a check is a snapshot, not a delivery.
 /// </summary>
-internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan timeout) : IStorageProbe
+internal sealed class AzureStorageProbe(StorageClientFactory clients, TimeSpan timeout) : IStorageProbe
 {
     /// <inheritdoc/>
     public string? AccountName(string connection)
     {
         try
         {
-            return StorageAccounts.Blobs(configuration, connection).AccountName;
+            return clients.Blobs(connection).AccountName;
         }
         catch (Exception ex) when (IsConfiguration(ex))
         {
@@ -36,7 +34,7 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
     public Task<StorageAnswer> ListContainerAsync(string connection, string container, CancellationToken cancellationToken)
         => AskAsync(async () =>
         {
-            BlobContainerClient client = StorageAccounts.Blobs(configuration, connection, Configure(new BlobClientOptions())).GetBlobContainerClient(container);
+            BlobContainerClient client = clients.Blobs(connection, Configure).GetBlobContainerClient(container);
             return await FirstPageAsync(client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -44,7 +42,7 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
     public Task<StorageAnswer> QueryTableAsync(string connection, string table, CancellationToken cancellationToken)
         => AskAsync(async () =>
         {
-            TableClient client = StorageAccounts.Tables(configuration, connection, Configure(new TableClientOptions())).GetTableClient(table);
+            TableClient client = clients.Tables(connection, Configure).GetTableClient(table);
             return await FirstPageAsync(client.QueryAsync<TableEntity>(maxPerPage: 1, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -52,18 +50,16 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
     public Task<StorageAnswer> GetQueueAsync(string connection, string queue, CancellationToken cancellationToken)
         => AskAsync(async () =>
         {
-            QueueClient client = StorageAccounts.Queues(configuration, connection, Configure(new QueueClientOptions())).GetQueueClient(queue);
+            QueueClient client = clients.Queues(connection, Configure).GetQueueClient(queue);
             Response<QueueProperties> properties = await client.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
             return Answer(properties.GetRawResponse()) with { Count = properties.Value.ApproximateMessagesCount };
         }, cancellationToken);
 
-    private T Configure<T>(T options)
-        where T : ClientOptions
+    private void Configure(ClientOptions options)
     {
         options.Retry.MaxRetries = 1;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
         options.Retry.NetworkTimeout = timeout;
-        return options;
     }
 
     private static StorageAnswer Answer(Response response) => new(response.Status, ServiceTime: response.Headers.Date);
@@ -108,7 +104,7 @@ internal sealed class AzureStorageProbe(IConfiguration configuration, TimeSpan t
         }
         catch (Exception ex) when (IsConfiguration(ex))
         {
-            // StorageAccounts names the settings in its own messages; other errors are the connection string's.
+            // StorageClientFactory names the settings in its own messages; other errors are the connection string's.
             return StorageAnswer.Without(StorageFault.NotConfigured, ex is InvalidOperationException ? ex.Message : "not a valid storage connection string or blob endpoint");
         }
     }

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using FlowLogs.Cli;
 using FlowLogs.Hosting;
+using FlowLogs.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
 namespace FlowLogs.Tests.Cli;
@@ -33,9 +34,10 @@ public class FlowLogStorageOptionTests
         FlowLogStorageOption.AddTo(settings, ["https://nwlogsweu.blob.core.windows.net/", "https://nwlogscn.blob.core.chinacloudapi.cn"], stateStorage: "https://flowlogsapp.blob.core.windows.net/");
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
-        BlobServiceClient first = StorageAccounts.Blobs(configuration, "FlowLogStorage");
-        BlobServiceClient second = StorageAccounts.Blobs(configuration, "FlowLogStorage1");
-        Uri state = StorageAccounts.Tables(configuration, "AzureWebJobsStorage").Uri;
+        StorageClientFactory clients = StorageClients.Of(configuration);
+        BlobServiceClient first = clients.Blobs("FlowLogStorage");
+        BlobServiceClient second = clients.Blobs("FlowLogStorage1");
+        Uri state = clients.Tables("AzureWebJobsStorage").Uri;
 
         Assert.Multiple(() =>
         {

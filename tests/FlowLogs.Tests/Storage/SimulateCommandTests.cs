@@ -44,7 +44,7 @@ public class SimulateCommandTests
     {
         (int exit, _, string stderr) = await CliRun.RunAsync("simulate", "--storage", "AccountName=x;AccountKey=c2VjcmV0LWtleS12YWx1ZQ==;Nonsense", "--minutes", "1");
         Assert.That(exit, Is.EqualTo(ExitCodes.Failure));
-        Assert.That(stderr, Does.Contain("flowlogs simulate:"));
+        Assert.That(stderr, Does.Contain("flowlogs simulate: --storage is not a valid storage connection string"));
         Assert.That(stderr, Does.Not.Contain("c2VjcmV0LWtleS12YWx1ZQ"));
     }
 
