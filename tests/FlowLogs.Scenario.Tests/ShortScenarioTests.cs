@@ -1,6 +1,6 @@
 using FlowLogs.Scenario;
 
-namespace FlowLogs.Tests.Scenario;
+namespace FlowLogs.Scenario.Tests;
 
 /// <summary>
 /// The end-to-end fault scenario, short: an outage longer than the replay window before it, its own Azurite restarted
