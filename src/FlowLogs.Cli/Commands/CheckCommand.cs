@@ -23,8 +23,8 @@ public static class CheckCommand
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (the first is also the app's account unless --state-storage is given). Default: the FlowLogStorage setting (and FlowLogs__Storage__FlowLogConnections) from the environment.", required: false);
         Option<string?> stateStorage = FlowLogStorageOption.CreateState("The app's account (checkpoints, replay state, dead letters, the events queue): a connection string or its blob endpoint. Default: the first --storage, else the AzureWebJobsStorage setting from the environment.");
         Option<string> sink = SinkOption.Create("sekoia", "sekoia (the intake is checked, with the FlowLogs__Sekoia__* settings from the environment), ndjson or stdout (no intake to check).");
-        var unreadAfter = new Option<TimeSpan>("--unread-after") { Description = "A blob last committed longer ago than this (by the storage service's clock) whose checkpoint never caught up is a commit nobody read.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5), CustomParser = Durations.Parse };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "Each check fails when it has no answer within this.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
+        Option<TimeSpan> unreadAfter = TimeOption.Duration("--unread-after", "A blob last committed longer ago than this (by the storage service's clock) whose checkpoint never caught up is a commit nobody read.", TimeSpan.FromMinutes(5));
+        Option<TimeSpan> timeout = TimeOption.Duration("--timeout", "Each check fails when it has no answer within this.", TimeSpan.FromSeconds(10));
         var maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one of the last two hours) the unread-commits check makes at most.", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Write JSON (every check, every unread commit) instead of lines." };
 

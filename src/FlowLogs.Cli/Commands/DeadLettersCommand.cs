@@ -31,7 +31,7 @@ public static class DeadLettersCommand
 
     private static Option<string?> ContainerOption() => new("--container") { Description = "The dead-letter container (default: FlowLogs:Storage:DeadLetterContainer, flowlogs-deadletter)." };
 
-    private static Option<string?> SinceOption() => new("--since") { Description = "Only dead letters written since: a UTC time (2026-11-23T10:00Z) or an age (6h, 2d)." };
+    private static Option<DateTimeOffset?> SinceOption() => TimeOption.Time("--since", "Only dead letters written since: a UTC time (2026-11-23T10:00Z) or an age (6h, 2d).");
 
     private static Option<string?> ReasonOption() => new("--reason") { Description = "Only dead letters with this text in a kind or reason (case-insensitive)." };
 
@@ -40,19 +40,14 @@ public static class DeadLettersCommand
         Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
-        Option<string?> since = SinceOption();
+        Option<DateTimeOffset?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var json = new Option<bool>("--json") { Description = "JSON for scripts instead of a table." };
         var command = new Command("list", "Dead letters not yet redriven, newest first: id, when, source blob, kind, reason, place, items.") { storage, stateStorage, container, since, reason, json };
         command.SetAction(async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            if (!TryParseSince(result.GetValue(since), out DateTimeOffset? from))
-            {
-                await stderr.WriteLineAsync("flowlogs dead-letters list: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
+            DateTimeOffset? from = result.GetValue(since);
             return await WithOperationsAsync("list", Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, stderr, async operations =>
             {
                 await operations.ListAsync(from, result.GetValue(reason), result.GetValue(json), result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
@@ -91,7 +86,7 @@ public static class DeadLettersCommand
         Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
-        Option<string?> since = SinceOption();
+        Option<DateTimeOffset?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and count what would be sent; send and write nothing." };
         // sekoia by default, unlike ingest: a redrive marks what it sent as delivered, so a local file must be asked for.
@@ -105,12 +100,7 @@ public static class DeadLettersCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            if (!TryParseSince(result.GetValue(since), out DateTimeOffset? from))
-            {
-                await stderr.WriteLineAsync("flowlogs dead-letters redrive: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
+            DateTimeOffset? from = result.GetValue(since);
             Dictionary<string, string?> settings = Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container));
             SinkOption.AddTo(settings, result.GetValue(sink), result.GetValue(output), result.GetValue(payload));
             return await WithOperationsAsync("redrive", settings, start: true, stderr, async operations =>
@@ -175,28 +165,4 @@ public static class DeadLettersCommand
         AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
         _ => [],
     };
-
-    /// <summary>Reads <c>--since</c>: a UTC time or an age before now; null when not given.</summary>
-    internal static bool TryParseSince(string? text, out DateTimeOffset? since)
-    {
-        since = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (Durations.TryParse(text, out TimeSpan age))
-        {
-            since = DateTimeOffset.UtcNow - age;
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed))
-        {
-            since = parsed;
-            return true;
-        }
-
-        return false;
-    }
 }

@@ -27,15 +27,10 @@ public static class IngestCommand
         Option<string> output = SinkOption.Output("flowlogs-events.ndjson");
         Option<string> payload = SinkOption.Payload();
         var once = new Option<bool>("--once") { Description = "Run one round and exit." };
-        var interval = new Option<TimeSpan>("--interval") { Description = "Time between rounds when running continuously.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
-        var since = new Option<string?>("--since") { Description = "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window." };
-        var until = new Option<string?>("--until") { Description = "Last hour to read: a UTC time or an age; default: now." };
-        var progressEvery = new Option<TimeSpan>("--progress-interval")
-        {
-            Description = "With --since, how often a progress line is written when stderr is not a terminal.",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
-            CustomParser = Durations.Parse,
-        };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Time between rounds when running continuously.", TimeSpan.FromSeconds(10));
+        Option<DateTimeOffset?> since = TimeOption.Time("--since", "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window.");
+        Option<DateTimeOffset?> until = TimeOption.Time("--until", "Last hour to read: a UTC time or an age; default: now.");
+        Option<TimeSpan> progressEvery = TimeOption.Duration("--progress-interval", "With --since, how often a progress line is written when stderr is not a terminal.", TimeSpan.FromSeconds(10));
 
         var command = new Command("ingest", "Read every flow-log blob behind its checkpoint and deliver its events, once or continuously.")
         {
@@ -44,13 +39,8 @@ public static class IngestCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            if (!TryParseTime(result.GetValue(since), now, out DateTimeOffset? from) || !TryParseTime(result.GetValue(until), now, out DateTimeOffset? to))
-            {
-                await stderr.WriteLineAsync("flowlogs ingest: --since and --until take a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
+            DateTimeOffset? from = result.GetValue(since);
+            DateTimeOffset? to = result.GetValue(until);
             var settings = new Dictionary<string, string?>
             {
                 // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
@@ -153,27 +143,4 @@ public static class IngestCommand
         AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
         _ => [],
     };
-
-    private static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? time)
-    {
-        time = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (Durations.TryParse(text, out TimeSpan age))
-        {
-            time = now - age;
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed))
-        {
-            time = parsed;
-            return true;
-        }
-
-        return false;
-    }
 }

@@ -25,13 +25,8 @@ public static class SimulateCommand
         var minutes = new Option<int>("--minutes") { Description = "Minutes of flow logs to write (one block per blob per minute).", DefaultValueFactory = _ => 5 };
         var kind = new Option<string>("--kind") { Description = "vnet, nsg or both.", DefaultValueFactory = _ => "both" };
         kind.AcceptOnlyFromAmong("vnet", "nsg", "both");
-        var interval = new Option<TimeSpan>("--interval")
-        {
-            Description = "Wall-clock time between two simulated minutes (0s writes them back to back).",
-            DefaultValueFactory = _ => TimeSpan.Zero,
-            CustomParser = Durations.Parse,
-        };
-        var start = new Option<DateTimeOffset?>("--start") { Description = "First simulated minute (UTC); default: the start of the current hour." };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Wall-clock time between two simulated minutes (0s writes them back to back).", TimeSpan.Zero);
+        Option<DateTimeOffset?> start = TimeOption.Time("--start", "First simulated minute (UTC); default: the start of the current hour.");
         var tuples = new Option<int>("--tuples") { Description = "Tuples per NIC per minute.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed writes the same bytes.", DefaultValueFactory = _ => 1 };
 

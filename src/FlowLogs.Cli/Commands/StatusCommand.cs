@@ -24,9 +24,9 @@ public static class StatusCommand
         var hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 };
         var rows = new Option<int>("--rows") { Description = "Rows the table shows at most, worst first.", DefaultValueFactory = _ => 40 };
         var maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one hour not recorded complete, oldest first) to find commits no checkpoint has seen; 0: read the state only.", DefaultValueFactory = _ => 200 };
-        var maxLag = new Option<TimeSpan>("--max-lag") { Description = "A byte unread for longer than this makes the verdict failing.", DefaultValueFactory = _ => TimeSpan.FromHours(1), CustomParser = Durations.Parse };
+        Option<TimeSpan> maxLag = TimeOption.Duration("--max-lag", "A byte unread for longer than this makes the verdict failing.", TimeSpan.FromHours(1));
         var watch = new Option<bool>("--watch") { Description = "Refresh until interrupted (in place on a terminal)." };
-        var interval = new Option<TimeSpan>("--interval") { Description = "Time between refreshes with --watch.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = Durations.Parse };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Time between refreshes with --watch.", TimeSpan.FromSeconds(5));
         var count = new Option<int>("--count") { Description = "With --watch, stop after this many refreshes (0: until interrupted).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("status", "Show where every flow-log resource stands, hour by hour, from the state the app keeps; read-only.")
