@@ -4,7 +4,6 @@ using FlowLogs.Hosting;
 using FlowLogs.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Cli.Commands;
 
@@ -36,7 +35,7 @@ public static class IngestCommand
         {
             storage, stateStorage, sink, output, payload, once, interval, since, until, progressEvery,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
             DateTimeOffset? from = result.GetValue(since);
@@ -58,21 +57,7 @@ public static class IngestCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> settings, DateTimeOffset? from, DateTimeOffset? to, bool once, TimeSpan interval, BackfillProgress? progress, TextWriter stderr, CancellationToken cancellationToken)
     {
         using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
-        try
-        {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
-        {
-            await stderr.WriteLineAsync($"flowlogs ingest: {string.Join("; ", failures)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException or FormatException or ArgumentException or AggregateException or HttpRequestException)
-        {
-            await stderr.WriteLineAsync($"flowlogs ingest: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
         MissedHourReplay replay = host.Services.GetRequiredService<MissedHourReplay>();
         long events = 0;
         long bytes = 0;
@@ -135,12 +120,4 @@ public static class IngestCommand
         // Blobs not delivered or still held by others, hours not reached, hours older than the look-back: not everything is in.
         return lastFailed > 0 || lastHeld > 0 || hoursLeft > 0 || hoursSkipped > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
     }
-
-    // The host reports settings that fail validation at start as one or more OptionsValidationExceptions.
-    private static List<string> ValidationFailures(Exception exception) => exception switch
-    {
-        OptionsValidationException v => [.. v.Failures],
-        AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
-        _ => [],
-    };
 }

@@ -66,7 +66,7 @@ public static class StorageAccounts
 
         string uri = configuration[$"{name}:{service}ServiceUri"]
             ?? FromAccountName(configuration, name, service)
-            ?? throw new InvalidOperationException($"storage connection '{name}' {missing}: set '{name}' to a connection string, or '{name}__{service}ServiceUri' for a managed identity");
+            ?? throw new StorageConnectionException($"storage connection '{name}' {missing}: set '{name}' to a connection string, or '{name}__{service}ServiceUri' for a managed identity");
         return fromEndpoint(new Uri(uri), Credential(configuration, name));
     }
 
