@@ -56,6 +56,7 @@ internal static class CommandErrors
         _ when StorageAnswer.From(exception) is { } answer => StorageRefusals.Explain(answer, accounts, Roles),
         _ => null,
     };
+
     /// <summary>Writes <paramref name="message"/> as <paramref name="result"/>'s command's failure on <paramref name="stderr"/>.</summary>
     public static async Task<int> FailAsync(ParseResult result, TextWriter stderr, string message)
     {
