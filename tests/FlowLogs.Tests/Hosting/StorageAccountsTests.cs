@@ -33,7 +33,7 @@ public class StorageAccountsTests
     [Test]
     public void AConnectionWithoutAnyEndpointNamesTheSettingToSet()
     {
-        InvalidOperationException? error = Assert.Throws<InvalidOperationException>(() => StorageAccounts.Blobs(Settings(), "FlowLogStorage"));
+        StorageConnectionException? error = Assert.Throws<StorageConnectionException>(() => StorageAccounts.Blobs(Settings(), "FlowLogStorage"));
 
         Assert.That(error!.Message, Does.Contain("FlowLogStorage__blobServiceUri"));
     }
