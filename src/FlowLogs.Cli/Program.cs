@@ -7,10 +7,20 @@ namespace FlowLogs.Cli;
 public static class Program
 {
     /// <summary>Runs the command line.</summary>
-    public static Task<int> Main(string[] args) => BuildRootCommand().Parse(args).InvokeAsync();
+    public static Task<int> Main(string[] args) => RunAsync(args, new InvocationConfiguration());
 
-    /// <summary>The command tree, shared with the tests.</summary>
-    public static RootCommand BuildRootCommand() => new("Azure network flow logs (VNet and NSG) into ECS events for a SIEM.")
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> with <paramref name="configuration"/>'s output and error writers. Arguments
+    /// that do not parse fail as a command's own failures do (<see cref="CommandErrors"/>), with <see cref="ExitCodes.Failure"/>.
+    /// </summary>
+    public static Task<int> RunAsync(string[] args, InvocationConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ParseResult parsed = BuildRootCommand().Parse(args);
+        return parsed.Errors.Count > 0 ? CommandErrors.FailAsync(parsed, configuration.Error) : parsed.InvokeAsync(configuration);
+    }
+
+    private static RootCommand BuildRootCommand() => new("Azure network flow logs (VNet and NSG) into ECS events for a SIEM.")
     {
         ParseCommand.Create(),
         SimulateCommand.Create(),

@@ -10,10 +10,11 @@ namespace FlowLogs.Tests;
 public class PublicApiTests
 {
     // The hosts' needs: the pipeline and its two entries (blob triggers, queue events), the parser as a library user
-    // has it (reader, record, tuple, issues, the NDJSON writer; its helpers are internal), and the read-only state and
-    // dead-letter operations of the flowlogs command, and the self-check (its runner, report and verdict) that both
-    // hosts run. Options are bound from configuration, so they are internal.
-    private const int MostPublicTypes = 30;
+    // has it (reader, record, tuple, issues, the NDJSON writer; its helpers are internal), the dead-letter operations of
+    // the flowlogs command, and the self-check (its runner, report and verdict) that both hosts run. Options are bound
+    // from configuration, so they are internal; the app's state, as flowlogs status reads it, is the processor's own
+    // checkpoint, which the command sees as internal.
+    private const int MostPublicTypes = 27;
 
     [Test]
     public void TheLibraryExportsExactlyTheTypesListed()

@@ -5,7 +5,6 @@ using FlowLogs.Hosting;
 using FlowLogs.SelfCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Cli.Commands;
 
@@ -23,24 +22,20 @@ public static class CheckCommand
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (the first is also the app's account unless --state-storage is given). Default: the FlowLogStorage setting (and FlowLogs__Storage__FlowLogConnections) from the environment.", required: false);
         Option<string?> stateStorage = FlowLogStorageOption.CreateState("The app's account (checkpoints, replay state, dead letters, the events queue): a connection string or its blob endpoint. Default: the first --storage, else the AzureWebJobsStorage setting from the environment.");
         Option<string> sink = SinkOption.Create("sekoia", "sekoia (the intake is checked, with the FlowLogs__Sekoia__* settings from the environment), ndjson or stdout (no intake to check).");
-        var unreadAfter = new Option<TimeSpan>("--unread-after") { Description = "A blob last committed longer ago than this (by the storage service's clock) whose checkpoint never caught up is a commit nobody read.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5), CustomParser = Durations.Parse };
-        var timeout = new Option<TimeSpan>("--timeout") { Description = "Each check fails when it has no answer within this.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
-        var maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one of the last two hours) the unread-commits check makes at most.", DefaultValueFactory = _ => 100 };
+        Option<TimeSpan> unreadAfter = TimeOption.Duration("--unread-after", "A blob last committed longer ago than this (by the storage service's clock) whose checkpoint never caught up is a commit nobody read.", TimeSpan.FromMinutes(5))
+            .Takes(t => t >= TimeSpan.FromSeconds(1), "at least 1s");
+        Option<TimeSpan> timeout = TimeOption.Duration("--timeout", "Each check fails when it has no answer within this.", TimeSpan.FromSeconds(10))
+            .Takes(t => t >= TimeSpan.FromMilliseconds(100) && t <= TimeSpan.FromMinutes(5), "100ms to 5m");
+        Option<int> maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one of the last two hours) the unread-commits check makes at most.", DefaultValueFactory = _ => 100 }
+            .Takes(n => n >= 1, "at least 1");
         var json = new Option<bool>("--json") { Description = "Write JSON (every check, every unread commit) instead of lines." };
 
         var command = new Command("check", "Check, from the data plane and in seconds, that the accounts, the intake and the event delivery work; read-only, no event sent.")
         {
             storage, stateStorage, sink, unreadAfter, timeout, maxListings, json,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            TextWriter stderr = result.InvocationConfiguration.Error;
-            if (result.GetValue(unreadAfter) < TimeSpan.FromSeconds(1) || result.GetValue(timeout) < TimeSpan.FromMilliseconds(100) || result.GetValue(timeout) > TimeSpan.FromMinutes(5) || result.GetValue(maxListings) < 1)
-            {
-                await stderr.WriteLineAsync("flowlogs check: --unread-after takes at least 1s, --timeout 100ms to 5m, --max-listings at least 1.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
             var settings = new Dictionary<string, string?>
             {
                 ["FlowLogs:Check:UnreadAfter"] = result.GetValue(unreadAfter).ToString("c", CultureInfo.InvariantCulture),
@@ -49,26 +44,16 @@ public static class CheckCommand
             };
             FlowLogStorageOption.AddTo(settings, result.GetValue(storage), result.GetValue(stateStorage));
             SinkOption.AddTo(settings, result.GetValue(sink));
-            return await RunAsync(settings, result.GetValue(json), result.InvocationConfiguration.Output, stderr, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(settings, result.GetValue(json), result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> settings, bool json, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, bool json, TextWriter stdout, CancellationToken cancellationToken)
     {
         // Built, never started: starting would create the tables, the container and the queue.
         using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
-        CheckReport report;
-        try
-        {
-            report = await host.Services.GetRequiredService<SelfCheckRunner>().RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OptionsValidationException ex)
-        {
-            await stderr.WriteLineAsync($"flowlogs check: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-
+        CheckReport report = await host.Services.GetRequiredService<SelfCheckRunner>().RunAsync(cancellationToken).ConfigureAwait(false);
         await stdout.WriteAsync(json ? report.ToJson() : CheckText.Render(report)).ConfigureAwait(false);
         await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
         return report.Verdict switch

@@ -4,7 +4,6 @@ using FlowLogs.DeadLetters;
 using FlowLogs.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Cli.Commands;
 
@@ -27,11 +26,11 @@ public static class DeadLettersCommand
 
     private static Option<string[]> StorageOption() => FlowLogStorageOption.Create("Connection string of a flow-log storage account (a lone tuple's record is read again there); the dead letters are in the first unless --state-storage is given.", required: true);
 
-    private static Option<string?> StateStorageOption() => new("--state-storage") { Description = "The app's account, where the dead letters are (AzureWebJobsStorage): a connection string or its blob endpoint." };
+    private static Option<string?> StateStorageOption() => FlowLogStorageOption.CreateState("The app's account, where the dead letters are (AzureWebJobsStorage): a connection string or its blob endpoint.");
 
     private static Option<string?> ContainerOption() => new("--container") { Description = "The dead-letter container (default: FlowLogs:Storage:DeadLetterContainer, flowlogs-deadletter)." };
 
-    private static Option<string?> SinceOption() => new("--since") { Description = "Only dead letters written since: a UTC time (2026-11-23T10:00Z) or an age (6h, 2d)." };
+    private static Option<DateTimeOffset?> SinceOption() => TimeOption.Time("--since", "Only dead letters written since: a UTC time (2026-11-23T10:00Z) or an age (6h, 2d).");
 
     private static Option<string?> ReasonOption() => new("--reason") { Description = "Only dead letters with this text in a kind or reason (case-insensitive)." };
 
@@ -40,20 +39,14 @@ public static class DeadLettersCommand
         Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
-        Option<string?> since = SinceOption();
+        Option<DateTimeOffset?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var json = new Option<bool>("--json") { Description = "JSON for scripts instead of a table." };
         var command = new Command("list", "Dead letters not yet redriven, newest first: id, when, source blob, kind, reason, place, items.") { storage, stateStorage, container, since, reason, json };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            TextWriter stderr = result.InvocationConfiguration.Error;
-            if (!TryParseSince(result.GetValue(since), out DateTimeOffset? from))
-            {
-                await stderr.WriteLineAsync("flowlogs dead-letters list: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            return await WithOperationsAsync("list", Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, stderr, async operations =>
+            DateTimeOffset? from = result.GetValue(since);
+            return await WithOperationsAsync(Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, async operations =>
             {
                 await operations.ListAsync(from, result.GetValue(reason), result.GetValue(json), result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
@@ -69,18 +62,16 @@ public static class DeadLettersCommand
         Option<string?> container = ContainerOption();
         var id = new Argument<string>("id") { Description = "The dead letter's id (from list) or its full name." };
         var command = new Command("show", "One dead letter in full: reason, place in the blob, the bytes (text where they are text, else base64).") { id, storage, stateStorage, container };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            TextWriter stderr = result.InvocationConfiguration.Error;
-            return await WithOperationsAsync("show", Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, stderr, async operations =>
+            return await WithOperationsAsync(Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container)), start: false, async operations =>
             {
                 if (await operations.ShowAsync(result.GetValue(id)!, result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false))
                 {
                     return ExitCodes.Success;
                 }
 
-                await stderr.WriteLineAsync($"flowlogs dead-letters show: no dead letter '{result.GetValue(id)}' (see flowlogs dead-letters list)").ConfigureAwait(false);
-                return ExitCodes.Failure;
+                throw new CommandFailedException($"no dead letter '{result.GetValue(id)}' (see flowlogs dead-letters list)");
             }).ConfigureAwait(false);
         });
         return command;
@@ -91,7 +82,7 @@ public static class DeadLettersCommand
         Option<string[]> storage = StorageOption();
         Option<string?> stateStorage = StateStorageOption();
         Option<string?> container = ContainerOption();
-        Option<string?> since = SinceOption();
+        Option<DateTimeOffset?> since = SinceOption();
         Option<string?> reason = ReasonOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and count what would be sent; send and write nothing." };
         // sekoia by default, unlike ingest: a redrive marks what it sent as delivered, so a local file must be asked for.
@@ -102,18 +93,13 @@ public static class DeadLettersCommand
         {
             storage, stateStorage, container, since, reason, dryRun, sink, output, payload,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            if (!TryParseSince(result.GetValue(since), out DateTimeOffset? from))
-            {
-                await stderr.WriteLineAsync("flowlogs dead-letters redrive: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
+            DateTimeOffset? from = result.GetValue(since);
             Dictionary<string, string?> settings = Settings(result.GetValue(storage)!, result.GetValue(stateStorage), result.GetValue(container));
             SinkOption.AddTo(settings, result.GetValue(sink), result.GetValue(output), result.GetValue(payload));
-            return await WithOperationsAsync("redrive", settings, start: true, stderr, async operations =>
+            return await WithOperationsAsync(settings, start: true, async operations =>
             {
                 // With the stdout sink, stdout is for events: the report goes to stderr.
                 TextWriter report = result.GetValue(sink) == "stdout" ? stderr : result.InvocationConfiguration.Output;
@@ -139,64 +125,20 @@ public static class DeadLettersCommand
 
     // list and show only read: the host is not started (nothing is created, no sink settings are needed); redrive
     // starts it, so the sink's settings are checked first, naming the one to fix.
-    private static async Task<int> WithOperationsAsync(string name, Dictionary<string, string?> settings, bool start, TextWriter stderr, Func<DeadLetterOperations, Task<int>> run)
+    private static async Task<int> WithOperationsAsync(Dictionary<string, string?> settings, bool start, Func<DeadLetterOperations, Task<int>> run)
     {
         using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
-        try
+        if (start)
         {
-            if (start)
-            {
-                await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            int exit = await run(host.Services.GetRequiredService<DeadLetterOperations>()).ConfigureAwait(false);
-            if (start)
-            {
-                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return exit;
-        }
-        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
-        {
-            await stderr.WriteLineAsync($"flowlogs dead-letters {name}: {string.Join("; ", failures)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException or FormatException or ArgumentException or AggregateException or HttpRequestException)
-        {
-            await stderr.WriteLineAsync($"flowlogs dead-letters {name}: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-    }
-
-    private static List<string> ValidationFailures(Exception exception) => exception switch
-    {
-        OptionsValidationException v => [.. v.Failures],
-        AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
-        _ => [],
-    };
-
-    /// <summary>Reads <c>--since</c>: a UTC time or an age before now; null when not given.</summary>
-    internal static bool TryParseSince(string? text, out DateTimeOffset? since)
-    {
-        since = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
+            await host.StartAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (Durations.TryParse(text, out TimeSpan age))
+        int exit = await run(host.Services.GetRequiredService<DeadLetterOperations>()).ConfigureAwait(false);
+        if (start)
         {
-            since = DateTimeOffset.UtcNow - age;
-            return true;
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset parsed))
-        {
-            since = parsed;
-            return true;
-        }
-
-        return false;
+        return exit;
     }
 }

@@ -4,7 +4,6 @@ using FlowLogs.Hosting;
 using FlowLogs.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FlowLogs.Cli.Commands;
 
@@ -27,30 +26,20 @@ public static class IngestCommand
         Option<string> output = SinkOption.Output("flowlogs-events.ndjson");
         Option<string> payload = SinkOption.Payload();
         var once = new Option<bool>("--once") { Description = "Run one round and exit." };
-        var interval = new Option<TimeSpan>("--interval") { Description = "Time between rounds when running continuously.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10), CustomParser = Durations.Parse };
-        var since = new Option<string?>("--since") { Description = "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window." };
-        var until = new Option<string?>("--until") { Description = "Last hour to read: a UTC time or an age; default: now." };
-        var progressEvery = new Option<TimeSpan>("--progress-interval")
-        {
-            Description = "With --since, how often a progress line is written when stderr is not a terminal.",
-            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
-            CustomParser = Durations.Parse,
-        };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Time between rounds when running continuously.", TimeSpan.FromSeconds(10));
+        Option<DateTimeOffset?> since = TimeOption.Time("--since", "First hour to read: a UTC time (2026-11-23T10:00Z) or an age (6h); default: the replay window.");
+        Option<DateTimeOffset?> until = TimeOption.Time("--until", "Last hour to read: a UTC time or an age; default: now.");
+        Option<TimeSpan> progressEvery = TimeOption.Duration("--progress-interval", "With --since, how often a progress line is written when stderr is not a terminal.", TimeSpan.FromSeconds(10));
 
         var command = new Command("ingest", "Read every flow-log blob behind its checkpoint and deliver its events, once or continuously.")
         {
             storage, stateStorage, sink, output, payload, once, interval, since, until, progressEvery,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            if (!TryParseTime(result.GetValue(since), now, out DateTimeOffset? from) || !TryParseTime(result.GetValue(until), now, out DateTimeOffset? to))
-            {
-                await stderr.WriteLineAsync("flowlogs ingest: --since and --until take a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
+            DateTimeOffset? from = result.GetValue(since);
+            DateTimeOffset? to = result.GetValue(until);
             var settings = new Dictionary<string, string?>
             {
                 // No triggers read the blobs here: every round reads whatever is behind, however recently checkpointed.
@@ -68,21 +57,7 @@ public static class IngestCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> settings, DateTimeOffset? from, DateTimeOffset? to, bool once, TimeSpan interval, BackfillProgress? progress, TextWriter stderr, CancellationToken cancellationToken)
     {
         using IHost host = CliHost.Build(settings, (services, configuration) => services.AddFlowLogPipeline(configuration));
-        try
-        {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
-        {
-            await stderr.WriteLineAsync($"flowlogs ingest: {string.Join("; ", failures)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException or FormatException or ArgumentException or AggregateException or HttpRequestException)
-        {
-            await stderr.WriteLineAsync($"flowlogs ingest: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
         MissedHourReplay replay = host.Services.GetRequiredService<MissedHourReplay>();
         long events = 0;
         long bytes = 0;
@@ -144,36 +119,5 @@ public static class IngestCommand
         await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs ingest: {rounds} rounds, {events} events delivered, {bytes} bytes read")).ConfigureAwait(false);
         // Blobs not delivered or still held by others, hours not reached, hours older than the look-back: not everything is in.
         return lastFailed > 0 || lastHeld > 0 || hoursLeft > 0 || hoursSkipped > 0 ? ExitCodes.Incomplete : ExitCodes.Success;
-    }
-
-    // The host reports settings that fail validation at start as one or more OptionsValidationExceptions.
-    private static List<string> ValidationFailures(Exception exception) => exception switch
-    {
-        OptionsValidationException v => [.. v.Failures],
-        AggregateException a => [.. a.InnerExceptions.OfType<OptionsValidationException>().SelectMany(v => v.Failures).Distinct()],
-        _ => [],
-    };
-
-    private static bool TryParseTime(string? text, DateTimeOffset now, out DateTimeOffset? time)
-    {
-        time = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (Durations.TryParse(text, out TimeSpan age))
-        {
-            time = now - age;
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset parsed))
-        {
-            time = parsed;
-            return true;
-        }
-
-        return false;
     }
 }

@@ -28,11 +28,11 @@ public static class ParseCommand
         {
             Description = "Blob name to use in event ids and log.file.path (default: the file path as given).",
         };
-        var baseOffset = new Option<long>("--base-offset")
+        Option<long> baseOffset = new Option<long>("--base-offset")
         {
             Description = "Byte offset of the input's first byte in the whole blob, for a block delta.",
             DefaultValueFactory = _ => 0,
-        };
+        }.Takes(o => o >= 0, "0 or more");
         var deadLetter = new Option<FileInfo?>("--dead-letter")
         {
             Description = "Write every skipped piece of input (reason, location, bytes in base64) to this NDJSON file.",
@@ -46,7 +46,7 @@ public static class ParseCommand
             baseOffset,
             deadLetter,
         };
-        command.SetAction((result, cancellationToken) => RunAsync(
+        CommandErrors.SetAction(command, (result, cancellationToken) => RunAsync(
             result.GetValue(input)!,
             result.GetValue(output),
             result.GetValue(source),
@@ -58,8 +58,7 @@ public static class ParseCommand
         return command;
     }
 
-    /// <summary>Runs the command; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(
+    private static async Task<int> RunAsync(
         string input,
         EventPayload payload,
         string? sourceName,
@@ -69,12 +68,6 @@ public static class ParseCommand
         TextWriter stderr,
         CancellationToken cancellationToken)
     {
-        if (baseOffset < 0)
-        {
-            await stderr.WriteLineAsync("flowlogs parse: --base-offset must be 0 or more.").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-
         Stream inputStream;
         try
         {
@@ -82,8 +75,8 @@ public static class ParseCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            await stderr.WriteLineAsync($"flowlogs parse: cannot read '{input}': {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            // The input's own path and the file system's words: nothing here holds a secret.
+            throw new CommandFailedException($"cannot read '{input}': {ex.Message}", ex);
         }
 
         var stopwatch = Stopwatch.StartNew();

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
-using Azure;
 using Azure.Storage.Blobs;
 using FlowLogs.Parsing;
 using FlowLogs.Simulation;
@@ -22,35 +20,24 @@ public static class SimulateCommand
             Description = "Connection string of the storage account to write to (UseDevelopmentStorage=true for Azurite on its default ports).",
             Required = true,
         };
-        var nics = new Option<int>("--nics") { Description = "Number of NICs (one blob per NIC, kind and hour).", DefaultValueFactory = _ => 2 };
-        var minutes = new Option<int>("--minutes") { Description = "Minutes of flow logs to write (one block per blob per minute).", DefaultValueFactory = _ => 5 };
+        Option<int> nics = new Option<int>("--nics") { Description = "Number of NICs (one blob per NIC, kind and hour).", DefaultValueFactory = _ => 2 }.Takes(n => n >= 1, "at least 1");
+        Option<int> minutes = new Option<int>("--minutes") { Description = "Minutes of flow logs to write (one block per blob per minute).", DefaultValueFactory = _ => 5 }.Takes(n => n >= 1, "at least 1");
         var kind = new Option<string>("--kind") { Description = "vnet, nsg or both.", DefaultValueFactory = _ => "both" };
         kind.AcceptOnlyFromAmong("vnet", "nsg", "both");
-        var interval = new Option<TimeSpan>("--interval")
-        {
-            Description = "Wall-clock time between two simulated minutes (0s writes them back to back).",
-            DefaultValueFactory = _ => TimeSpan.Zero,
-            CustomParser = Durations.Parse,
-        };
-        var start = new Option<DateTimeOffset?>("--start") { Description = "First simulated minute (UTC); default: the start of the current hour." };
-        var tuples = new Option<int>("--tuples") { Description = "Tuples per NIC per minute.", DefaultValueFactory = _ => 40 };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Wall-clock time between two simulated minutes (0s writes them back to back).", TimeSpan.Zero);
+        Option<DateTimeOffset?> start = TimeOption.Time("--start", "First simulated minute (UTC); default: the start of the current hour.");
+        Option<int> tuples = new Option<int>("--tuples") { Description = "Tuples per NIC per minute.", DefaultValueFactory = _ => 40 }.Takes(n => n >= 1, "at least 1");
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed writes the same bytes.", DefaultValueFactory = _ => 1 };
 
         var command = new Command("simulate", "Write flow logs into blob storage as Azure does: head block, one block a minute before the tail, Put Block List each time.")
         {
             storage, nics, minutes, kind, interval, start, tuples, seed,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
             TextWriter stderr = result.InvocationConfiguration.Error;
             int nicCount = result.GetValue(nics);
             int minuteCount = result.GetValue(minutes);
-            if (nicCount < 1 || minuteCount < 1 || result.GetValue(tuples) < 1)
-            {
-                await stderr.WriteLineAsync("flowlogs simulate: --nics, --minutes and --tuples must be at least 1.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
             FlowLogKind[] kinds = result.GetValue(kind) switch
             {
                 "vnet" => [FlowLogKind.VirtualNetwork],
@@ -65,18 +52,8 @@ public static class SimulateCommand
                 (services, configuration) => services.AddAzureClients(clients => clients.AddBlobServiceClient(configuration.GetSection("FlowLogStorage"))));
             SimulatedNic[] nicList = [.. Enumerable.Range(0, nicCount).Select(i => new SimulatedNic(i))];
             var progress = new LineProgress(line => stderr.WriteLine($"flowlogs simulate: {line}"));
-            FlowLogSimulator simulator;
-            try
-            {
-                simulator = new FlowLogSimulator(host.Services.GetRequiredService<BlobServiceClient>(), result.GetValue(seed), result.GetValue(tuples));
-                await simulator.RunAsync(nicList, kinds, first, minuteCount, result.GetValue(interval), progress, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException or InvalidOperationException or FormatException or ArgumentException or TargetInvocationException)
-            {
-                // The message never holds the connection string, only what the service said.
-                await stderr.WriteLineAsync($"flowlogs simulate: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+            var simulator = new FlowLogSimulator(host.Services.GetRequiredService<BlobServiceClient>(), result.GetValue(seed), result.GetValue(tuples));
+            await simulator.RunAsync(nicList, kinds, first, minuteCount, result.GetValue(interval), progress, cancellationToken).ConfigureAwait(false);
 
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"flowlogs simulate: wrote {simulator.TuplesWritten} tuples to {simulator.TuplesPerBlob.Count} blobs in {simulator.Commits} commits")).ConfigureAwait(false);
             return ExitCodes.Success;

@@ -19,36 +19,31 @@ public static class StatusCommand
     public static Command Create()
     {
         Option<string[]> storage = FlowLogStorageOption.Create("Connection string of a flow-log storage account (used for the hour listings; the first is also the state account unless --state-storage is given). Default: the FlowLogStorage setting (and FlowLogs__Storage__FlowLogConnections) from the environment.", required: false);
-        var stateStorage = new Option<string?>("--state-storage") { Description = "The app's account (checkpoints, replay state): a connection string or its blob endpoint. Default: the first --storage, else the AzureWebJobsStorage setting from the environment." };
+        Option<string?> stateStorage = FlowLogStorageOption.CreateState("The app's account (checkpoints, replay state): a connection string or its blob endpoint. Default: the first --storage, else the AzureWebJobsStorage setting from the environment.");
         var json = new Option<bool>("--json") { Description = "Write JSON (every row) instead of the table." };
-        var hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 };
-        var rows = new Option<int>("--rows") { Description = "Rows the table shows at most, worst first.", DefaultValueFactory = _ => 40 };
-        var maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one hour not recorded complete, oldest first) to find commits no checkpoint has seen; 0: read the state only.", DefaultValueFactory = _ => 200 };
-        var maxLag = new Option<TimeSpan>("--max-lag") { Description = "A byte unread for longer than this makes the verdict failing.", DefaultValueFactory = _ => TimeSpan.FromHours(1), CustomParser = Durations.Parse };
+        Option<int> hours = new Option<int>("--hours") { Description = "Hours to look at, the current one included.", DefaultValueFactory = _ => 24 }
+            .Takes(h => h is >= 1 and <= 24 * 31, "1 to 744");
+        Option<int> rows = new Option<int>("--rows") { Description = "Rows the table shows at most, worst first.", DefaultValueFactory = _ => 40 }
+            .Takes(r => r >= 1, "at least 1");
+        Option<int> maxListings = new Option<int>("--max-listings") { Description = "Hour listings (one resource, one hour not recorded complete, oldest first) to find commits no checkpoint has seen; 0: read the state only.", DefaultValueFactory = _ => 200 }
+            .Takes(n => n >= 0, "0 or more");
+        Option<TimeSpan> maxLag = TimeOption.Duration("--max-lag", "A byte unread for longer than this makes the verdict failing.", TimeSpan.FromHours(1));
         var watch = new Option<bool>("--watch") { Description = "Refresh until interrupted (in place on a terminal)." };
-        var interval = new Option<TimeSpan>("--interval") { Description = "Time between refreshes with --watch.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5), CustomParser = Durations.Parse };
-        var count = new Option<int>("--count") { Description = "With --watch, stop after this many refreshes (0: until interrupted).", DefaultValueFactory = _ => 0 };
+        Option<TimeSpan> interval = TimeOption.Duration("--interval", "Time between refreshes with --watch.", TimeSpan.FromSeconds(5));
+        Option<int> count = new Option<int>("--count") { Description = "With --watch, stop after this many refreshes (0: until interrupted).", DefaultValueFactory = _ => 0 }
+            .Takes(n => n >= 0, "0 or more");
 
         var command = new Command("status", "Show where every flow-log resource stands, hour by hour, from the state the app keeps; read-only.")
         {
             storage, stateStorage, json, hours, rows, maxListings, maxLag, watch, interval, count,
         };
-        command.SetAction(async (result, cancellationToken) =>
+        CommandErrors.SetAction(command, async (result, cancellationToken) =>
         {
-            TextWriter stdout = result.InvocationConfiguration.Output;
-            TextWriter stderr = result.InvocationConfiguration.Error;
-            int hourCount = result.GetValue(hours);
-            if (hourCount is < 1 or > 24 * 31 || result.GetValue(rows) < 1 || result.GetValue(maxListings) < 0 || result.GetValue(count) < 0)
-            {
-                await stderr.WriteLineAsync("flowlogs status: --hours takes 1 to 744, --rows at least 1, --max-listings and --count at least 0.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
             var settings = new Dictionary<string, string?>();
             FlowLogStorageOption.AddTo(settings, result.GetValue(storage), result.GetValue(stateStorage));
 
             var options = new Options(
-                hourCount,
+                result.GetValue(hours),
                 result.GetValue(rows),
                 result.GetValue(maxListings),
                 new StatusThresholds(result.GetValue(maxLag), StatusThresholds.Default.ReplayStale),
@@ -56,12 +51,12 @@ public static class StatusCommand
                 result.GetValue(watch),
                 result.GetValue(interval),
                 result.GetValue(count));
-            return await RunAsync(settings, options, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(settings, options, result.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> settings, Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Dictionary<string, string?> settings, Options options, TextWriter stdout, CancellationToken cancellationToken)
     {
         // The host is built, never started: starting it would create the tables and the dead-letter container.
         IReadOnlyList<string> routes = [];
@@ -107,22 +102,6 @@ public static class StatusCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C in --watch: the last verdict stands.
-        }
-        catch (InvalidOperationException ex) when (ex.Message.StartsWith("storage connection '", StringComparison.Ordinal))
-        {
-            // A connection not configured (StorageClientFactory): the message names the settings, never a key.
-            await stderr.WriteLineAsync($"flowlogs status: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (InvalidOperationException ex)
-        {
-            await stderr.WriteLineAsync($"flowlogs status: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or FormatException or ArgumentException or AggregateException or HttpRequestException)
-        {
-            await stderr.WriteLineAsync($"flowlogs status: {StorageErrors.Describe(ex)}").ConfigureAwait(false);
-            return ExitCodes.Failure;
         }
 
         return exit;

@@ -1,5 +1,7 @@
 using System.Globalization;
+using FlowLogs.Checkpoints;
 using FlowLogs.Inspection;
+using FlowLogs.Replay;
 
 namespace FlowLogs.Cli.Status;
 
@@ -17,7 +19,8 @@ internal static class StatusBuilder
         {
             var behind = group.Select(b => (Blob: b, Unread: Unread(b, now))).Where(u => u.Unread.Behind).ToList();
             TimeSpan? oldest = behind.Count == 0 ? null : behind.Max(u => u.Unread.Age);
-            string[] claims = [.. group.Where(b => IsClaimed(b, now)).Select(b => b.ClaimOwner!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            BlobCheckpoint[] checkpoints = [.. group.Select(b => b.Checkpoint).OfType<BlobCheckpoint>()];
+            string[] claims = [.. checkpoints.Where(c => c.IsHeldAt(now)).Select(c => c.ClaimOwner!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
             rows.Add(new StatusRow
             {
                 Resource = group.Key.Resource,
@@ -26,9 +29,9 @@ internal static class StatusBuilder
                 BlobsBehind = behind.Count,
                 BytesBehind = behind.Sum(u => u.Unread.Bytes),
                 OldestUnreadAge = oldest,
-                EventsDelivered = group.Sum(b => b.EventsDelivered),
-                DeadLettered = group.Sum(b => b.DeadLettered),
-                LastAnomaly = group.Where(b => b.LastAnomaly is not null).OrderByDescending(b => b.Updated).Select(b => b.LastAnomaly).FirstOrDefault(),
+                EventsDelivered = checkpoints.Sum(c => c.EventsDelivered),
+                DeadLettered = checkpoints.Sum(c => c.DeadLettered),
+                LastAnomaly = checkpoints.Where(c => c.LastAnomaly is not null).OrderByDescending(c => c.Updated).Select(c => c.LastAnomaly).FirstOrDefault(),
                 ClaimedBy = claims,
                 Complete = state.CompleteHours.TryGetValue(group.Key.Hour, out IReadOnlySet<string>? done) && done.Contains(group.Key.Resource),
                 Health = behind.Count == 0 ? Health.Healthy : oldest > thresholds.MaxLag ? Health.Failing : Health.Behind,
@@ -48,32 +51,20 @@ internal static class StatusBuilder
         int hours = (int)((state.To - state.From).TotalHours + 1);
         var report = new StatusReport
         {
+            State = state,
             Health = Health.Healthy,
             Reason = string.Empty,
-            ReadAt = now,
-            From = state.From,
-            To = state.To,
             Rows = sorted,
             Resources = state.ResourcePrefixes.Union(rows.Select(r => r.Resource), StringComparer.Ordinal).Count(),
-            BlobsSeen = state.Blobs.Count,
             BlobsBehind = rows.Sum(r => r.BlobsBehind),
             BytesBehind = rows.Sum(r => r.BytesBehind),
             OldestUnreadAge = rows.Max(r => r.OldestUnreadAge),
             EventsDelivered = rows.Sum(r => r.EventsDelivered),
             DeadLettered = rows.Sum(r => r.DeadLettered),
-            Anomalies = state.Blobs.Count(b => b.LastAnomaly is not null),
-            ClaimsHeld = state.Blobs.Count(b => IsClaimed(b, now)),
+            Anomalies = state.Blobs.Count(b => b.Checkpoint?.LastAnomaly is not null),
+            ClaimsHeld = state.Blobs.Count(b => b.Checkpoint?.IsHeldAt(now) == true),
             HoursComplete = state.CompleteHours.Values.Sum(s => s.Count),
             ResourceHours = state.ResourcePrefixes.Count * hours,
-            Listings = state.Listings,
-            ListingsSkipped = state.ListingsSkipped,
-            LastRun = state.LastRun,
-            LastRunSucceeded = state.LastRunSucceeded,
-            ResumeFrom = state.ResumeFrom,
-            AppClockSkew = state.ClockSkew,
-            StorageThrottled = state.StorageThrottled,
-            LocalClockSkew = state.ReaderClockSkew,
-            LastSelfCheck = state.LastSelfCheck,
         };
         (Health health, string reason) = Verdict(report, thresholds);
         return report with { Health = health, Reason = reason };
@@ -83,42 +74,43 @@ internal static class StatusBuilder
     internal static (bool Behind, long Bytes, TimeSpan Age) Unread(BlobState blob, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        DateTimeOffset since = blob.Progressed ?? blob.FirstSeen ?? blob.Hour;
-        TimeSpan age = now - since > TimeSpan.Zero ? now - since : TimeSpan.Zero;
-        if (!blob.Checkpointed)
+        if (blob.Checkpoint is not { } checkpoint)
         {
             // A listing found it and nothing ever read it: unread since its hour began.
-            TimeSpan sinceHour = now - blob.Hour > TimeSpan.Zero ? now - blob.Hour : TimeSpan.Zero;
-            return (true, blob.ListedLength ?? 0, sinceHour);
+            return (true, blob.UnseenBytes ?? 0, Since(blob.Hour, now));
         }
 
-        // The checkpoint's length is the blob's length when it last caught up; a listing that finds another length (as
-        // the replay compares) finds unread bytes: the new commits, or, for a blob rewritten shorter, all of it again.
-        if (blob.ListedLength is { } listed && listed != blob.BlobLength)
+        TimeSpan age = Since(checkpoint.Progressed ?? checkpoint.FirstSeen, now);
+
+        // A listing that finds another length than the checkpoint caught up with (as the replay compares) finds unread
+        // bytes: the new commits, or, for a blob rewritten shorter, all of it again.
+        if (blob.UnseenBytes is { } unseen)
         {
-            return (true, listed > blob.BlobLength ? listed - blob.BlobLength : listed, age);
+            return (true, unseen, age);
         }
 
-        bool claimed = IsClaimed(blob, now);
+        bool held = checkpoint.IsHeldAt(now);
 
         // Another process found it held and asked for a second look, but the holder let go: a commit is unread.
-        if (blob.Pending && !claimed)
+        if (checkpoint.Pending && !held)
         {
             return (true, 0, age);
         }
 
         // Claimed once, never read, let go (a failing trigger): the whole blob is unread.
-        bool neverRead = blob.BlobLength == 0 && blob.Offset == 0 && blob.EventsDelivered == 0 && blob.Progressed is null && blob.ListedLength is not 0;
-        return neverRead && !claimed ? (true, blob.ListedLength ?? 0, age) : (false, 0, TimeSpan.Zero);
+        bool neverRead = checkpoint is { BlobLength: 0, Offset: 0, EventsDelivered: 0, Progressed: null } && blob.Listed?.Length is not 0;
+        return neverRead && !held ? (true, blob.Listed?.Length ?? 0, age) : (false, 0, TimeSpan.Zero);
     }
+
+    private static TimeSpan Since(DateTimeOffset time, DateTimeOffset now) => now - time > TimeSpan.Zero ? now - time : TimeSpan.Zero;
 
     // The app warns past a minute too (StorageClock.SkewWarning): its ages and hours go by the service's time anyway.
     private static readonly TimeSpan ClockSkewNoted = TimeSpan.FromMinutes(1);
 
-    private static bool IsClaimed(BlobState blob, DateTimeOffset now) => blob.ClaimOwner is not null && blob.ClaimExpires is { } expires && expires > now;
-
     private static (Health, string) Verdict(StatusReport r, StatusThresholds thresholds)
     {
+        FlowLogState state = r.State;
+        ReplayRunState? run = state.Replay;
         var notes = new List<string>();
         if (r.DeadLettered > 0)
         {
@@ -130,41 +122,40 @@ internal static class StatusBuilder
             notes.Add(Plural(r.Anomalies, "blob") + " with an anomaly");
         }
 
-        if (r.LastRun is null && r.BlobsSeen > 0)
+        if (run is null && r.BlobsSeen > 0)
         {
             notes.Add("the replay never recorded a run");
         }
 
-        if (r.AppClockSkew is { } skew && skew.Duration() > ClockSkewNoted)
+        if (run?.ClockSkew is { } skew && skew.Duration() > ClockSkewNoted)
         {
             notes.Add($"the app's clock is {Format.Age(skew.Duration())} {(skew > TimeSpan.Zero ? "ahead of" : "behind")} the storage service's");
         }
 
-        if (r.StorageThrottled > 0)
+        if (run?.StorageThrottled > 0)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"storage refused {r.StorageThrottled} requests for load during the last replay run (retried; see docs/scale.md)"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"storage refused {run.StorageThrottled} requests for load during the last replay run (retried; see docs/scale.md)"));
         }
 
-        if (r.ListingsSkipped > 0)
+        if (state.ListingsSkipped > 0)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{r.ListingsSkipped} open resource hours not listed"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{state.ListingsSkipped} open resource hours not listed"));
         }
 
         string tail = notes.Count == 0 ? string.Empty : "; " + string.Join(", ", notes);
-        if (r.BlobsSeen == 0 && r.LastRun is null && r.Resources == 0)
+        if (r.BlobsSeen == 0 && run is null && r.Resources == 0)
         {
-            return (Health.Failing, $"nothing recorded: no checkpoints in the last {Format.Hours(r.From, r.To)} and no replay run (is this the app's state account?)");
+            return (Health.Failing, $"nothing recorded: no checkpoints in the last {Format.Hours(state.From, state.To)} and no replay run (is this the app's state account?)");
         }
 
-        if (r.LastRunSucceeded == false)
+        if (run is { LastRunSucceeded: false })
         {
-            string resume = r.ResumeFrom is { } from ? $", resumes from {Format.Hour(from)}" : string.Empty;
-            return (Health.Failing, $"the replay's last run ({Format.Age(r.ReadAt - r.LastRun!.Value)} ago) did not catch up everything{resume}{tail}");
+            return (Health.Failing, $"the replay's last run ({Format.Age(state.ReadAt - run.LastRun)} ago) did not catch up everything, resumes from {Format.Hour(run.ResumeFrom)}{tail}");
         }
 
-        if (r.LastRun is { } last && r.ReadAt - last > thresholds.ReplayStale)
+        if (run is not null && state.ReadAt - run.LastRun > thresholds.ReplayStale)
         {
-            return (Health.Failing, $"the replay last ran {Format.Age(r.ReadAt - last)} ago{tail}");
+            return (Health.Failing, $"the replay last ran {Format.Age(state.ReadAt - run.LastRun)} ago{tail}");
         }
 
         if (r.OldestUnreadAge is { } age && age > thresholds.MaxLag)

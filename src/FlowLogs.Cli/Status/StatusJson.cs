@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using FlowLogs.Inspection;
 
 namespace FlowLogs.Cli.Status;
 
@@ -16,9 +17,10 @@ internal static class StatusJson
             json.WriteStartObject();
             json.WriteString("verdict", report.Health.ToString().ToLowerInvariant());
             json.WriteString("reason", report.Reason);
-            json.WriteString("readAt", report.ReadAt.UtcDateTime);
-            json.WriteString("from", report.From.UtcDateTime);
-            json.WriteString("to", report.To.UtcDateTime);
+            FlowLogState state = report.State;
+            json.WriteString("readAt", state.ReadAt.UtcDateTime);
+            json.WriteString("from", state.From.UtcDateTime);
+            json.WriteString("to", state.To.UtcDateTime);
 
             json.WriteStartObject("totals");
             json.WriteNumber("resources", report.Resources);
@@ -32,29 +34,29 @@ internal static class StatusJson
             json.WriteNumber("claimsHeld", report.ClaimsHeld);
             json.WriteNumber("resourceHoursComplete", report.HoursComplete);
             json.WriteNumber("resourceHours", report.ResourceHours);
-            json.WriteNumber("hourListings", report.Listings);
-            json.WriteNumber("hourListingsSkipped", report.ListingsSkipped);
+            json.WriteNumber("hourListings", state.Listings);
+            json.WriteNumber("hourListingsSkipped", state.ListingsSkipped);
             json.WriteEndObject();
 
             json.WriteStartObject("replay");
-            WriteTime(json, "lastRun", report.LastRun);
-            if (report.LastRunSucceeded is { } succeeded)
+            WriteTime(json, "lastRun", state.Replay?.LastRun);
+            if (state.Replay is { } run)
             {
-                json.WriteBoolean("lastRunSucceeded", succeeded);
+                json.WriteBoolean("lastRunSucceeded", run.LastRunSucceeded);
             }
             else
             {
                 json.WriteNull("lastRunSucceeded");
             }
 
-            WriteTime(json, "resumeFrom", report.ResumeFrom);
-            json.WriteNumber("storageThrottled", report.StorageThrottled);
+            WriteTime(json, "resumeFrom", state.Replay?.ResumeFrom);
+            json.WriteNumber("storageThrottled", state.Replay?.StorageThrottled ?? 0);
             json.WriteEndObject();
 
             // Seconds the clocks run ahead of the storage service's (negative: behind); null when not measured.
             json.WriteStartObject("clockSkew");
-            WriteSeconds(json, "appSeconds", report.AppClockSkew);
-            WriteSeconds(json, "hereSeconds", report.LocalClockSkew);
+            WriteSeconds(json, "appSeconds", state.Replay?.ClockSkew);
+            WriteSeconds(json, "hereSeconds", state.ReaderClockSkew);
             json.WriteEndObject();
 
             json.WriteStartArray("routes");
@@ -65,7 +67,7 @@ internal static class StatusJson
 
             json.WriteEndArray();
 
-            if (report.LastSelfCheck is { } check)
+            if (state.LastSelfCheck is { } check)
             {
                 json.WriteStartObject("selfCheck");
                 json.WriteString("verdict", check.Verdict.ToString().ToLowerInvariant());

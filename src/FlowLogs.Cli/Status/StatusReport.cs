@@ -64,37 +64,46 @@ internal sealed record StatusRow
     public Health Health { get; init; }
 }
 
-/// <summary>The whole status: verdict, rows worst first, totals and the replay's state.</summary>
+/// <summary>The whole status: the state as read, and what is derived from it: the verdict, the rows worst first, the totals.</summary>
 internal sealed record StatusReport
 {
+    /// <summary>The state the app keeps, as read: the window, the replay's last run, the clocks, the last self-check.</summary>
+    public required FlowLogState State { get; init; }
+
+    /// <summary>The verdict.</summary>
     public required Health Health { get; init; }
 
+    /// <summary>Why, in one line.</summary>
     public required string Reason { get; init; }
 
-    public required DateTimeOffset ReadAt { get; init; }
-
-    public required DateTimeOffset From { get; init; }
-
-    public required DateTimeOffset To { get; init; }
-
+    /// <summary>One row per resource and hour, worst first.</summary>
     public required IReadOnlyList<StatusRow> Rows { get; init; }
 
+    /// <summary>Resources the replay knows or a row shows.</summary>
     public int Resources { get; init; }
 
-    public int BlobsSeen { get; init; }
+    /// <summary>Blobs with a checkpoint or found by a listing.</summary>
+    public int BlobsSeen => State.Blobs.Count;
 
+    /// <summary>Blobs known to have unread bytes.</summary>
     public int BlobsBehind { get; init; }
 
+    /// <summary>Bytes known unread.</summary>
     public long BytesBehind { get; init; }
 
+    /// <summary>Age of the oldest unread byte.</summary>
     public TimeSpan? OldestUnreadAge { get; init; }
 
+    /// <summary>Events delivered from the blobs seen.</summary>
     public long EventsDelivered { get; init; }
 
+    /// <summary>Items dead-lettered from the blobs seen.</summary>
     public long DeadLettered { get; init; }
 
+    /// <summary>Blobs whose checkpoint names an anomaly.</summary>
     public int Anomalies { get; init; }
 
+    /// <summary>Unexpired claims.</summary>
     public int ClaimsHeld { get; init; }
 
     /// <summary>Resource hours the replay recorded complete in the window.</summary>
@@ -103,28 +112,6 @@ internal sealed record StatusReport
     /// <summary>Resource hours of the window (known resources × hours).</summary>
     public int ResourceHours { get; init; }
 
-    public int Listings { get; init; }
-
-    public int ListingsSkipped { get; init; }
-
-    public DateTimeOffset? LastRun { get; init; }
-
-    public bool? LastRunSucceeded { get; init; }
-
-    public DateTimeOffset? ResumeFrom { get; init; }
-
-    /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's.</summary>
-    public TimeSpan? AppClockSkew { get; init; }
-
-    /// <summary>Storage answers the app's last replay run got refused for load (each retried).</summary>
-    public long StorageThrottled { get; init; }
-
-    /// <summary>How far this machine's clock is ahead of the storage service's.</summary>
-    public TimeSpan? LocalClockSkew { get; init; }
-
     /// <summary>Where the sink of the settings at hand sends each kind of flow log, one line each (empty: not asked).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
-
-    /// <summary>The app's last self-check, as it recorded it; shown, not part of the verdict (it has its own).</summary>
-    public SelfCheck.CheckReport? LastSelfCheck { get; init; }
 }

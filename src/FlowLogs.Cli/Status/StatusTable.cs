@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FlowLogs.Inspection;
 
 namespace FlowLogs.Cli.Status;
 
@@ -14,7 +15,7 @@ internal static class StatusTable
 
     // How far the app's clock and this machine's run from the storage service's, whose time decides.
     private static string Clocks(StatusReport report)
-        => $"clocks ahead of storage: app {Seconds(report.AppClockSkew)}, here {Seconds(report.LocalClockSkew)}";
+        => $"clocks ahead of storage: app {Seconds(report.State.Replay?.ClockSkew)}, here {Seconds(report.State.ReaderClockSkew)}";
 
     private static string Seconds(TimeSpan? skew) => skew is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.TotalSeconds:+0;-0;0} s") : "?";
 
@@ -26,10 +27,11 @@ internal static class StatusTable
         string verdict = report.Health.ToString().ToUpperInvariant();
         text.Append(Paint(verdict, HealthColour(report.Health), colour)).Append(": ").AppendLine(report.Reason);
 
-        string replay = report.LastRun is { } last
-            ? $"replay last ran {Format.Age(report.ReadAt - last)} ago, {(report.LastRunSucceeded == true ? "succeeded" : "did not catch up")}{(report.ResumeFrom is { } resume ? $", resumes from {Format.Hour(resume)}" : string.Empty)}"
+        FlowLogState state = report.State;
+        string replay = state.Replay is { } run
+            ? $"replay last ran {Format.Age(state.ReadAt - run.LastRun)} ago, {(run.LastRunSucceeded ? "succeeded" : "did not catch up")}, resumes from {Format.Hour(run.ResumeFrom)}"
             : "replay: no run recorded";
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(report.From)}..{Format.Hour(report.To)} UTC, read {report.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {report.Listings} hour listings; {Clocks(report)}"));
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{Format.Hour(state.From)}..{Format.Hour(state.To)} UTC, read {state.ReadAt.UtcDateTime:HH:mm:ss}: {report.Resources} resources, {report.BlobsSeen} blobs, {Format.Count(report.EventsDelivered)} events, {report.DeadLettered} dead letters, {report.ClaimsHeld} {(report.ClaimsHeld == 1 ? "claim" : "claims")} held; {report.HoursComplete}/{report.ResourceHours} resource hours complete; {replay}; {state.Listings} hour listings; {Clocks(report)}"));
         foreach (string route in report.Routes)
         {
             text.Append("route: ").AppendLine(route);
@@ -76,7 +78,7 @@ internal static class StatusTable
     // Under the table: the app's last self-check, its verdict line, then each check that did not pass, indented.
     private static void AppendSelfCheck(StringBuilder text, StatusReport report, bool colour)
     {
-        if (report.LastSelfCheck is not { } check)
+        if (report.State.LastSelfCheck is not { } check)
         {
             text.AppendLine("self-check: none recorded by the app (flowlogs check runs it from here)");
             return;
@@ -84,7 +86,7 @@ internal static class StatusTable
 
         string verdict = SelfCheck.CheckReport.Word(check.Verdict);
         string painted = Paint(verdict, check.Verdict == SelfCheck.CheckVerdict.Fail ? Red : check.Verdict == SelfCheck.CheckVerdict.Warn ? Yellow : Green, colour);
-        text.AppendLine($"self-check (the app's, {Format.Age(report.ReadAt - check.CheckedAt)} ago): {painted}: {check.Summary}");
+        text.AppendLine($"self-check (the app's, {Format.Age(report.State.ReadAt - check.CheckedAt)} ago): {painted}: {check.Summary}");
         foreach (string finding in check.Findings)
         {
             text.Append("  ").AppendLine(finding);

@@ -80,6 +80,9 @@ internal sealed record BlobCheckpoint
     /// <summary>Set by a process that found the blob held: the holder must look at the blob again before letting go.</summary>
     public bool Pending { get; init; }
 
+    /// <summary>Whether a process holds the blob at <paramref name="now"/>: a claim that has not lapsed.</summary>
+    public bool IsHeldAt(DateTimeOffset now) => ClaimOwner is not null && ClaimExpires is { } expires && expires > now;
+
     /// <summary>
     /// Whether <see cref="BlobETag"/> is <paramref name="etag"/> (quoted or not: Event Grid leaves the quotes out); null
     /// when either is unknown.

@@ -156,7 +156,7 @@ public static class FlowLogServiceCollectionExtensions
             var store = new AzureFlowLogBlobStore(clients.Blobs(connection, o => StorageClientDefaults.Apply(o, clock)));
             if (!BlobSource.StorageAccountName.IsValid(store.Account))
             {
-                throw new InvalidOperationException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");
+                throw new StorageConnectionException($"storage connection '{connection}' names no storage account this app can tell from its endpoint {store.Endpoint.GetLeftPart(UriPartial.Authority)}: use the account's own blob endpoint (https://<account>.blob.<suffix>/)");
             }
 
             accounts.Add(store);

@@ -59,7 +59,7 @@ internal sealed class StorageClientFactory
 
         string endpoint = connection[$"{service.Name}ServiceUri"]
             ?? FromAccountName(connection, service.Name)
-            ?? throw new InvalidOperationException($"storage connection '{name}' {service.Missing}: set '{name}' to a connection string, or '{name}__{service.Name}ServiceUri' for a managed identity");
+            ?? throw new StorageConnectionException($"storage connection '{name}' {service.Missing}: set '{name}' to a connection string, or '{name}__{service.Name}ServiceUri' for a managed identity");
 
         // The factory fills a constructor's parameters by name (serviceUri, or endpoint for tables); the Functions
         // host's keys name the service instead, so that one connection can hold the endpoints of all three.

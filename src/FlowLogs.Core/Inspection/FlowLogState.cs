@@ -1,62 +1,40 @@
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
+using FlowLogs.Replay;
+
 namespace FlowLogs.Inspection;
 
-/// <summary>A blob's checkpoint as <c>flowlogs status</c> reads it (read-only figures), or a blob a listing found unread.</summary>
-public sealed record BlobState
+/// <summary>A blob of the hours read: its checkpoint as the processor keeps it, and what an hour listing found of it.</summary>
+internal sealed record BlobState
 {
-    /// <summary>The blob, <c>container/name</c>.</summary>
+    /// <summary>The blob, <c>account/container/name</c>.</summary>
     public required string BlobName { get; init; }
 
-    /// <summary>Its flow-log resource: <c>container/</c> and everything before <c>/y=</c> in its name.</summary>
+    /// <summary>Its flow-log resource: everything before <c>/y=</c> in its name.</summary>
     public required string ResourcePrefix { get; init; }
 
     /// <summary>The hour the blob is for.</summary>
-    public DateTimeOffset Hour { get; init; }
+    public required DateTimeOffset Hour { get; init; }
 
-    /// <summary>False for a blob a listing found that has no checkpoint yet (never read).</summary>
-    public bool Checkpointed { get; init; } = true;
+    /// <summary>Its checkpoint; null for a blob a listing found that was never read.</summary>
+    public BlobCheckpoint? Checkpoint { get; init; }
 
-    /// <summary>Bytes delivered up to.</summary>
-    public long Offset { get; init; }
+    /// <summary>The blob as a listing made by this read found it (committed length, last commit by the storage service's clock); null when its hour was not listed.</summary>
+    public CatalogBlob? Listed { get; init; }
 
-    /// <summary>The blob's committed length when its checkpoint last caught up with it (0 when never read).</summary>
-    public long BlobLength { get; init; }
-
-    /// <summary>The committed length a listing made by this read found; null when the blob's hour was not listed.</summary>
-    public long? ListedLength { get; init; }
-
-    /// <summary>When the blob was last committed, by the storage service's clock, as that listing found it; null when not listed.</summary>
-    public DateTimeOffset? ListedLastModified { get; init; }
-
-    /// <summary>Events delivered from this blob so far.</summary>
-    public long EventsDelivered { get; init; }
-
-    /// <summary>Items sent to the dead-letter store so far.</summary>
-    public long DeadLettered { get; init; }
-
-    /// <summary>The last anomaly met on this blob.</summary>
-    public string? LastAnomaly { get; init; }
-
-    /// <summary>When the blob was first seen (null when never read).</summary>
-    public DateTimeOffset? FirstSeen { get; init; }
-
-    /// <summary>When the checkpoint was last written.</summary>
-    public DateTimeOffset? Updated { get; init; }
-
-    /// <summary>When delivery last moved forward; null in old checkpoints and for blobs never read.</summary>
-    public DateTimeOffset? Progressed { get; init; }
-
-    /// <summary>The process holding the blob's claim, or null.</summary>
-    public string? ClaimOwner { get; init; }
-
-    /// <summary>When that claim lapses.</summary>
-    public DateTimeOffset? ClaimExpires { get; init; }
-
-    /// <summary>Set when another process asked the holder to look at the blob again.</summary>
-    public bool Pending { get; init; }
+    /// <summary>
+    /// Bytes a listing found that the checkpoint never saw: the checkpoint keeps the blob's length when it last caught
+    /// up, so another listed length is a commit it did not read (the new bytes, or all of a blob rewritten shorter).
+    /// Null when the blob was not listed or the listing found the length the checkpoint knows.
+    /// </summary>
+    public long? UnseenBytes => Listed is not { } listed ? null
+        : Checkpoint is not { } checkpoint ? listed.Length
+        : listed.Length == checkpoint.BlobLength ? null
+        : listed.Length > checkpoint.BlobLength ? listed.Length - checkpoint.BlobLength : listed.Length;
 }
 
 /// <summary>What the app's own state says about a window of hours: checkpoints, the replay's hours and its last run.</summary>
-public sealed record FlowLogState
+internal sealed record FlowLogState
 {
     /// <summary>When the state was read, by the storage service's time.</summary>
     public DateTimeOffset ReadAt { get; init; }
@@ -67,29 +45,17 @@ public sealed record FlowLogState
     /// <summary>Last hour read.</summary>
     public DateTimeOffset To { get; init; }
 
-    /// <summary>The resource prefixes the replay knows (<c>container/prefix</c>).</summary>
+    /// <summary>The resource prefixes the replay knows (<c>account/container/prefix</c>).</summary>
     public IReadOnlyList<string> ResourcePrefixes { get; init; } = [];
 
-    /// <summary>Checkpoints of the window's hours, and blobs found unread by listings.</summary>
+    /// <summary>The blobs of the window's hours with a checkpoint, and those listings found without one.</summary>
     public IReadOnlyList<BlobState> Blobs { get; init; } = [];
 
     /// <summary>Per hour of the window, the resource prefixes the replay recorded complete.</summary>
     public IReadOnlyDictionary<DateTimeOffset, IReadOnlySet<string>> CompleteHours { get; init; } = new Dictionary<DateTimeOffset, IReadOnlySet<string>>();
 
-    /// <summary>When the replay's last run ended (or last recorded progress); null when none was recorded.</summary>
-    public DateTimeOffset? LastRun { get; init; }
-
-    /// <summary>Whether the replay's last run caught up everything it looked at; null when none was recorded.</summary>
-    public bool? LastRunSucceeded { get; init; }
-
-    /// <summary>The oldest hour the replay has not yet recorded complete for every resource.</summary>
-    public DateTimeOffset? ResumeFrom { get; init; }
-
-    /// <summary>How far the clock of the instance that ran the replay last was ahead of the storage service's (negative: behind).</summary>
-    public TimeSpan? ClockSkew { get; init; }
-
-    /// <summary>Storage answers the instance that ran the replay last got refused for load during that run.</summary>
-    public long StorageThrottled { get; init; }
+    /// <summary>Where the replay stands, as its last run recorded it; null when none was recorded.</summary>
+    public ReplayRunState? Replay { get; init; }
 
     /// <summary>How far the clock of the machine that read this state is ahead of the storage service's (negative: behind).</summary>
     public TimeSpan? ReaderClockSkew { get; init; }

@@ -13,7 +13,7 @@ namespace FlowLogs.Inspection;
 /// run; and, within a budget, lists the blobs of the resource hours not recorded complete (one listing per resource and
 /// hour, never a container), to find commits no checkpoint has seen yet.
 /// </summary>
-public sealed class FlowLogStateReader
+internal sealed class FlowLogStateReader
 {
     private readonly ICheckpointStore _checkpoints;
     private readonly IReplayStateStore _replay;
@@ -58,7 +58,7 @@ public sealed class FlowLogStateReader
                 await foreach (BlobCheckpoint checkpoint in _checkpoints.ListHourAsync(hour, cancellationToken).ConfigureAwait(false))
                 {
                     string prefix = BlobPath.TryParse(checkpoint.BlobName, out BlobPath path) ? path.ResourcePrefix : string.Empty;
-                    blobs[checkpoint.BlobName] = FromCheckpoint(checkpoint, prefix, hour);
+                    blobs[checkpoint.BlobName] = new BlobState { BlobName = checkpoint.BlobName, ResourcePrefix = prefix, Hour = hour, Checkpoint = checkpoint };
                 }
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
@@ -97,11 +97,7 @@ public sealed class FlowLogStateReader
             ResourcePrefixes = [.. prefixes.Select(p => p.Key).Order(StringComparer.Ordinal)],
             Blobs = [.. blobs.Values.OrderBy(b => b.BlobName, StringComparer.Ordinal)],
             CompleteHours = complete,
-            LastRun = run?.LastRun,
-            LastRunSucceeded = run?.LastRunSucceeded,
-            ResumeFrom = run?.ResumeFrom,
-            ClockSkew = run?.ClockSkew,
-            StorageThrottled = run?.StorageThrottled ?? 0,
+            Replay = run,
             ReaderClockSkew = _time.Skew,
             Listings = listings,
             ListingsSkipped = open.Count - listings,
@@ -122,8 +118,8 @@ public sealed class FlowLogStateReader
 
                 string name = found.Blob.FullName;
                 blobs[name] = blobs.TryGetValue(name, out BlobState? known)
-                    ? known with { ListedLength = found.Length, ListedLastModified = found.LastModified }
-                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Checkpointed = false, ListedLength = found.Length, ListedLastModified = found.LastModified };
+                    ? known with { Listed = found }
+                    : new BlobState { BlobName = name, ResourcePrefix = prefix.Key, Hour = hour, Listed = found };
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -144,24 +140,6 @@ public sealed class FlowLogStateReader
             return null;
         }
     }
-
-    private static BlobState FromCheckpoint(BlobCheckpoint c, string prefix, DateTimeOffset hour) => new()
-    {
-        BlobName = c.BlobName,
-        ResourcePrefix = prefix,
-        Hour = hour,
-        Offset = c.Offset,
-        BlobLength = c.BlobLength,
-        EventsDelivered = c.EventsDelivered,
-        DeadLettered = c.DeadLettered,
-        LastAnomaly = c.LastAnomaly,
-        FirstSeen = c.FirstSeen,
-        Updated = c.Updated,
-        Progressed = c.Progressed,
-        ClaimOwner = c.ClaimOwner,
-        ClaimExpires = c.ClaimExpires,
-        Pending = c.Pending,
-    };
 
     private static async Task<T> OrEmpty<T>(Func<Task<T>> read, T empty)
     {

@@ -34,7 +34,7 @@ internal readonly record struct BlobReview(BlobStanding Standing, bool Final, Da
     {
         ArgumentNullException.ThrowIfNull(options);
         bool final = HourCompletion.IsFinal(hour, found.LastModified, options.CompletionGrace, now);
-        DateTimeOffset? heldUntil = checkpoint is { ClaimOwner: not null, ClaimExpires: { } expires } && expires > now ? expires : null;
+        DateTimeOffset? heldUntil = checkpoint?.IsHeldAt(now) == true ? checkpoint.ClaimExpires : null;
         bool held = heldUntil is not null;
         if (checkpoint is not null && checkpoint.BlobLength == found.Length && !RewrittenSince(checkpoint, found) && !held)
         {

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Security.Authentication;
 using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
@@ -24,7 +22,7 @@ internal sealed class AzureStorageProbe(StorageClientFactory clients, TimeSpan t
         {
             return clients.Blobs(connection).AccountName;
         }
-        catch (Exception ex) when (IsConfiguration(ex))
+        catch (Exception ex) when (StorageAnswer.From(ex) is { Fault: StorageFault.NotConfigured })
         {
             return null;
         }
@@ -76,65 +74,21 @@ internal sealed class AzureStorageProbe(StorageClientFactory clients, TimeSpan t
         return new StorageAnswer(200);
     }
 
-    // Every failure becomes an answer: the service's status and code, or why there was none. Messages are the
-    // client's own words about the network (never a request URL: a SAS would be in it) or the failing type's name.
+    // Every storage failure becomes an answer (StorageAnswer.From): the service's status and code, or why there was none.
     private static async Task<StorageAnswer> AskAsync(Func<Task<StorageAnswer>> ask, CancellationToken cancellationToken)
     {
         try
         {
             return await ask().ConfigureAwait(false);
         }
-        catch (RequestFailedException ex) when (ex.Status != 0)
-        {
-            return new StorageAnswer(ex.Status, ex.ErrorCode, DateFrom(ex));
-        }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // The client's own network time-out, not the caller's cancellation.
             return StorageAnswer.Without(StorageFault.Unreachable, "no answer within the network time-out");
         }
-        catch (Exception ex) when (ex is Azure.Identity.CredentialUnavailableException or Azure.Identity.AuthenticationFailedException)
+        catch (Exception ex) when (StorageAnswer.From(ex) is { } answer)
         {
-            // Before the network errors: both derive from AuthenticationException, as a failed TLS handshake does.
-            return StorageAnswer.Without(StorageFault.NoIdentity, ex.GetType().Name);
+            return answer;
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or AggregateException or SocketException or AuthenticationException or IOException)
-        {
-            return StorageAnswer.Without(StorageFault.Unreachable, NetworkReason(ex));
-        }
-        catch (Exception ex) when (IsConfiguration(ex))
-        {
-            // StorageClientFactory names the settings in its own messages; other errors are the connection string's.
-            return StorageAnswer.Without(StorageFault.NotConfigured, ex is InvalidOperationException ? ex.Message : "not a valid storage connection string or blob endpoint");
-        }
-    }
-
-    private static DateTimeOffset? DateFrom(RequestFailedException exception)
-        => exception.GetRawResponse() is { } response ? response.Headers.Date : null;
-
-    private static bool IsConfiguration(Exception exception) => exception is FormatException or ArgumentException or InvalidOperationException or UriFormatException;
-
-    // The innermost reason: "Connection refused", "Name or service not known", a certificate the chain does not trust.
-    private static string NetworkReason(Exception exception)
-    {
-        Exception inner = exception;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return inner switch
-        {
-            SocketException socket => socket.SocketErrorCode switch
-            {
-                SocketError.ConnectionRefused => "connection refused",
-                SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "the host name does not resolve",
-                SocketError.TimedOut => "the connection timed out",
-                _ => $"network error {socket.SocketErrorCode}",
-            },
-            AuthenticationException => "the TLS handshake failed (a certificate the machine does not trust, or a proxy in the way)",
-            TaskCanceledException or TimeoutException => "no answer within the network time-out",
-            _ => inner.GetType().Name,
-        };
     }
 }

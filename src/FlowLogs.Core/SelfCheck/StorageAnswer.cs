@@ -1,3 +1,9 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Azure;
+using Azure.Identity;
+using FlowLogs.Hosting;
+
 namespace FlowLogs.SelfCheck;
 
 /// <summary>Why a storage request got no HTTP answer.</summary>
@@ -33,6 +39,55 @@ internal sealed record StorageAnswer(int Status, string? ErrorCode = null, DateT
 
     /// <summary>No answer, for <paramref name="fault"/>.</summary>
     public static StorageAnswer Without(StorageFault fault, string message) => new(0, Fault: fault, Message: message);
+
+    /// <summary>
+    /// What a storage request that threw <paramref name="exception"/> came back with: the service's status and code, or
+    /// why there was none; null when the exception says nothing about storage. Decided on the exception's type, status
+    /// and code; its message is kept only where it is the app's own (<see cref="StorageConnectionException"/>), never the
+    /// client's, which may hold a request URL (with a SAS) or a piece of a connection string.
+    /// </summary>
+    public static StorageAnswer? From(Exception exception) => exception switch
+    {
+        null => throw new ArgumentNullException(nameof(exception)),
+        RequestFailedException { Status: not 0 } failed => new StorageAnswer(failed.Status, failed.ErrorCode, failed.GetRawResponse()?.Headers.Date),
+
+        // Before the network errors: both derive from AuthenticationException, as a failed TLS handshake does.
+        CredentialUnavailableException or AuthenticationFailedException => Without(StorageFault.NoIdentity, exception.GetType().Name),
+        RequestFailedException or HttpRequestException or AggregateException or SocketException or AuthenticationException or IOException => Without(StorageFault.Unreachable, NetworkReason(exception)),
+        StorageConnectionException => Without(StorageFault.NotConfigured, exception.Message),
+
+        // The clients' parsers of connection strings and endpoints throw these; the table client's parser an
+        // InvalidOperationException, which from anywhere else is a fault of the program, not of the settings.
+        FormatException or ArgumentException => NotAConnection,
+        InvalidOperationException when exception.Source?.StartsWith("Azure.", StringComparison.Ordinal) == true => NotAConnection,
+        _ => null,
+    };
+
+    private static StorageAnswer NotAConnection => Without(StorageFault.NotConfigured, "not a valid storage connection string or blob endpoint (e.g. UseDevelopmentStorage=true, DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…, or https://<account>.blob.core.windows.net/)");
+
+    // The innermost reason: "Connection refused", "Name or service not known", a certificate the chain does not trust.
+    private static string NetworkReason(Exception exception)
+    {
+        Exception inner = exception;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner switch
+        {
+            SocketException socket => socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "connection refused",
+                SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "the host name does not resolve",
+                SocketError.TimedOut => "the connection timed out",
+                _ => $"network error {socket.SocketErrorCode}",
+            },
+            AuthenticationException => "the TLS handshake failed (a certificate the machine does not trust, or a proxy in the way)",
+            TaskCanceledException or TimeoutException => "no answer within the network time-out",
+            _ => inner.GetType().Name,
+        };
+    }
 }
 
 /// <summary>The storage requests the self-check makes: one cheap read per resource, each naming its connection.</summary>

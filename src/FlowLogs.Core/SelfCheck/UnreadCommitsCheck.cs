@@ -21,15 +21,13 @@ internal static class UnreadCommitsCheck
         var unread = new List<UnreadCommit>();
         foreach (BlobState blob in state.Blobs)
         {
-            if (blob.ListedLength is not { } listed || blob.ListedLastModified is not { } committed || serviceNow - committed <= unreadAfter)
+            if (blob.Listed?.LastModified is not { } committed || serviceNow - committed <= unreadAfter)
             {
                 continue;
             }
 
-            // The checkpoint's length is the blob's when it last caught up: another length is a commit it never saw.
-            long unreadBytes = !blob.Checkpointed ? listed : listed == blob.BlobLength ? 0 : listed > blob.BlobLength ? listed - blob.BlobLength : listed;
-            bool held = blob.ClaimOwner is not null && blob.ClaimExpires is { } expires && expires > serviceNow;
-            if (unreadBytes > 0 && !held)
+            long unreadBytes = blob.UnseenBytes ?? 0;
+            if (unreadBytes > 0 && blob.Checkpoint?.IsHeldAt(serviceNow) != true)
             {
                 unread.Add(new UnreadCommit(blob.BlobName, serviceNow - committed, unreadBytes));
             }

@@ -1,6 +1,8 @@
 using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
 using FlowLogs.Cli.Status;
 using FlowLogs.Inspection;
+using FlowLogs.Replay;
 
 namespace FlowLogs.Tests.Cli;
 
@@ -31,7 +33,7 @@ public class StatusBuilderTests
     [Test]
     public void AListingThatFindsMoreThanTheCheckpointKnowsIsBehindByTheDifference()
     {
-        BlobState behind = Blob(VNet, ThisHour, events: 10, listed: 1500) with { Progressed = Now.AddMinutes(-7) };
+        BlobState behind = Blob(VNet, ThisHour, events: 10, listed: 1500, read: c => c with { Progressed = Now.AddMinutes(-7) });
         StatusReport report = StatusBuilder.Build(State([behind, Blob(Nsg, ThisHour)]), StatusThresholds.Default);
 
         Assert.That(report.Health, Is.EqualTo(Health.Behind), report.Reason);
@@ -54,7 +56,8 @@ public class StatusBuilderTests
     public void AByteUnreadLongerThanTheLagThresholdIsFailingAndNamesTheResource()
     {
         // Found by a listing, never read: unread since its hour began, 2h30m ago.
-        var unread = new BlobState { BlobName = VNet + "/y=2026/m=11/d=29/h=13/m=00/macAddress=AA/PT1H.json", ResourcePrefix = VNet, Hour = ThisHour.AddHours(-2), Checkpointed = false, ListedLength = 4096 };
+        const string Name = VNet + "/y=2026/m=11/d=29/h=13/m=00/macAddress=AA/PT1H.json";
+        var unread = new BlobState { BlobName = Name, ResourcePrefix = VNet, Hour = ThisHour.AddHours(-2), Listed = Listing(Name, 4096) };
         StatusReport report = StatusBuilder.Build(State([unread, Blob(Nsg, ThisHour)]), StatusThresholds.Default);
 
         Assert.That(report.Health, Is.EqualTo(Health.Failing));
@@ -66,8 +69,8 @@ public class StatusBuilderTests
     [Test]
     public void AFailedOrStaleReplayIsFailingWhateverTheCheckpointsSay()
     {
-        StatusReport failed = StatusBuilder.Build(State([Blob(VNet, ThisHour)]) with { LastRunSucceeded = false, ResumeFrom = ThisHour.AddHours(-3) }, StatusThresholds.Default);
-        StatusReport stale = StatusBuilder.Build(State([Blob(VNet, ThisHour)]) with { LastRun = Now.AddHours(-5) }, StatusThresholds.Default);
+        StatusReport failed = StatusBuilder.Build(State([Blob(VNet, ThisHour)]) with { Replay = Run with { LastRunSucceeded = false, ResumeFrom = ThisHour.AddHours(-3) } }, StatusThresholds.Default);
+        StatusReport stale = StatusBuilder.Build(State([Blob(VNet, ThisHour)]) with { Replay = Run with { LastRun = Now.AddHours(-5) } }, StatusThresholds.Default);
 
         Assert.That(failed.Health, Is.EqualTo(Health.Failing));
         Assert.That(failed.Reason, Does.Contain("did not catch up everything, resumes from 2026-11-29 12:00"));
@@ -78,7 +81,7 @@ public class StatusBuilderTests
     [Test]
     public void NoStateAtAllIsFailingNotHealthy()
     {
-        StatusReport report = StatusBuilder.Build(State([]) with { LastRun = null, LastRunSucceeded = null, ResourcePrefixes = [] }, StatusThresholds.Default);
+        StatusReport report = StatusBuilder.Build(State([]) with { Replay = null, ResourcePrefixes = [] }, StatusThresholds.Default);
         Assert.That(report.Health, Is.EqualTo(Health.Failing));
         Assert.That(report.Reason, Does.StartWith("nothing recorded"));
     }
@@ -86,10 +89,10 @@ public class StatusBuilderTests
     [Test]
     public void APendingMarkWithoutAHolderAndAFailedFirstReadAreBehindButACurrentClaimIsNot()
     {
-        BlobState pending = Blob(VNet, ThisHour, events: 5) with { Pending = true, BlobName = VNet + "/a/PT1H.json" };
-        BlobState neverRead = Blob(VNet, ThisHour) with { BlobLength = 0, Offset = 0, Progressed = null, BlobName = VNet + "/b/PT1H.json" };
-        BlobState claimed = Blob(Nsg, ThisHour) with { BlobLength = 0, Offset = 0, Progressed = null, ClaimOwner = "host-1/42/abc", ClaimExpires = Now.AddMinutes(3) };
-        BlobState lapsed = Blob(Nsg, ThisHour.AddHours(-1)) with { ClaimOwner = "host-2/7/def", ClaimExpires = Now.AddMinutes(-1) };
+        BlobState pending = Blob(VNet, ThisHour, events: 5, read: c => c with { Pending = true }, name: VNet + "/a/PT1H.json");
+        BlobState neverRead = Blob(VNet, ThisHour, read: c => c with { BlobLength = 0, Offset = 0, Progressed = null }, name: VNet + "/b/PT1H.json");
+        BlobState claimed = Blob(Nsg, ThisHour, read: c => c with { BlobLength = 0, Offset = 0, Progressed = null, ClaimOwner = "host-1/42/abc", ClaimExpires = Now.AddMinutes(3) });
+        BlobState lapsed = Blob(Nsg, ThisHour.AddHours(-1), read: c => c with { ClaimOwner = "host-2/7/def", ClaimExpires = Now.AddMinutes(-1) });
 
         StatusReport report = StatusBuilder.Build(State([pending, neverRead, claimed, lapsed]), StatusThresholds.Default);
 
@@ -103,11 +106,11 @@ public class StatusBuilderTests
     [Test]
     public void RowsAreSortedWorstFirst()
     {
-        BlobState failing = Blob(Nsg, ThisHour.AddHours(-3), listed: 2000) with { Progressed = Now.AddHours(-3) };
-        BlobState behindOld = Blob(VNet, ThisHour.AddHours(-1), listed: 2000) with { Progressed = Now.AddMinutes(-40) };
-        BlobState behindNew = Blob(VNet, ThisHour, listed: 1100) with { Progressed = Now.AddMinutes(-2) };
-        BlobState deadLetters = Blob(Nsg, ThisHour.AddHours(-2)) with { DeadLettered = 3 };
-        BlobState anomaly = Blob(Nsg, ThisHour.AddHours(-1)) with { LastAnomaly = "tail block is not ]}" };
+        BlobState failing = Blob(Nsg, ThisHour.AddHours(-3), listed: 2000, read: c => c with { Progressed = Now.AddHours(-3) });
+        BlobState behindOld = Blob(VNet, ThisHour.AddHours(-1), listed: 2000, read: c => c with { Progressed = Now.AddMinutes(-40) });
+        BlobState behindNew = Blob(VNet, ThisHour, listed: 1100, read: c => c with { Progressed = Now.AddMinutes(-2) });
+        BlobState deadLetters = Blob(Nsg, ThisHour.AddHours(-2), read: c => c with { DeadLettered = 3 });
+        BlobState anomaly = Blob(Nsg, ThisHour.AddHours(-1), read: c => c with { LastAnomaly = "tail block is not ]}" });
         BlobState fine = Blob(Nsg, ThisHour);
 
         StatusReport report = StatusBuilder.Build(State([fine, anomaly, behindNew, deadLetters, failing, behindOld]), StatusThresholds.Default);
@@ -119,19 +122,34 @@ public class StatusBuilderTests
         Assert.That(report.Reason, Does.Contain("3 dead letters").And.Contain("1 blob with an anomaly"));
     }
 
-    private static BlobState Blob(string resource, DateTimeOffset hour, long events = 0, long? listed = null) => new()
+    // Where the replay stood after its last run: four minutes ago, everything caught up.
+    private static readonly ReplayRunState Run = new(LastRun: Now.AddMinutes(-4), ResumeFrom: ThisHour.AddHours(-1), LastRunSucceeded: true);
+
+    // A blob of the hour read to 998 of its 1,000 bytes a minute ago, as the processor checkpoints it; read changes the checkpoint.
+    private static BlobState Blob(string resource, DateTimeOffset hour, long events = 0, long? listed = null, Func<BlobCheckpoint, BlobCheckpoint>? read = null, string? name = null)
     {
-        BlobName = $"{resource}/y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/m=00/macAddress=00224801E2C3/PT1H.json",
-        ResourcePrefix = resource,
-        Hour = hour,
-        Offset = 998,
-        BlobLength = 1000,
-        ListedLength = listed,
-        EventsDelivered = events,
-        FirstSeen = hour,
-        Updated = Now.AddMinutes(-1),
-        Progressed = Now.AddMinutes(-1),
-    };
+        name ??= $"{resource}/y={hour:yyyy}/m={hour:MM}/d={hour:dd}/h={hour:HH}/m=00/macAddress=00224801E2C3/PT1H.json";
+        var checkpoint = new BlobCheckpoint
+        {
+            BlobName = name,
+            Offset = 998,
+            BlobLength = 1000,
+            EventsDelivered = events,
+            FirstSeen = hour,
+            Updated = Now.AddMinutes(-1),
+            Progressed = Now.AddMinutes(-1),
+        };
+        return new BlobState
+        {
+            BlobName = name,
+            ResourcePrefix = resource,
+            Hour = hour,
+            Checkpoint = read is null ? checkpoint : read(checkpoint),
+            Listed = listed is { } length ? Listing(name, length) : null,
+        };
+    }
+
+    private static CatalogBlob Listing(string name, long length) => new(new FlowLogBlob("acct", "c", name), length);
 
     private static FlowLogState State(BlobState[] blobs, (DateTimeOffset Hour, string Resource)[]? complete = null) => new()
     {
@@ -141,8 +159,6 @@ public class StatusBuilderTests
         ResourcePrefixes = [VNet, Nsg],
         Blobs = blobs,
         CompleteHours = (complete ?? []).GroupBy(c => c.Hour).ToDictionary(g => g.Key, g => (IReadOnlySet<string>)g.Select(c => c.Resource).ToHashSet()),
-        LastRun = Now.AddMinutes(-4),
-        LastRunSucceeded = true,
-        ResumeFrom = ThisHour.AddHours(-1),
+        Replay = Run,
     };
 }

@@ -1,6 +1,7 @@
 using FlowLogs.BlobSource;
 using FlowLogs.Cli;
 using FlowLogs.Cli.Status;
+using FlowLogs.Inspection;
 using FlowLogs.Replay;
 
 namespace FlowLogs.Tests.Cli;
@@ -55,9 +56,9 @@ public class StatusTableTests
             CheckedAt = Now.AddMinutes(-4),
         };
 
-        string[] lines = StatusTable.Render(Report() with { LastSelfCheck = check }, maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = StatusTable.Render(WithSelfCheck(check), maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         string[] none = StatusTable.Render(Report(), maxRows: 10, colour: false).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        var json = System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(Report() with { LastSelfCheck = check }))!;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(StatusJson.Write(WithSelfCheck(check)))!;
 
         Assert.That(lines[^2], Is.EqualTo("self-check (the app's, 4m ago): FAIL: 1 of 5 checks failed: intake intake.sekoia.io"));
         Assert.That(lines[^1], Is.EqualTo("  " + check.Lines[1]), "only what did not pass");
@@ -146,17 +147,19 @@ public class StatusTableTests
 
     private static StatusReport Report() => new()
     {
+        State = new FlowLogState { ReadAt = Now, From = Now.AddHours(-23), To = Now, Replay = new ReplayRunState(Now.AddMinutes(-3), Now.AddHours(-1)) },
         Health = Health.Behind,
         Reason = "1 blob behind",
-        ReadAt = Now,
-        From = Now.AddHours(-23),
-        To = Now,
-        LastRun = Now.AddMinutes(-3),
-        LastRunSucceeded = true,
         Rows =
         [
             new StatusRow { Resource = FlowLogBlob.VNetContainer + "/flowLogResourceID=/SUBSCRIPTIONS/1/RESOURCEGROUPS/RG/PROVIDERS/X/FLOWLOGS/FL-A", Hour = Now, BlobsSeen = 2, BlobsBehind = 1, BytesBehind = 1536, OldestUnreadAge = TimeSpan.FromMinutes(7), Health = Health.Behind },
             new StatusRow { Resource = FlowLogBlob.NsgContainer + "/resourceId=/SUBSCRIPTIONS/1/RESOURCEGROUPS/RG/PROVIDERS/X/NETWORKSECURITYGROUPS/NSG-B", Hour = Now, BlobsSeen = 1, ClaimedBy = ["host-1/1/x"] },
         ],
     };
+
+    private static StatusReport WithSelfCheck(FlowLogs.SelfCheck.CheckReport check)
+    {
+        StatusReport report = Report();
+        return report with { State = report.State with { LastSelfCheck = check } };
+    }
 }

@@ -152,7 +152,7 @@ public class StorageClientFactoryTests
             _ => () => clients.Queues("FlowLogStorage"),
         };
 
-        InvalidOperationException? error = Assert.Throws<InvalidOperationException>(build);
+        StorageConnectionException? error = Assert.Throws<StorageConnectionException>(build);
 
         Assert.That(error!.Message, Does.StartWith("storage connection 'FlowLogStorage' ")
             .And.Contain($"'FlowLogStorage__{service}ServiceUri'")
@@ -162,7 +162,7 @@ public class StorageClientFactoryTests
     [Test]
     public void AConnectionNotSetAtAllSaysSo()
     {
-        InvalidOperationException? error = Assert.Throws<InvalidOperationException>(() => Of(Settings()).Blobs("FlowLogStorage"));
+        StorageConnectionException? error = Assert.Throws<StorageConnectionException>(() => Of(Settings()).Blobs("FlowLogStorage"));
 
         Assert.That(error!.Message, Is.EqualTo("storage connection 'FlowLogStorage' is not configured: set 'FlowLogStorage' to a connection string, or 'FlowLogStorage__blobServiceUri' for a managed identity"));
     }

@@ -1,3 +1,5 @@
+using FlowLogs.BlobSource;
+using FlowLogs.Checkpoints;
 using FlowLogs.Inspection;
 using FlowLogs.SelfCheck;
 
@@ -25,10 +27,10 @@ public class UnreadCommitsCheckTests
     {
         DateTimeOffset old = Service - TimeSpan.FromMinutes(20);
         BlobState caughtUp = Blob("caught-up", listed: 2000, read: 2000, committed: old);
-        BlobState held = Blob("held", listed: 2000, read: 1000, committed: old) with { ClaimOwner = "fn/1", ClaimExpires = Service.AddMinutes(3) };
-        BlobState lapsed = Blob("lapsed", listed: 2000, read: 1000, committed: old) with { ClaimOwner = "fn/1", ClaimExpires = Service.AddMinutes(-1) };
+        BlobState held = Blob("held", listed: 2000, read: 1000, committed: old, heldUntil: Service.AddMinutes(3));
+        BlobState lapsed = Blob("lapsed", listed: 2000, read: 1000, committed: old, heldUntil: Service.AddMinutes(-1));
         BlobState unlisted = Blob("unlisted", listed: null, read: 1000, committed: null);
-        BlobState neverRead = Blob("never-read", listed: 700, read: 0, committed: old.AddMinutes(5)) with { Checkpointed = false };
+        BlobState neverRead = Blob("never-read", listed: 700, read: 0, committed: old.AddMinutes(5)) with { Checkpoint = null };
         BlobState rewritten = Blob("rewritten", listed: 300, read: 2000, committed: old.AddMinutes(1));
 
         IReadOnlyList<UnreadCommit> unread = UnreadCommitsCheck.Find(State(caughtUp, held, lapsed, unlisted, neverRead, rewritten), Service, After);
@@ -58,16 +60,18 @@ public class UnreadCommitsCheckTests
         Assert.That(skip.Verdict, Is.EqualTo(CheckVerdict.Skip));
     }
 
-    private static BlobState Blob(string name, long? listed, long read, DateTimeOffset? committed) => new()
+    private static BlobState Blob(string name, long? listed, long read, DateTimeOffset? committed, DateTimeOffset? heldUntil = null)
     {
-        BlobName = name,
-        ResourcePrefix = "acct/c/p",
-        Hour = new DateTimeOffset(2030, 4, 5, 10, 0, 0, TimeSpan.Zero),
-        Offset = read,
-        BlobLength = read,
-        ListedLength = listed,
-        ListedLastModified = committed,
-    };
+        var hour = new DateTimeOffset(2030, 4, 5, 10, 0, 0, TimeSpan.Zero);
+        return new BlobState
+        {
+            BlobName = name,
+            ResourcePrefix = "acct/c/p",
+            Hour = hour,
+            Checkpoint = BlobCheckpoint.New(name, hour) with { Offset = read, BlobLength = read, ClaimOwner = heldUntil is null ? null : "fn/1", ClaimExpires = heldUntil },
+            Listed = listed is { } length ? new CatalogBlob(new FlowLogBlob("acct", "c", name), length, committed) : null,
+        };
+    }
 
     private static FlowLogState State(params BlobState[] blobs) => new() { Blobs = blobs, ResourcePrefixes = ["acct/c/p"] };
 }

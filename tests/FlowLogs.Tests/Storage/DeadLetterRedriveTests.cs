@@ -147,7 +147,7 @@ public class DeadLetterRedriveTests
         (_, string recent, _) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--since", "1h"]);
         Assert.That(recent, Does.Contain("2 dead letters"));
         (int badSince, _, string badSinceError) = await CliRun.RunAsync(["dead-letters", "list", .. common, "--since", "yesterday"]);
-        Assert.That((badSince, badSinceError), Is.EqualTo((ExitCodes.Failure, "flowlogs dead-letters list: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m).\n")));
+        Assert.That((badSince, badSinceError), Is.EqualTo((ExitCodes.Failure, "flowlogs dead-letters list: --since takes a UTC time (2026-11-23T10:00Z) or an age (6h, 30m) (see flowlogs dead-letters list --help)\n")));
 
         (int showExit, string show, _) = await CliRun.RunAsync(["dead-letters", "show", garbageId, .. common]);
         TestContext.Out.WriteLine(show);

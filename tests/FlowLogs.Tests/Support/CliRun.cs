@@ -10,7 +10,7 @@ internal static class CliRun
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        int exit = await Program.BuildRootCommand().Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        int exit = await Program.RunAsync(args, new InvocationConfiguration { Output = stdout, Error = stderr });
         return (exit, stdout.ToString(), stderr.ToString());
     }
 }
