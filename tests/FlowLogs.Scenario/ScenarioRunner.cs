@@ -60,8 +60,15 @@ public static class ScenarioRunner
         IntakeFault[] faults = [IntakeFault.ServerError, IntakeFault.Unavailable, IntakeFault.TooManyRequests, IntakeFault.Slow, IntakeFault.Reset];
         intake.SlowDelay = TimeSpan.FromSeconds(3);
         intake.SlowAcknowledgementDelay = ClaimDuration + TimeSpan.FromSeconds(4);
-        intake.Faults = _ =>
+        intake.Faults = number =>
         {
+            // One slow acknowledgement early whatever the draws: a loaded machine makes fewer, larger requests, and
+            // the fault must still be met.
+            if (number == 3 && o.SlowAcknowledgementRate > 0)
+            {
+                return IntakeFault.SlowAcknowledgement;
+            }
+
             lock (faultRandom)
             {
                 double draw = faultRandom.NextDouble();
