@@ -7,16 +7,17 @@ namespace FlowLogs.Cli.Commands;
 
 /// <summary>
 /// <c>flowlogs parse</c> on two threads. Records are read and parsed in batches on a thread of their own, one batch
-/// after another; each batch's events are serialized into the batch's own buffer by whichever thread is free (the
-/// caller's, or the parsing thread when it is two batches ahead), and the caller writes the buffers in input order.
-/// Serializing costs about twice what parsing does, so the parsing thread spends the rest of its time serializing and
-/// both cores stay busy. The output is byte for byte what one thread writes; memory stays bounded by a fixed set of
-/// batches, and each hand-over costs a lock per batch, not per record.
+/// after another; each batch's events are serialized into the batch's own buffer by whichever thread is free, and the
+/// caller writes the buffers in input order. The caller serializes the oldest batches; the parsing thread parses
+/// while a batch is free and otherwise serializes the newest, so that the caller seldom waits for a batch that is
+/// being serialized. Serializing costs about twice what parsing does: the parsing thread spends a third of its time
+/// serializing and both cores stay busy. The output is byte for byte what one thread writes; memory stays bounded by
+/// a fixed set of batches, and each hand-over costs a lock per batch, not per record.
 /// </summary>
 internal sealed class ParsePipeline
 {
     /// <summary>Batches in flight: parsed, being serialized, serialized and waiting for their turn to be written.</summary>
-    internal const int Batches = 6;
+    internal const int Batches = 8;
 
     /// <summary>A batch is handed over when it holds this many tuples (about 1 MB of ECS events) …</summary>
     internal const int TuplesPerBatch = 512;
@@ -28,7 +29,7 @@ internal sealed class ParsePipeline
     private readonly FlowLogReader _reader;
     private readonly EventPayload _payload;
     private readonly Queue<Batch> _free = new();
-    private readonly Queue<Batch> _toSerialize = new();
+    private readonly List<Batch> _toSerialize = [];
     private readonly Queue<Batch> _inOrder = new();
     private bool _parsed;
     private bool _stopped;
@@ -91,8 +92,10 @@ internal sealed class ParsePipeline
                             break;
                         }
 
-                        if (_toSerialize.TryDequeue(out batch))
+                        if (_toSerialize.Count > 0)
                         {
+                            batch = _toSerialize[0];
+                            _toSerialize.RemoveAt(0);
                             write = false;
                             break;
                         }
@@ -151,8 +154,7 @@ internal sealed class ParsePipeline
         }
     }
 
-    // The parsing thread: fills free batches in input order; when it is two batches ahead of the serializing, it
-    // serializes the oldest one itself.
+    // The parsing thread: fills free batches in input order; when none is free, it serializes the newest parsed one.
     private void Parse(CancellationToken cancellationToken)
     {
         using var serializer = new FlowEventSerializer(_payload);
@@ -171,9 +173,16 @@ internal sealed class ParsePipeline
                             return;
                         }
 
-                        if (_toSerialize.Count >= 2 || (_parsed && _toSerialize.Count > 0) || (_free.Count == 0 && _toSerialize.Count > 0))
+                        if (!_parsed && _free.TryDequeue(out batch))
                         {
-                            batch = _toSerialize.Dequeue();
+                            parse = true;
+                            break;
+                        }
+
+                        if (_toSerialize.Count > 0)
+                        {
+                            batch = _toSerialize[^1];
+                            _toSerialize.RemoveAt(_toSerialize.Count - 1);
                             parse = false;
                             break;
                         }
@@ -181,12 +190,6 @@ internal sealed class ParsePipeline
                         if (_parsed)
                         {
                             return;
-                        }
-
-                        if (_free.TryDequeue(out batch))
-                        {
-                            parse = true;
-                            break;
                         }
 
                         Monitor.Wait(_gate);
@@ -204,7 +207,7 @@ internal sealed class ParsePipeline
                 {
                     if (batch.Count > 0)
                     {
-                        _toSerialize.Enqueue(batch);
+                        _toSerialize.Add(batch);
                         _inOrder.Enqueue(batch);
                     }
                     else
