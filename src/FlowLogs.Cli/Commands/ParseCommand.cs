@@ -71,7 +71,8 @@ public static class ParseCommand
         Stream inputStream;
         try
         {
-            inputStream = input == "-" ? Console.OpenStandardInput() : new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+            // Read on the parsing thread of ParsePipeline, synchronously, in the reader's own large reads.
+            inputStream = input == "-" ? Console.OpenStandardInput() : new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -88,14 +89,8 @@ public static class ParseCommand
             Stream stdoutStream = ReferenceEquals(stdout, Console.Out) ? Console.OpenStandardOutput() : new TextWriterStream(stdout);
             await using (stdoutStream.ConfigureAwait(false))
             {
-                using var writer = new NdjsonEventWriter(stdoutStream, payload);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await writer.WriteAsync(reader.Current, cancellationToken).ConfigureAwait(false);
-                }
-
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                await WriteSummaryAsync(stderr, reader, writer.Events, stopwatch.Elapsed).ConfigureAwait(false);
+                long events = ParsePipeline.Run(reader, stdoutStream, payload, cancellationToken);
+                await WriteSummaryAsync(stderr, reader, events, stopwatch.Elapsed).ConfigureAwait(false);
             }
 
             return reader.Skipped > 0 ? ExitCodes.Skipped : ExitCodes.Success;

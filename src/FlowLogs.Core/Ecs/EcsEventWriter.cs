@@ -83,7 +83,7 @@ internal sealed class EcsEventWriter : IDisposable
         b.Append("\",\"message\":"u8);
         b.Append(f[f.MessageHead]);
         b.Advance(RawRecordWriter.FormatFlow(record, tuple, b.Free));
-        b.Append(f[f.MessageTail]);
+        b.Append(f.MessageTail);
 
         b.Append(",\"event\":{\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\""u8);
         b.Append(EcsVocabulary.EventType(record.Kind, tuple));

@@ -18,7 +18,12 @@ internal sealed class EcsRecordFragments : IDisposable
     private int _length;
     private int _groupStart;
     private long _generation = -1;
+    private int _state;
     private (int Rule, int Acl, int Mac) _groupKey = (-2, -2, -2);
+    // The message tails of the current record, one per flow state, apart from _bytes: unlike the group fragments
+    // they outlive a change of group.
+    private byte[] _tails = new byte[256];
+    private int _tailsLength;
     private readonly Range[] _messageTails = new Range[StateCount];
     private readonly bool[] _hasMessageTail = new bool[StateCount];
 
@@ -54,14 +59,18 @@ internal sealed class EcsRecordFragments : IDisposable
     /// <summary>The <c>message</c> string up to where the tuple goes, opening quote included.</summary>
     public Range MessageHead { get; private set; }
 
-    /// <summary>The <c>message</c> string after the tuple, closing quote included, for the prepared tuple's state.</summary>
-    public Range MessageTail { get; private set; }
+    /// <summary>
+    /// The <c>message</c> string after the tuple, closing quote included, for the prepared tuple's state: what follows
+    /// <c>flow.0</c> in the raw record (NSG <c>version</c> and <c>flow_state</c>, nothing for VNet) depends on the
+    /// record and the state, never on the group, so it is rendered once per record and state.
+    /// </summary>
+    public ReadOnlySpan<byte> MessageTail => _tails.AsSpan()[_messageTails[_state]];
 
     /// <summary>Bytes of all fragments: valid until the next <see cref="Prepare"/>.</summary>
     public ReadOnlySpan<byte> this[Range range] => _bytes.AsSpan()[range];
 
     /// <summary>Total length of the fragments a tuple of the current group uses, for sizing its output.</summary>
-    public int GroupBytes => _length;
+    public int GroupBytes => _length + _tailsLength;
 
     public void Dispose() => _writer.Dispose();
 
@@ -75,26 +84,22 @@ internal sealed class EcsRecordFragments : IDisposable
             BuildRecordFragments(record);
             _groupStart = _length;
             _groupKey = (-2, -2, -2);
+            _tailsLength = 0;
+            Array.Clear(_hasMessageTail);
         }
 
+        _state = (int)tuple.State;
         (int, int, int) key = (tuple.Rule.Start, tuple.AclId.Start, tuple.Mac.Start);
         if (key != _groupKey)
         {
             _groupKey = key;
             _length = _groupStart;
-            Array.Clear(_hasMessageTail);
             BuildGroupFragments(record, tuple);
         }
-
-        int state = (int)tuple.State;
-        if (!_hasMessageTail[state])
+        else if (!_hasMessageTail[_state])
         {
-            (_, Range tail) = SplitMessage(record, tuple);
-            _messageTails[state] = tail;
-            _hasMessageTail[state] = true;
+            SplitMessage(record, tuple, keepHead: false);
         }
-
-        MessageTail = _messageTails[state];
     }
 
     private void BuildRecordFragments(FlowRecord record)
@@ -200,15 +205,13 @@ internal sealed class EcsRecordFragments : IDisposable
         Span<byte> mac = stackalloc byte[EcsMac.Length];
         NicMac = EcsMac.TryFormat(record[tuple.Mac.IsPresent ? tuple.Mac : record.MacAddress], mac) ? AddQuoted(mac) : default;
 
-        (Range head, Range tail) = SplitMessage(record, tuple);
-        MessageHead = head;
-        _messageTails[(int)tuple.State] = tail;
-        _hasMessageTail[(int)tuple.State] = true;
+        SplitMessage(record, tuple, keepHead: true);
     }
 
-    // Renders the whole message of this tuple, then keeps the parts before and after its flow text, escaped as one
-    // JSON string: the flow text is the only part that differs between tuples of a group with the same state.
-    private (Range Head, Range Tail) SplitMessage(FlowRecord record, in FlowTuple tuple)
+    // Renders the whole message of this tuple, then keeps the parts before (MessageHead, for the group) and after (the
+    // state's tail, for the record, unless it has it) its flow text, escaped as one JSON string: the flow text is the
+    // only part that differs between tuples of a group with the same state.
+    private void SplitMessage(FlowRecord record, in FlowTuple tuple, bool keepHead)
     {
         _scratch.ResetWrittenCount();
         _writer.Reset(_scratch);
@@ -221,15 +224,30 @@ internal sealed class EcsRecordFragments : IDisposable
         int marker = message.IndexOf("\"flow.0\":\""u8);
         int flowStart = marker + "\"flow.0\":\"".Length;
 
-        int headStart = _length;
-        Add("\""u8);
-        AddEscaped(message[..flowStart]);
-        Range head = headStart.._length;
+        if (keepHead)
+        {
+            int headStart = _length;
+            Add("\""u8);
+            AddEscaped(message[..flowStart]);
+            MessageHead = headStart.._length;
+        }
 
-        int tailStart = _length;
-        AddEscaped(message[(flowStart + flowLength)..]);
-        Add("\""u8);
-        return (head, tailStart.._length);
+        int state = (int)tuple.State;
+        if (!_hasMessageTail[state])
+        {
+            ReadOnlySpan<byte> tail = message[(flowStart + flowLength)..];
+            int needed = _tailsLength + JsonEmbedding.MaxQuotedLength(tail);
+            if (needed > _tails.Length)
+            {
+                Array.Resize(ref _tails, Math.Max(_tails.Length * 2, needed));
+            }
+
+            int tailStart = _tailsLength;
+            _tailsLength += JsonEmbedding.WriteEscaped(tail, _tails.AsSpan(_tailsLength));
+            _tails[_tailsLength++] = (byte)'"';
+            _messageTails[state] = tailStart.._tailsLength;
+            _hasMessageTail[state] = true;
+        }
     }
 
     private void BeginFields()

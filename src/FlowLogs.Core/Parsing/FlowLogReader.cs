@@ -19,8 +19,8 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
     private readonly long _baseOffset;
     private readonly FlowLogReaderOptions _options;
     private readonly RecordSplitter _splitter;
-    private readonly FlowRecord _record;
-    private readonly bool _ownsRecord;
+    private FlowRecord _record;
+    private bool _ownsRecord;
     private readonly List<ParseIssue> _issues = [];
     private byte[] _buffer = [];
     private int _dataEnd;
@@ -81,6 +81,22 @@ public sealed class FlowLogReader : IDisposable, IInvalidTupleObserver
 
     /// <summary>The record read by the last successful call; reused by the next call.</summary>
     public FlowRecord Current => _record;
+
+    /// <summary>
+    /// Makes the next reads fill <paramref name="record"/>, owned by the caller, instead of <see cref="Current"/>'s
+    /// instance: a caller that serializes one record on another thread while the next is parsed hands each read its own.
+    /// </summary>
+    internal void ReadInto(FlowRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (_ownsRecord)
+        {
+            _record.Dispose();
+            _ownsRecord = false;
+        }
+
+        _record = record;
+    }
 
     /// <summary>Totals of what was read and skipped so far.</summary>
     internal FlowLogParseCounts Counts { get; } = new();

@@ -9,6 +9,8 @@ namespace FlowLogs.Tests.Infra;
 /// JSON: no secret in outputs or plain settings, TLS and key settings, and Event Grid webhooks that name the functions
 /// the code declares. Roles, scopes and settings as deployed are checked on snapshots (DeploymentSnapshotTests.cs).
 /// </summary>
+// Reads the templates and asks the one Bicep CLI, a request at a time: runs beside the other self-contained fixtures.
+[Parallelizable(ParallelScope.Self)]
 public partial class BicepTemplateTests
 {
     private static readonly string Infra = Path.Combine(RepositoryRoot.Path, "infra");

@@ -17,6 +17,8 @@ using Microsoft.Extensions.Options;
 namespace FlowLogs.Tests.Sinks;
 
 /// <summary>The Sekoia intake sink against a real HTTP server on loopback that keeps the contract and injects faults.</summary>
+// Each test has its own loopback intake and services: runs beside the other self-contained fixtures.
+[Parallelizable(ParallelScope.Self)]
 public class SekoiaIntakeSinkTests
 {
     private const string Key = "test-intake-key-5b1c0e7f9d";

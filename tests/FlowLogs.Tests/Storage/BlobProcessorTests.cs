@@ -13,6 +13,9 @@ namespace FlowLogs.Tests.Storage;
 
 /// <summary>The block-delta reader against Azurite: exactly-once delivery, alone and with many processors at once.</summary>
 [Category("Azurite")]
+// Its own tables and blob names on the shared Azurite, nothing listed account-wide: runs beside the other
+// self-contained fixtures.
+[Parallelizable(ParallelScope.Self)]
 public class BlobProcessorTests
 {
     private static readonly DateTimeOffset Hour = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);

@@ -15,6 +15,8 @@ namespace FlowLogs.Tests.Storage;
 
 /// <summary>The whole path, blob to intake: Azurite, the block-delta reader, the Sekoia sink, a failing loopback intake.</summary>
 [Category("Azurite")]
+// Its own intake, tables and blob names on the shared Azurite: runs beside the other self-contained fixtures.
+[Parallelizable(ParallelScope.Self)]
 public class IntakeDeliveryTests
 {
     private const string Key = "e2e-intake-key-31f2";
