@@ -6,9 +6,9 @@ using FlowLogs.Parsing;
 using FlowLogs.Replay;
 using FlowLogs.Simulation;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Moq;
 
 namespace FlowLogs.Tests.Inspection;
 
@@ -32,7 +32,7 @@ public class FlowLogStateReaderTests
         BlobCheckpoint stored = BlobCheckpoint.New(read.FullName, Hour) with { Offset = 12, BlobLength = 12, DocumentMode = true, Restarts = 2, ConsumedBlocksDigest = "d1", ClaimOwner = "fn/1", ClaimExpires = Hour.AddHours(1) };
         await checkpoints.TryAddAsync(stored, CancellationToken.None);
 
-        var reader = new FlowLogStateReader(checkpoints, Replay(read, unread), () => blobs, new StorageClock(time, NullLogger<StorageClock>.Instance));
+        var reader = new FlowLogStateReader(checkpoints, KnownResources.Of(read, unread), () => blobs, new StorageClock(time, NullLogger<StorageClock>.Instance));
         FlowLogState state = await reader.ReadAsync(Hour, Hour, maxListings: 10, CancellationToken.None);
 
         BlobState withCheckpoint = state.Blobs.Single(b => b.BlobName == read.FullName);
@@ -48,18 +48,5 @@ public class FlowLogStateReaderTests
             Assert.That(withCheckpoint.ResourcePrefix, Is.EqualTo($"{read.Account}/{read.Container}/{read.Name[..read.Name.IndexOf("/y=", StringComparison.Ordinal)]}"), "from the checkpoint's name, as a listing names it");
             Assert.That(state.Replay, Is.Null, "no run recorded");
         });
-    }
-
-    // The replay knows the blobs' resources and has recorded no hour complete: every one is listed.
-    private static IReplayStateStore Replay(params FlowLogBlob[] blobs)
-    {
-        var replay = new Mock<IReplayStateStore>();
-        replay.Setup(r => r.GetPrefixesAsync(It.IsAny<CancellationToken>())).ReturnsAsync([.. blobs.Select(b =>
-        {
-            Assert.That(BlobPath.TryParse(b.Name, out BlobPath path), Is.True);
-            return new ResourcePrefix(b.Account, b.Container, path.ResourcePrefix);
-        }).Distinct()]);
-        replay.Setup(r => r.GetHourMarksAsync(It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ReturnsAsync(new Dictionary<string, HourMark>());
-        return replay.Object;
     }
 }

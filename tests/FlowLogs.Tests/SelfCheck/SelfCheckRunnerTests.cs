@@ -8,6 +8,7 @@ using FlowLogs.SelfCheck;
 using FlowLogs.Simulation;
 using FlowLogs.Sinks.Sekoia;
 using FlowLogs.Testing;
+using FlowLogs.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 
@@ -31,7 +32,7 @@ public class SelfCheckRunnerTests
             Silent = "FlowLogStorage",
             Asked = asked,
         };
-        SelfCheckRunner runner = Runner(storage, local, new MemoryBlobStore(local), new MemoryCheckpointStore(), Prefixes());
+        SelfCheckRunner runner = Runner(storage, local, new MemoryBlobStore(local), new MemoryCheckpointStore(), KnownResources.Of());
 
         Task<CheckReport> running = runner.RunAsync(CancellationToken.None);
         await asked.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -72,7 +73,7 @@ public class SelfCheckRunnerTests
         blobs.Write(fresh, "{\"records\":[", "]}");
         service.SetUtcNow(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
 
-        SelfCheckRunner runner = Runner(new FakeStorage(service), local, blobs, checkpoints, Prefixes(old, fresh), unreadAfter: TimeSpan.FromMinutes(1));
+        SelfCheckRunner runner = Runner(new FakeStorage(service), local, blobs, checkpoints, KnownResources.Of(old, fresh), unreadAfter: TimeSpan.FromMinutes(1));
         CheckReport report = await runner.RunAsync(CancellationToken.None);
 
         CheckResult unread = report.Checks.Single(c => c.Name == UnreadCommitsCheck.Name);
@@ -95,18 +96,6 @@ public class SelfCheckRunnerTests
             () => new SekoiaIntakeOptions());
         var reader = new FlowLogStateReader(checkpoints, replay, () => blobs, new FlowLogs.Clock.StorageClock(local, Microsoft.Extensions.Logging.Abstractions.NullLogger<FlowLogs.Clock.StorageClock>.Instance));
         return new SelfCheckRunner(storage, new Mock<IIntakeProbe>(MockBehavior.Strict).Object, settings, () => reader, local);
-    }
-
-    private static IReplayStateStore Prefixes(params FlowLogBlob[] blobs)
-    {
-        var replay = new Mock<IReplayStateStore>();
-        replay.Setup(r => r.GetPrefixesAsync(It.IsAny<CancellationToken>())).ReturnsAsync([.. blobs.Select(b =>
-        {
-            Assert.That(BlobPath.TryParse(b.Name, out BlobPath path), Is.True);
-            return new ResourcePrefix(b.Account, b.Container, path.ResourcePrefix);
-        }).Distinct()]);
-        replay.Setup(r => r.GetHourMarksAsync(It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>())).ReturnsAsync(new Dictionary<string, HourMark>());
-        return replay.Object;
     }
 
     // Storage answering at once with the service's Date (whole seconds, as the header has it), except one connection that never answers.
