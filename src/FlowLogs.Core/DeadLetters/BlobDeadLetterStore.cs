@@ -50,8 +50,7 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
         {
             // The dead letter holds the event's own JSON, unescaped from its framing: what the redrive sends again.
             ReadOnlyMemory<byte> eventJson = batch.EventJson(e.Index);
-            using var content = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+            await UploadAsync(NameOf(batch.Source, batch.Start, eventJson.Span), writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("source", batch.Source);
@@ -62,11 +61,7 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
                 writer.WriteNumber("length", eventJson.Length);
                 writer.WriteBase64String("event", eventJson.Span);
                 writer.WriteEndObject();
-            }
-
-            content.Position = 0;
-            string name = NameOf(batch.Source, batch.Start, eventJson.Span);
-            await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -86,26 +81,35 @@ internal sealed class BlobDeadLetterStore(BlobContainerClient container) : IDead
                 count++;
             }
 
-            using var content = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+            int end = first + count;
+            await UploadAsync(NameOf(blob, issues[first], count), writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("source", blob.FullName);
                 writer.WriteNumber("count", count);
                 writer.WriteStartArray("items");
-                for (int i = first; i < first + count; i++)
+                for (int i = first; i < end; i++)
                 {
                     ParseIssueJson.Write(writer, issues[i], blob.FullName);
                 }
 
                 writer.WriteEndArray();
                 writer.WriteEndObject();
-            }
-
-            content.Position = 0;
-            string name = NameOf(blob, issues[first], count);
-            await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
-            first += count;
+            }, cancellationToken).ConfigureAwait(false);
+            first = end;
         }
+    }
+
+    // Every dead letter is one indented JSON blob, overwritten when the same input is dead-lettered again.
+    private async Task UploadAsync(string name, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        using var content = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(content, new JsonWriterOptions { Indented = true }))
+        {
+            write(writer);
+        }
+
+        content.Position = 0;
+        await _container.GetBlobClient(name).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 }
