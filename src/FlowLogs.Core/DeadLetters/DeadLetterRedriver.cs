@@ -228,7 +228,9 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
             return (tuples, 0, null);
         }
 
-        return await DeliverAsync(target, batch.Build(letter.Source), cancellationToken).ConfigureAwait(false);
+        EventBatch events = batch.Build(letter.Source);
+        (DeliveryReceipt? receipt, string? failure) = await DeliverAsync(target, events, cancellationToken).ConfigureAwait(false);
+        return receipt is null ? (0, 0, failure) : (receipt.AcceptedOf(events.Count), receipt.Refused.Count, null);
     }
 
     // Lone tuples carry none of their record's fields (time, MAC address, rule): their records are read again from the
@@ -330,14 +332,13 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
 
         // One event a found tuple, in the order found: the receipt's indexes name the items.
         EventBatch events = batch.Build(letter.Source);
-        (DeliveryReceipt? receipt, string? failure) = await SendAsync(target, events, cancellationToken).ConfigureAwait(false);
+        (DeliveryReceipt? receipt, string? failure) = await DeliverAsync(target, events, cancellationToken).ConfigureAwait(false);
         if (receipt is null)
         {
             found.ForEach(i => outcomes[i] = (0, 0, failure));
             return outcomes;
         }
 
-        await store.WriteRefusedAsync(events, receipt.Refused, cancellationToken).ConfigureAwait(false);
         found.ForEach(i => outcomes[i] = (1, 0, null));
         foreach (RefusedEvent refused in receipt.Refused)
         {
@@ -391,16 +392,15 @@ internal sealed partial class DeadLetterRedriver(BlobDeadLetterStore store, Func
     }
 
     // Hands the batch to the sink; the events it refuses are dead-lettered anew, with its answer.
-    private async Task<(long Sent, long Refused, string? Failure)> DeliverAsync(IEventSink target, EventBatch batch, CancellationToken cancellationToken)
+    private async Task<(DeliveryReceipt? Receipt, string? Failure)> DeliverAsync(IEventSink target, EventBatch batch, CancellationToken cancellationToken)
     {
         (DeliveryReceipt? receipt, string? failure) = await SendAsync(target, batch, cancellationToken).ConfigureAwait(false);
-        if (receipt is null)
+        if (receipt is not null)
         {
-            return (0, 0, failure);
+            await store.WriteRefusedAsync(batch, receipt.Refused, cancellationToken).ConfigureAwait(false);
         }
 
-        await store.WriteRefusedAsync(batch, receipt.Refused, cancellationToken).ConfigureAwait(false);
-        return (receipt.AcceptedOf(batch.Count), receipt.Refused.Count, null);
+        return (receipt, failure);
     }
 
     // The sink's receipt, or why it failed: a failed delivery is the item's outcome, not the redrive's end.
