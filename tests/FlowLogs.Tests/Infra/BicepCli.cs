@@ -50,16 +50,11 @@ internal sealed class BicepCli : IDisposable
 
     /// <summary>
     /// The deployment snapshot of the .bicepparam at <paramref name="path"/>, as <c>bicep snapshot</c> writes it, or why
-    /// there is none: the compiler's diagnostics, or the template's own failure as the deployment engine words it.
+    /// there is none: the compiler's diagnostics, or the template's own failure as the deployment engine words it. One
+    /// compilation when it succeeds; a failed one is compiled again for its diagnostics.
     /// </summary>
     public (JsonObject? Snapshot, string Errors) Snapshot(string path, string tenantId, string subscriptionId, string resourceGroup, string location)
     {
-        JsonObject compiled = Call("bicep/compileParams", new JsonObject { ["path"] = path, ["parameterOverrides"] = new JsonObject() });
-        if (!compiled["success"]!.GetValue<bool>())
-        {
-            return (null, Diagnostics(compiled));
-        }
-
         var request = new JsonObject
         {
             ["path"] = path,
@@ -70,6 +65,12 @@ internal sealed class BicepCli : IDisposable
         {
             JsonObject result = Call("bicep/getSnapshot", request);
             return (JsonNode.Parse(result["snapshot"]!.GetValue<string>())!.AsObject(), string.Empty);
+        }
+        catch (BicepRpcException ex) when (ex.Type == typeof(InvalidOperationException).FullName)
+        {
+            // The snapshot says only "Compilation failed": the compiler's own diagnostics say what.
+            JsonObject compiled = Call("bicep/compileParams", new JsonObject { ["path"] = path, ["parameterOverrides"] = new JsonObject() });
+            return (null, Diagnostics(compiled));
         }
         catch (BicepRpcException ex)
         {
@@ -124,7 +125,7 @@ internal sealed class BicepCli : IDisposable
 
             if (answer["error"] is JsonObject error)
             {
-                throw new BicepRpcException(error["data"]?["message"]?.GetValue<string>() ?? error["message"]?.GetValue<string>() ?? error.ToJsonString());
+                throw new BicepRpcException(error["data"]?["type"]?.GetValue<string>(), error["data"]?["message"]?.GetValue<string>() ?? error["message"]?.GetValue<string>() ?? error.ToJsonString());
             }
 
             return answer["result"]!.AsObject();
@@ -172,6 +173,9 @@ internal sealed class BicepCli : IDisposable
         }
     }
 
-    /// <summary>A request the CLI answered with an error (its message: the compiler's or the deployment engine's words).</summary>
-    private sealed class BicepRpcException(string message) : Exception(message);
+    /// <summary>A request the CLI answered with an error: the exception type it names, and the compiler's or the deployment engine's words.</summary>
+    private sealed class BicepRpcException(string? type, string message) : Exception(message)
+    {
+        public string? Type { get; } = type;
+    }
 }
